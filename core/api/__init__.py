@@ -1,0 +1,61 @@
+"""The JSON API under /api/v1 (flask-smorest on marshmallow).
+
+Every failure answers `{"code": ..., "message": <zh>, "errors": {field: [..]}}`; views call
+the same services as the pages and commit once at the end.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask_smorest import Api as SmorestApi
+from werkzeug.exceptions import HTTPException
+
+from core.schema import flatten
+from core.web.errors import HTTP_MESSAGES, error_body
+
+
+class Api(SmorestApi):
+    def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
+        status = error.code or 500
+        data = getattr(error, "data", {}) or {}
+        errors = flatten(data.get("messages", {})) if data.get("messages") else {}
+        if errors:
+            field, msgs = next(iter(errors.items()))
+            message = msgs[0] if msgs[0].startswith(tuple(field)) or field == "_" else f"{field}：{msgs[0]}"
+        else:
+            message = HTTP_MESSAGES.get(status, error.name)
+        if status == 413:
+            message = "上传内容过大"
+        return jsonify(error_body(error.name.lower().replace(" ", "_"), message, errors)), status
+
+
+def init_api(app: Flask) -> None:
+    app.config.update({
+        "API_TITLE": "安监 Anjian API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_REDOC_PATH": None,
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "安监平台 JSON 接口。认证：`Authorization: Bearer <令牌>`，令牌由 "
+                                    "`POST /api/v1/tokens` 或用户页面创建。错误统一为 "
+                                    "`{code, message, errors}`。"},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    })
+    api = Api(app)
+    from core.api import me
+    from core.audit.api import blp as audit_blp
+    from core.auth.api import blp as auth_blp, tokens_blp
+    from core.files.api import blp as files_blp
+    from core.jobs.api import blp as jobs_blp
+    from tenants.api import blp as tenants_blp
+
+    for blp in (tokens_blp, me.blp, tenants_blp, auth_blp, jobs_blp, files_blp, audit_blp):
+        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    app.extensions["anjian.api"] = api
+
+    from core.api import docs
+    app.register_blueprint(docs.bp)

@@ -1,0 +1,43 @@
+"""Application factory: defaults → instance config → ANJIAN_* → test override →
+extensions → blueprints."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+
+from core.config import load_config
+from core.db import Database
+
+LOCALES = ("zh_Hans_CN", "en")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+    return session.get("lang") or g.get("default_locale") or LOCALES[0]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask("core", instance_path=os.environ.get("ANJIAN_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    load_config(app, test_config)
+    app.extensions["anjian.db"] = Database(app.config["DATABASE_URL"])
+    Babel(app, locale_selector=select_locale)
+
+    from core.jobs.executor import init_executor
+    init_executor(app)
+
+    from core.web import errors, pages
+    errors.register(app)
+    pages.register(app)
+
+    from core.api import init_api
+    init_api(app)
+    return app
+
+
+def database(app: Flask) -> Database:
+    return app.extensions["anjian.db"]

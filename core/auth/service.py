@@ -1,0 +1,207 @@
+"""Users, passwords, login throttling and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.audit import service as audit
+from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, User
+from core.auth.schemas import PasswordIn, TokenIn, UserIn, UserUpdate
+from core.context import ServiceContext
+from core.db import utcnow
+from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
+from core.schema import load_or_fail
+from tenants.models import Section, Tenant
+from tenants.scoping import UNSCOPED
+
+TOKEN_PREFIX = "ajt_"
+# Compared against when the username is unknown, so both paths cost one KDF evaluation.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def hash_password(password: str) -> str:
+    """scrypt (Werkzeug's default KDF) with a random salt."""
+    return generate_password_hash(password)
+
+
+def authenticate(session, username: str, password: str, *, max_failures: int = 5,  # noqa: ANN001
+                 lock_minutes: int = 15) -> User:
+    """Check a password. After `max_failures` consecutive failures the account is locked
+    for `lock_minutes`; the failure count is committed by the caller even on failure."""
+    user = session.scalar(select(User).where(User.username == username)
+                          .execution_options(**{UNSCOPED: True}))
+    now = utcnow()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise Unauthorized("用户名或密码错误")
+    if user.locked_until and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试")
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+        raise Unauthorized("用户名或密码错误" if user.active else "账号已停用")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def _allowed_roles(tenant: Tenant) -> tuple[str, ...]:
+    return BUREAU_ROLES if tenant.is_bureau else ENTERPRISE_ROLES
+
+
+def _check_role_and_section(ctx: ServiceContext, tenant: Tenant, role: str, section_id: int | None) -> None:
+    if role not in _allowed_roles(tenant):
+        allowed = "、".join(ROLES[r] for r in _allowed_roles(tenant))
+        raise field_error("role", f"{tenant.kind_label}用户的角色只能是：{allowed}")
+    if section_id is not None:
+        section = ctx.session.get(Section, section_id)
+        if section is None or section.tenant_id != tenant.id:
+            raise field_error("section_id", "所属股室须为该用户所在单位的股室")
+
+
+def _can_manage(ctx: ServiceContext, tenant: Tenant) -> None:
+    """Admins manage users of their own tenant; bureau admins also those below it."""
+    ctx.require("admin", message="只有管理员可以管理用户")
+    if not ctx.actor.is_system and not ctx.actor.is_bureau and tenant.id != ctx.actor.tenant_id:
+        raise NotFound("单位不存在或无权访问")
+
+
+def list_users(ctx: ServiceContext, tenant_id: int | None = None) -> list[User]:
+    ctx.require("admin", "reviewer", message="无权查看用户列表")
+    stmt = select(User).join(User.tenant)
+    if tenant_id:
+        stmt = stmt.where(User.tenant_id == tenant_id)
+    return list(ctx.session.scalars(stmt.order_by(Tenant.path, User.username)))
+
+
+def get_user(ctx: ServiceContext, user_id: int) -> User:
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在或无权访问")
+    return user
+
+
+def create_user(ctx: ServiceContext, data: dict) -> User:
+    d = load_or_fail(UserIn(), data)
+    tenant = ctx.session.get(Tenant, d["tenant_id"] or ctx.actor.tenant_id or 0)
+    if tenant is None:
+        raise field_error("tenant_id", "所属单位不存在或无权访问")
+    _can_manage(ctx, tenant)
+    _check_role_and_section(ctx, tenant, d["role"], d["section_id"])
+    taken = ctx.session.scalar(select(User.id).where(User.username == d["username"])
+                               .execution_options(**{UNSCOPED: True}))
+    if taken:
+        raise field_error("username", "用户名已被使用")
+    user = User(tenant_id=tenant.id, username=d["username"], display_name=d["display_name"],
+                password_hash=hash_password(d["password"]), role=d["role"],
+                section_id=d["section_id"], phone=d["phone"])
+    ctx.session.add(user)
+    ctx.session.flush()
+    audit.record(ctx, "user.create", "user", user.id,
+                 f"新建用户 {user.username}（{user.display_name}，{user.role_label}）",
+                 payload={k: v for k, v in d.items() if k != "password"}, tenant_id=tenant.id)
+    return user
+
+
+def update_user(ctx: ServiceContext, user_id: int, data: dict) -> User:
+    user = get_user(ctx, user_id)
+    _can_manage(ctx, user.tenant)
+    d = load_or_fail(UserUpdate(), data)
+    if d["version"] != user.version:
+        raise Conflict("该用户已被他人修改，请刷新后重试")
+    if user.id == ctx.actor.user_id and (d["role"] != user.role or not d["active"]):
+        raise PermissionDenied("不能修改自己的角色或停用自己")
+    _check_role_and_section(ctx, user.tenant, d["role"], d["section_id"])
+    for f in ("display_name", "role", "section_id", "phone", "active"):
+        setattr(user, f, d[f])
+    ctx.session.flush()
+    audit.record(ctx, "user.update", "user", user.id, f"修改用户 {user.username}",
+                 payload={k: v for k, v in d.items()}, tenant_id=user.tenant_id)
+    return user
+
+
+def set_password(ctx: ServiceContext, user_id: int, data: dict) -> User:
+    """Users change their own password; admins reset passwords of users they manage."""
+    user = get_user(ctx, user_id)
+    if user.id != ctx.actor.user_id:
+        _can_manage(ctx, user.tenant)
+    d = load_or_fail(PasswordIn(), data)
+    user.password_hash = hash_password(d["password"])
+    user.session_epoch += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    ctx.session.flush()
+    audit.record(ctx, "user.password", "user", user.id, f"修改用户 {user.username} 的密码",
+                 tenant_id=user.tenant_id)
+    return user
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(ctx: ServiceContext, user_id: int, data: dict | None = None) -> tuple[ApiToken, str]:
+    """Returns the row and the secret; the secret is not stored and cannot be shown again."""
+    user = get_user(ctx, user_id)
+    if user.id != ctx.actor.user_id:
+        _can_manage(ctx, user.tenant)
+    d = load_or_fail(TokenIn(), data or {})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(tenant_id=user.tenant_id, user_id=user.id, name=d["name"],
+                     prefix=secret[:10], token_hash=_token_hash(secret))
+    ctx.session.add(token)
+    ctx.session.flush()
+    audit.record(ctx, "token.create", "api_token", token.id,
+                 f"为用户 {user.username} 创建 API 令牌“{token.name}”", tenant_id=user.tenant_id)
+    return token, secret
+
+
+def list_tokens(ctx: ServiceContext, user_id: int) -> list[ApiToken]:
+    user = get_user(ctx, user_id)
+    if user.id != ctx.actor.user_id:
+        _can_manage(ctx, user.tenant)
+    return list(ctx.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                    .order_by(ApiToken.id.desc())))
+
+
+def revoke_token(ctx: ServiceContext, token_id: int) -> ApiToken:
+    token = ctx.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("令牌不存在或无权访问")
+    if token.user_id != ctx.actor.user_id:
+        _can_manage(ctx, token.user.tenant)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(ctx, "token.revoke", "api_token", token.id, f"吊销 API 令牌“{token.name}”",
+                     tenant_id=token.tenant_id)
+    return token
+
+
+def user_for_token(session, secret: str) -> User | None:  # noqa: ANN001
+    """The active user a bearer secret belongs to, or None (unknown or revoked)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret))
+                           .execution_options(**{UNSCOPED: True}))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    # Keep writes rare: record use at most once a minute.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def user_for_session(session, user_id: int, epoch: int) -> User | None:  # noqa: ANN001
+    user = session.scalar(select(User).where(User.id == user_id).execution_options(**{UNSCOPED: True}))
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user

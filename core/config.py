@@ -1,0 +1,56 @@
+"""Configuration: defaults, then the instance folder's config.py, then ANJIAN_* variables,
+then a test override. Every variable is documented in the README."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# name → (default, parser). Defaults naming files are relative to the instance folder.
+ENV_VARS = {
+    "DATABASE_URL": (None, str),          # default: sqlite:///<instance>/anjian.db
+    "REDIS_URL": (None, str),             # unset: jobs run inline in the web process
+    "SECRET_KEY": (None, str),            # unset: generated once into <instance>/secret_key
+    "FILES_DIR": (None, str),             # default: <instance>/files
+    "MAX_UPLOAD_MB": (20, int),
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_LOCK_MINUTES": (15, int),
+    "JOB_STALE_MINUTES": (30, int),
+    "RQ_QUEUE": ("anjian", str),
+    "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+}
+
+
+def load_config(app, test_config: dict | None) -> None:  # noqa: ANN001
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    cfg = app.config
+    for name, (default, _) in ENV_VARS.items():
+        cfg.setdefault(name, default)
+    cfg.from_pyfile("config.py", silent=True)
+    for name, (_, parse) in ENV_VARS.items():
+        raw = os.environ.get(f"ANJIAN_{name}")
+        if raw not in (None, ""):
+            cfg[name] = parse(raw)
+    if test_config:
+        cfg.update(test_config)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'anjian.db'}"
+    if not cfg["FILES_DIR"]:
+        cfg["FILES_DIR"] = str(instance / "files")
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024  # + form overhead
+    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
+    cfg["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+
+
+def _instance_secret(instance: Path) -> str:
+    """Generated on first start and kept in the instance folder (never in the repository)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

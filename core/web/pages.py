@@ -1,0 +1,75 @@
+"""Web wiring: blueprints, login requirement, CSRF, template globals and the navigation."""
+from __future__ import annotations
+
+from flask import Flask, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from core.web import request as req
+from core.web.csrf import check_csrf, csrf_token
+
+# Endpoints reachable without logging in.
+PUBLIC = {"auth.login", "static", "health.healthz", "api-docs.openapi_json", "api_docs_page.docs"}
+
+
+def _nav() -> list[tuple[str, str]]:
+    """Menu entries for the current user: (endpoint, label)."""
+    ctx = req.ctx()
+    if ctx is None:
+        return []
+    a = ctx.actor
+    items = [("main.dashboard", _("工作台"))]
+    if a.is_bureau:
+        items.append(("tenants.enterprises", _("企业")))
+        if a.role == "admin":
+            items += [("tenants.bureaus", _("单位与股室")), ("users.list_users", _("用户")),
+                      ("audit.events", _("审计记录")), ("calendar.index", _("工作日历"))]
+    else:
+        items.append(("tenants.profile", _("企业信息")))
+        if a.role == "admin":
+            items.append(("users.list_users", _("用户")))
+    items += [("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
+    return items
+
+
+def register(app: Flask) -> None:
+    from core.audit.views import bp as audit_bp
+    from core.auth.views import bp as auth_bp, users_bp
+    from core.calendar.views import bp as calendar_bp
+    from core.files.views import bp as files_bp
+    from core.jobs.views import bp as jobs_bp
+    from core.notifications.views import bp as notifications_bp
+    from core.web.health import bp as health_bp
+    from core.web.main import bp as main_bp
+    from tenants.views import bp as tenants_bp
+
+    for bp in (auth_bp, users_bp, main_bp, health_bp, tenants_bp, audit_bp, calendar_bp,
+               files_bp, jobs_bp, notifications_bp):
+        app.register_blueprint(bp)
+
+    app.teardown_appcontext(req.close_db)
+
+    @app.before_request
+    def guard():  # noqa: ANN202
+        if request.endpoint is None:
+            return None
+        check_csrf()
+        if request.endpoint in PUBLIC or request.path.startswith("/api/"):
+            return None
+        if req.current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None
+
+    @app.context_processor
+    def globals_():  # noqa: ANN202
+        from core.notifications.service import unread_count
+        ctx = req.ctx() if request.endpoint not in (None, "static") else None
+        return {
+            "csrf_token": csrf_token,
+            "actor": ctx.actor if ctx else None,
+            "current_user": g.get("user"),
+            "nav": _nav() if ctx else [],
+            "unread": unread_count(ctx) if ctx else 0,
+        }
+
+    from core.web import filters
+    filters.register(app)

@@ -1,0 +1,50 @@
+"""Per-request database session and principal.
+
+The session opens lazily, is scoped to the caller's subtree as soon as the caller is known,
+and is closed (rolled back unless a view committed) at teardown.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request, session as cookie
+
+from core.auth import service as auth
+from core.context import ServiceContext
+
+
+def db():  # noqa: ANN201
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["anjian.db"].session()
+    return g.db_session
+
+
+def close_db(_exc=None) -> None:  # noqa: ANN001
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+def current_user():  # noqa: ANN201
+    """The caller: a Bearer token (API clients) or the login session (browsers)."""
+    if "user" in g:
+        return g.user
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = auth.user_for_token(db(), header[7:].strip())
+        g.via_token = True
+    elif "uid" in cookie:
+        user = auth.user_for_session(db(), cookie["uid"], cookie.get("epoch", 0))
+    g.user = user
+    return user
+
+
+def ctx() -> ServiceContext | None:
+    """The ServiceContext for this request, or None for an anonymous caller."""
+    if "ctx" not in g:
+        user = current_user()
+        g.ctx = ServiceContext.for_user(db(), user) if user is not None else None
+    return g.ctx
+
+
+def commit() -> None:
+    db().commit()

@@ -1,0 +1,101 @@
+"""A small declarative state machine shared by filings, hazards and campaign tasks.
+
+A workflow names its states and transitions; `apply` checks state, role, guard, required
+fields and the caller's version, changes the state, and audits the step in the same
+transaction. The model's `version` column (SQLAlchemy version_id_col) makes the final UPDATE
+conditional, so of two reviewers acting at once one wins and the other gets Conflict (409).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from core.audit import service as audit
+from core.context import ServiceContext
+from core.errors import Conflict, PermissionDenied, ValidationFailed
+
+# A guard returns None when the step may happen, or a Chinese message saying why not.
+Guard = Callable[[ServiceContext, Any, dict], "str | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    label: str
+    # bureau=True: only bureau users; False: only the object's own enterprise; None: either.
+    bureau: bool | None = None
+    guard: Guard | None = None
+    # Fields the caller must supply, each with the Chinese name used in the error message.
+    requires: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    states: dict[str, str]  # state → Chinese label
+    transitions: tuple[Transition, ...]
+    initial: str
+    state_attr: str = "status"
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            unknown = {*t.source, t.target} - self.states.keys()
+            if unknown:
+                raise ValueError(f"{self.name}.{t.name}: unknown states {unknown}")
+
+    def transition(self, name: str) -> Transition:
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise ValidationFailed({"action": [f"未知操作“{name}”"]})
+
+    def available(self, ctx: ServiceContext, obj) -> list[Transition]:  # noqa: ANN001
+        """Transitions the actor may take from the object's current state (for buttons)."""
+        state = getattr(obj, self.state_attr)
+        return [t for t in self.transitions if state in t.source and _role_ok(ctx, t)]
+
+    def label(self, state: str) -> str:
+        return self.states.get(state, state)
+
+    def apply(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
+              data: dict | None = None, obj_type: str | None = None, summary: str | None = None):
+        """Take transition `action` on `obj`. `version` is the version the caller saw;
+        None is only allowed for system actors (sweeps)."""
+        data = data or {}
+        t = self.transition(action)
+        if not _role_ok(ctx, t):
+            raise PermissionDenied(f"当前角色无权执行“{t.label}”")
+        if version is None and not ctx.actor.is_system:
+            raise ValidationFailed({"version": ["缺少版本号"]})
+        if version is not None and version != obj.version:
+            raise Conflict(f"该记录已被他人修改（当前版本 {obj.version}，您提交的是 {version}），请刷新后重试")
+        state = getattr(obj, self.state_attr)
+        if state not in t.source:
+            raise Conflict(f"当前状态为“{self.label(state)}”，不能执行“{t.label}”")
+        missing = {f: [f"{label}不能为空"] for f, label in t.requires.items() if not data.get(f)}
+        if missing:
+            raise ValidationFailed(missing)
+        if t.guard is not None:
+            problem = t.guard(ctx, obj, data)
+            if problem:
+                raise Conflict(problem)
+        setattr(obj, self.state_attr, t.target)
+        ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes this raise
+        audit.record(
+            ctx, f"{self.name}.{t.name}", obj_type or type(obj).__name__, obj.id,
+            summary or f"{t.label}：{self.label(state)} → {self.label(t.target)}",
+            payload={"from": state, "to": t.target, **{k: v for k, v in data.items() if k != "version"}},
+            tenant_id=getattr(obj, "tenant_id", None),
+        )
+        return t
+
+
+def _role_ok(ctx: ServiceContext, t: Transition) -> bool:
+    if ctx.actor.is_system:
+        return True
+    if t.bureau is not None and ctx.actor.is_bureau != t.bureau:
+        return False
+    return ctx.actor.role in t.roles

@@ -1,0 +1,198 @@
+"""Tenant tree: bureaus, enterprises and sections under a bureau's jurisdiction."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.audit import service as audit
+from core.context import ServiceContext
+from core.errors import Conflict, NotFound, ValidationFailed, field_error
+from core.schema import load_or_fail
+from tenants.codes import region_within
+from tenants.models import Section, SectionAssignment, Tenant, TenantKind
+from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
+
+TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status")
+
+
+def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:
+    tenant = ctx.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("单位不存在或无权访问")
+    return tenant
+
+
+def list_tenants(ctx: ServiceContext, kind: str | None = None, parent_id: int | None = None,
+                 q: str | None = None, status: str | None = None) -> list[Tenant]:
+    stmt = select(Tenant)
+    if kind:
+        stmt = stmt.where(Tenant.kind == kind)
+    if parent_id:
+        stmt = stmt.where(Tenant.parent_id == parent_id)
+    if status:
+        stmt = stmt.where(Tenant.status == status)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(Tenant.name.like(like) | Tenant.uscc.like(like))
+    return list(ctx.session.scalars(stmt.order_by(Tenant.path)))
+
+
+def list_bureaus(ctx: ServiceContext) -> list[Tenant]:
+    return list_tenants(ctx, kind=TenantKind.bureau.value)
+
+
+def _parent_for_new(ctx: ServiceContext, parent_id: int | None) -> Tenant:
+    """The bureau a new tenant goes under: the given one (must be visible) or the actor's."""
+    pid = parent_id or ctx.actor.tenant_id
+    if pid is None:
+        raise field_error("parent_id", "请指定上级单位")
+    parent = ctx.session.get(Tenant, pid)
+    if parent is None:
+        raise field_error("parent_id", "上级单位不存在或无权访问")
+    if not parent.is_bureau:
+        raise field_error("parent_id", "上级单位必须是应急管理局")
+    return parent
+
+
+def _place(ctx: ServiceContext, tenant: Tenant, parent: Tenant | None) -> None:
+    tenant.parent_id = parent.id if parent else None
+    ctx.session.add(tenant)
+    ctx.session.flush()
+    tenant.path = f"{parent.path if parent else '/'}{tenant.id}/"
+
+
+def _check_region(tenant_region: str, parent: Tenant | None) -> None:
+    if parent is not None and not region_within(tenant_region, parent.region_code):
+        raise field_error("region_code",
+                          f"行政区划代码 {tenant_region} 不在上级单位“{parent.name}”（{parent.region_code}）的辖区内")
+
+
+def _check_uscc_free(ctx: ServiceContext, uscc: str, exclude_id: int | None = None) -> None:
+    from tenants.scoping import UNSCOPED  # uniqueness is global, not per jurisdiction
+    stmt = select(Tenant.id).where(Tenant.uscc == uscc).execution_options(**{UNSCOPED: True})
+    other = ctx.session.scalar(stmt)
+    if other is not None and other != exclude_id:
+        raise field_error("uscc", "该统一社会信用代码已登记，不能重复添加")
+
+
+def create_bureau(ctx: ServiceContext, data: dict, *, root: bool = False) -> Tenant:
+    """A county bureau under the actor's bureau, or (system only, root=True) a top-level one."""
+    ctx.require("admin", bureau=True, message="只有应急管理局管理员可以新建下级单位")
+    d = load_or_fail(BureauIn(), data)
+    parent = None if (root and ctx.actor.is_system) else _parent_for_new(ctx, d["parent_id"])
+    _check_region(d["region_code"], parent)
+    bureau = Tenant(kind=TenantKind.bureau.value, name=d["name"], region_code=d["region_code"],
+                    short_name=d["short_name"])
+    _place(ctx, bureau, parent)
+    audit.record(ctx, "tenant.create", "tenant", bureau.id, f"新建应急管理局“{bureau.name}”",
+                 payload=d, tenant_id=bureau.id)
+    return bureau
+
+
+def create_enterprise(ctx: ServiceContext, data: dict) -> Tenant:
+    ctx.require("admin", bureau=True, message="只有应急管理局管理员可以新建企业")
+    d = load_or_fail(EnterpriseIn(), data)
+    parent = _parent_for_new(ctx, d["parent_id"])
+    _check_region(d["region_code"], parent)
+    _check_uscc_free(ctx, d["uscc"])
+    ent = Tenant(kind=TenantKind.enterprise.value, **{k: d[k] for k in TENANT_FIELDS})
+    _place(ctx, ent, parent)
+    _assign_section(ctx, ent, d["section_id"])
+    audit.record(ctx, "tenant.create", "tenant", ent.id, f"新建企业“{ent.name}”（{ent.uscc}）",
+                 payload=d, tenant_id=ent.id)
+    return ent
+
+
+def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant:
+    """Bureau admins edit any field; an enterprise's own admin/officer edits its profile
+    but not its status or supervising section."""
+    ent = get_tenant(ctx, tenant_id)
+    if ent.is_bureau:
+        raise NotFound("企业不存在或无权访问")
+    own = ctx.actor.tenant_id == ent.id
+    if own:
+        ctx.require("admin", "officer", message="只有本企业管理员或安全管理员可以修改企业信息")
+    else:
+        ctx.require("admin", bureau=True, message="只有应急管理局管理员可以修改企业信息")
+    d = load_or_fail(EnterpriseUpdate(), data)
+    if d["version"] != ent.version:
+        raise Conflict("企业信息已被他人修改，请刷新后重试")
+    parent = ctx.session.get(Tenant, ent.parent_id) if not own else None
+    if parent is not None:
+        _check_region(d["region_code"], parent)
+    _check_uscc_free(ctx, d["uscc"], exclude_id=ent.id)
+    fields = [f for f in TENANT_FIELDS if not (own and f == "status")]
+    before = {f: getattr(ent, f) for f in fields}
+    for f in fields:
+        setattr(ent, f, d[f])
+    if not own:
+        _assign_section(ctx, ent, d["section_id"])
+    changed = {f: [before[f], d[f]] for f in fields if before[f] != d[f]}
+    ctx.session.flush()
+    audit.record(ctx, "tenant.update", "tenant", ent.id,
+                 f"修改企业“{ent.name}”：{'、'.join(changed) or '无变化'}", payload=changed, tenant_id=ent.id)
+    return ent
+
+
+def supervising_section(ctx: ServiceContext, enterprise_id: int) -> Section | None:
+    return ctx.session.scalar(
+        select(Section).join(SectionAssignment, SectionAssignment.section_id == Section.id)
+        .where(SectionAssignment.tenant_id == enterprise_id))
+
+
+def _assign_section(ctx: ServiceContext, ent: Tenant, section_id: int | None) -> None:
+    current = ctx.session.scalar(select(SectionAssignment).where(SectionAssignment.tenant_id == ent.id))
+    if section_id is None:
+        if current is not None:
+            ctx.session.delete(current)
+        return
+    section = ctx.session.get(Section, section_id)
+    if section is None or section.tenant_id != ent.parent_id:
+        raise field_error("section_id", "监管股室须为该企业所属应急管理局的股室")
+    if current is None:
+        ctx.session.add(SectionAssignment(tenant_id=ent.id, section_id=section_id))
+    else:
+        current.section_id = section_id
+
+
+def list_sections(ctx: ServiceContext, bureau_id: int | None = None) -> list[Section]:
+    stmt = select(Section)
+    if bureau_id:
+        stmt = stmt.where(Section.tenant_id == bureau_id)
+    return list(ctx.session.scalars(stmt.order_by(Section.tenant_id, Section.id)))
+
+
+def create_section(ctx: ServiceContext, data: dict, bureau_id: int | None = None) -> Section:
+    ctx.require("admin", bureau=True, message="只有应急管理局管理员可以设置股室")
+    d = load_or_fail(SectionIn(), data)
+    bureau = _parent_for_new(ctx, bureau_id)
+    exists = ctx.session.scalar(select(func.count()).select_from(Section)
+                                .where(Section.tenant_id == bureau.id, Section.name == d["name"]))
+    if exists:
+        raise field_error("name", "本单位已有同名股室")
+    section = Section(tenant_id=bureau.id, **d)
+    ctx.session.add(section)
+    ctx.session.flush()
+    audit.record(ctx, "section.create", "section", section.id, f"新建股室“{section.name}”",
+                 payload=d, tenant_id=bureau.id)
+    return section
+
+
+def parent_name(ctx: ServiceContext, tenant: Tenant) -> str | None:
+    """The supervising bureau's name, shown to an enterprise that cannot otherwise see it."""
+    from tenants.scoping import UNSCOPED
+    if tenant.parent_id is None:
+        return None
+    return ctx.session.scalar(select(Tenant.name).where(Tenant.id == tenant.parent_id)
+                              .execution_options(**{UNSCOPED: True}))
+
+
+def counts_by_kind(ctx: ServiceContext) -> dict[str, int]:
+    rows = ctx.session.execute(select(Tenant.kind, func.count()).group_by(Tenant.kind))
+    return {k: n for k, n in rows}
+
+
+def ensure_valid_tenant_id(ctx: ServiceContext, tenant_id) -> Tenant:  # noqa: ANN001
+    try:
+        return get_tenant(ctx, int(tenant_id))
+    except (TypeError, ValueError):
+        raise ValidationFailed({"tenant_id": ["单位编号应为整数"]}) from None
