@@ -27,7 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["anjian.db"] = Database(app.config["DATABASE_URL"])
     Babel(app, locale_selector=select_locale)
 
+    from core.files.service import init_files
     from core.jobs.executor import init_executor
+    init_files(app)
     init_executor(app)
 
     from core.web import errors, pages

@@ -1,0 +1,2 @@
+def init_files(app) -> None:  # noqa: ANN001
+    pass

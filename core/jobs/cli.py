@@ -1,0 +1,11 @@
+import click
+
+
+@click.command("worker")
+def worker() -> None:
+    """Start an rq worker."""
+
+
+@click.command("sweep")
+def sweep() -> None:
+    """Run periodic checks once."""
