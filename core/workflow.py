@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from core.audit import service as audit
 from core.context import ServiceContext
 from core.errors import Conflict, PermissionDenied, ValidationFailed
+
+STALE_MESSAGE = "该记录已被他人处理或修改，请刷新页面查看最新状态后再操作"
 
 # A guard returns None when the step may happen, or a Chinese message saying why not.
 Guard = Callable[[ServiceContext, Any, dict], "str | None"]
@@ -71,7 +75,7 @@ class Workflow:
         if version is None and not ctx.actor.is_system:
             raise ValidationFailed({"version": ["缺少版本号"]})
         if version is not None and version != obj.version:
-            raise Conflict(f"该记录已被他人修改（当前版本 {obj.version}，您提交的是 {version}），请刷新后重试")
+            raise Conflict(STALE_MESSAGE)
         state = getattr(obj, self.state_attr)
         if state not in t.source:
             raise Conflict(f"当前状态为“{self.label(state)}”，不能执行“{t.label}”")
@@ -83,7 +87,10 @@ class Workflow:
             if problem:
                 raise Conflict(problem)
         setattr(obj, self.state_attr, t.target)
-        ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes this raise
+        try:
+            ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes it match no row
+        except StaleDataError:
+            raise Conflict(STALE_MESSAGE) from None
         audit.record(
             ctx, f"{self.name}.{t.name}", obj_type or type(obj).__name__, obj.id,
             summary or f"{t.label}：{self.label(state)} → {self.label(t.target)}",

@@ -1,3 +1,89 @@
+from __future__ import annotations
+
+import marshmallow as ma
 from flask_smorest import Blueprint
 
-blp = Blueprint("api_tenants", __name__, url_prefix="/tenants")
+from core.api.auth import api_ctx, json_body
+from core.web import request as req
+from tenants import service as tenants
+from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
+
+blp = Blueprint("api_tenants", __name__, url_prefix="/tenants", description="单位：应急管理局与企业")
+
+
+class TenantQuery(ma.Schema):
+    kind = ma.fields.String(validate=ma.validate.OneOf(["bureau", "enterprise"]))
+    parent_id = ma.fields.Integer()
+    q = ma.fields.String()
+    status = ma.fields.String()
+
+
+class SectionOut(ma.Schema):
+    id = ma.fields.Integer()
+    tenant_id = ma.fields.Integer()
+    name = ma.fields.String()
+    duties = ma.fields.String(allow_none=True)
+
+
+@blp.get("")
+@blp.arguments(TenantQuery, location="query")
+@blp.response(200, TenantOut(many=True))
+def list_tenants(args):  # noqa: ANN001, ANN201
+    """调用者可见的单位（本单位及下级）。"""
+    return tenants.list_tenants(api_ctx(), **args)
+
+
+@blp.get("/<int:tenant_id>")
+@blp.response(200, TenantOut)
+def get_tenant(tenant_id: int):  # noqa: ANN201
+    """一个单位；不可见的单位返回 404。"""
+    return tenants.get_tenant(api_ctx(), tenant_id)
+
+
+@blp.post("/enterprises")
+@blp.arguments(EnterpriseIn)
+@blp.response(201, TenantOut)
+def create_enterprise(_data):  # noqa: ANN001, ANN201
+    """新建企业（应急管理局管理员）。统一社会信用代码按 GB 32100 校验。"""
+    ent = tenants.create_enterprise(api_ctx(), json_body())
+    req.commit()
+    return ent
+
+
+@blp.post("/bureaus")
+@blp.arguments(BureauIn)
+@blp.response(201, TenantOut)
+def create_bureau(_data):  # noqa: ANN001, ANN201
+    """新建下级应急管理局（应急管理局管理员）。"""
+    bureau = tenants.create_bureau(api_ctx(), json_body())
+    req.commit()
+    return bureau
+
+
+@blp.put("/<int:tenant_id>")
+@blp.arguments(EnterpriseUpdate)
+@blp.response(200, TenantOut)
+def update_enterprise(_data, tenant_id: int):  # noqa: ANN001, ANN201
+    """修改企业信息；须提交读取时的 version，过期返回 409。"""
+    ent = tenants.update_enterprise(api_ctx(), tenant_id, json_body())
+    req.commit()
+    return ent
+
+
+@blp.get("/<int:tenant_id>/sections")
+@blp.response(200, SectionOut(many=True))
+def list_sections(tenant_id: int):  # noqa: ANN201
+    ctx = api_ctx()
+    tenants.get_tenant(ctx, tenant_id)
+    return tenants.list_sections(ctx, tenant_id)
+
+
+@blp.post("/<int:tenant_id>/sections")
+@blp.arguments(SectionIn)
+@blp.response(201, SectionOut)
+def create_section(_data, tenant_id: int):  # noqa: ANN001, ANN201
+    ctx = api_ctx()
+    tenants.get_tenant(ctx, tenant_id)
+    section = tenants.create_section(ctx, json_body(), bureau_id=tenant_id)
+    req.commit()
+    return section

@@ -186,9 +186,6 @@ def parent_name(ctx: ServiceContext, tenant: Tenant) -> str | None:
                               .execution_options(**{UNSCOPED: True}))
 
 
-def counts_by_kind(ctx: ServiceContext) -> dict[str, int]:
-    rows = ctx.session.execute(select(Tenant.kind, func.count()).group_by(Tenant.kind))
-    return {k: n for k, n in rows}
 
 
 def ensure_valid_tenant_id(ctx: ServiceContext, tenant_id) -> Tenant:  # noqa: ANN001
@@ -196,3 +193,18 @@ def ensure_valid_tenant_id(ctx: ServiceContext, tenant_id) -> Tenant:  # noqa: A
         return get_tenant(ctx, int(tenant_id))
     except (TypeError, ValueError):
         raise ValidationFailed({"tenant_id": ["单位编号应为整数"]}) from None
+
+
+def jurisdiction_summary(ctx: ServiceContext) -> dict:
+    """Counts for a bureau's dashboard: bureaus, enterprises by industry and by status."""
+    rows = ctx.session.execute(select(Tenant.kind, Tenant.industry, Tenant.status, func.count())
+                               .group_by(Tenant.kind, Tenant.industry, Tenant.status))
+    out = {"bureaus": 0, "enterprises": 0, "by_industry": {}, "by_status": {}}
+    for kind, industry, status, n in rows:
+        if kind == TenantKind.bureau.value:
+            out["bureaus"] += n
+            continue
+        out["enterprises"] += n
+        out["by_industry"][industry] = out["by_industry"].get(industry, 0) + n
+        out["by_status"][status] = out["by_status"].get(status, 0) + n
+    return out

@@ -1,3 +1,128 @@
-from flask import Blueprint
+"""Pages for enterprises, bureaus and sections."""
+from __future__ import annotations
 
-bp = Blueprint("tenants", __name__)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.errors import NotFound, ValidationFailed
+from core.web import request as req
+from core.web.forms import form_data, rerender
+from tenants import service as tenants
+from tenants.models import INDUSTRIES, STATUSES
+
+bp = Blueprint("tenants", __name__, template_folder="templates")
+
+
+def _bureau_options(ctx):  # noqa: ANN001, ANN202
+    return [(b.id, b.name) for b in tenants.list_bureaus(ctx)]
+
+
+def _enterprise_form_context(ctx):  # noqa: ANN001, ANN202
+    return {"bureau_options": _bureau_options(ctx), "industries": list(INDUSTRIES.items()),
+            "statuses": list(STATUSES.items()),
+            "section_options": [(s.id, s.name) for s in tenants.list_sections(ctx)]}
+
+
+@bp.get("/enterprises")
+def enterprises():  # noqa: ANN201
+    ctx = req.ctx()
+    if not ctx.actor.is_bureau:
+        return redirect(url_for("tenants.profile"))
+    args = request.args
+    rows = tenants.list_tenants(ctx, kind="enterprise", parent_id=args.get("bureau", type=int),
+                                q=args.get("q", "").strip() or None, status=args.get("status") or None)
+    industry = args.get("industry")
+    if industry:
+        rows = [r for r in rows if r.industry == industry]
+    return render_template("tenants/enterprises.html", rows=rows, args=args,
+                           bureaus=tenants.list_bureaus(ctx), industries=INDUSTRIES, statuses=STATUSES)
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+def new_enterprise():  # noqa: ANN201
+    ctx = req.ctx()
+    ctx.require("admin", bureau=True)
+    if request.method == "GET":
+        return render_template("tenants/enterprise_form.html", tenant=None, errors={},
+                               form={"parent_id": ctx.actor.tenant_id}, **_enterprise_form_context(ctx))
+    try:
+        ent = tenants.create_enterprise(ctx, form_data(ints=("parent_id", "section_id")))
+    except ValidationFailed as e:
+        return rerender("tenants/enterprise_form.html", e, tenant=None, **_enterprise_form_context(ctx))
+    req.commit()
+    flash(_("已新建企业“%(name)s”", name=ent.name))
+    return redirect(url_for("tenants.detail", tenant_id=ent.id))
+
+
+@bp.get("/tenants/<int:tenant_id>")
+def detail(tenant_id: int):  # noqa: ANN201
+    ctx = req.ctx()
+    tenant = tenants.get_tenant(ctx, tenant_id)
+    return render_template("tenants/detail.html", tenant=tenant,
+                           parent_name=tenants.parent_name(ctx, tenant),
+                           section=tenants.supervising_section(ctx, tenant.id) if not tenant.is_bureau else None,
+                           children=tenants.list_tenants(ctx, parent_id=tenant.id) if tenant.is_bureau else [],
+                           sections=tenants.list_sections(ctx, tenant.id) if tenant.is_bureau else [])
+
+
+@bp.route("/tenants/<int:tenant_id>/edit", methods=["GET", "POST"])
+def edit(tenant_id: int):  # noqa: ANN201
+    ctx = req.ctx()
+    tenant = tenants.get_tenant(ctx, tenant_id)
+    if tenant.is_bureau:
+        raise NotFound()
+    context = _enterprise_form_context(ctx)
+    if request.method == "GET":
+        section = tenants.supervising_section(ctx, tenant.id)
+        form = {f: getattr(tenant, f) or "" for f in tenants.TENANT_FIELDS}
+        form.update(version=tenant.version, section_id=section.id if section else "", parent_id=tenant.parent_id)
+        return render_template("tenants/enterprise_form.html", tenant=tenant, form=form, errors={}, **context)
+    try:
+        tenants.update_enterprise(ctx, tenant_id, form_data(ints=("section_id", "version")))
+    except ValidationFailed as e:
+        return rerender("tenants/enterprise_form.html", e, tenant=tenant, **context)
+    req.commit()
+    flash(_("已保存"))
+    return redirect(url_for("tenants.detail", tenant_id=tenant_id))
+
+
+@bp.get("/profile")
+def profile():  # noqa: ANN201
+    return redirect(url_for("tenants.detail", tenant_id=req.ctx().actor.tenant_id))
+
+
+@bp.get("/units")
+def bureaus():  # noqa: ANN201
+    ctx = req.ctx()
+    ctx.require("admin", bureau=True)
+    return render_template("tenants/bureaus.html", bureaus=tenants.list_bureaus(ctx),
+                           sections=tenants.list_sections(ctx), errors={}, form={},
+                           bureau_options=_bureau_options(ctx))
+
+
+@bp.post("/units/bureaus")
+def new_bureau():  # noqa: ANN201
+    ctx = req.ctx()
+    try:
+        b = tenants.create_bureau(ctx, form_data(ints=("parent_id",)))
+    except ValidationFailed as e:
+        return rerender("tenants/bureaus.html", e, bureaus=tenants.list_bureaus(ctx),
+                        sections=tenants.list_sections(ctx), bureau_options=_bureau_options(ctx))
+    req.commit()
+    flash(_("已新建“%(name)s”", name=b.name))
+    return redirect(url_for("tenants.bureaus"))
+
+
+@bp.post("/units/sections")
+def new_section():  # noqa: ANN201
+    ctx = req.ctx()
+    data = form_data(ints=("bureau_id",))
+    bureau_id = data.pop("bureau_id", None)
+    try:
+        s = tenants.create_section(ctx, data, bureau_id=bureau_id)
+    except ValidationFailed as e:
+        return rerender("tenants/bureaus.html", e, bureaus=tenants.list_bureaus(ctx),
+                        sections=tenants.list_sections(ctx), bureau_options=_bureau_options(ctx))
+    req.commit()
+    flash(_("已新建股室“%(name)s”", name=s.name))
+    return redirect(url_for("tenants.bureaus"))

@@ -10,22 +10,21 @@ from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
 
 from core.schema import flatten
-from core.web.errors import HTTP_MESSAGES, error_body
+from core.web.errors import error_body, http_error
 
 
 class Api(SmorestApi):
     def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
-        status = error.code or 500
+        """flask-smorest installs this for every HTTPException app-wide: request-parsing
+        failures from @blp.arguments get the common shape; everything else goes to the
+        one handler pages and the API share."""
         data = getattr(error, "data", {}) or {}
-        errors = flatten(data.get("messages", {})) if data.get("messages") else {}
-        if errors:
-            field, msgs = next(iter(errors.items()))
-            message = msgs[0] if msgs[0].startswith(tuple(field)) or field == "_" else f"{field}：{msgs[0]}"
-        else:
-            message = HTTP_MESSAGES.get(status, error.name)
-        if status == 413:
-            message = "上传内容过大"
-        return jsonify(error_body(error.name.lower().replace(" ", "_"), message, errors)), status
+        if not data.get("messages"):
+            return http_error(error)
+        errors = flatten(data["messages"])
+        field, msgs = next(iter(errors.items()))
+        message = f"{msgs[0]}：{field}" if msgs[0] == "未知字段" else msgs[0]
+        return jsonify(error_body("validation_failed", message, errors)), error.code or 422
 
 
 def init_api(app: Flask) -> None:

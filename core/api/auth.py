@@ -11,3 +11,10 @@ def api_ctx() -> ServiceContext:
     if ctx is None:
         raise Unauthorized("未认证：请在 Authorization 头中提供有效的 Bearer 令牌")
     return ctx
+
+
+def json_body() -> dict:
+    """The raw JSON object; services validate it with the same schema the pages use."""
+    from flask import request
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}

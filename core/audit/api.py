@@ -1,3 +1,33 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import request
 from flask_smorest import Blueprint
 
-blp = Blueprint("api_audit", __name__, url_prefix="/audit")
+from core.api.auth import api_ctx
+from core.audit import service as audit
+from core.audit.views import parse_filter
+
+blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="审计记录（应急管理局管理员）")
+
+
+class AuditOut(ma.Schema):
+    seq = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    tenant_id = ma.fields.Integer(allow_none=True)
+    actor_name = ma.fields.String()
+    action = ma.fields.String()
+    object_type = ma.fields.String()
+    object_id = ma.fields.String(allow_none=True)
+    summary = ma.fields.String()
+    payload_digest = ma.fields.String()
+    hash = ma.fields.String()
+
+
+@blp.get("")
+@blp.response(200, AuditOut(many=True))
+def list_events():  # noqa: ANN201
+    """辖区内的审计记录，新的在前。查询参数：action、object_type、actor、tenant_id、since、until（YYYY-MM-DD）、limit、offset。"""
+    limit = min(request.args.get("limit", 50, type=int), 500)
+    return audit.list_events(api_ctx(), parse_filter(request.args), limit=limit,
+                             offset=request.args.get("offset", 0, type=int))

@@ -1,3 +1,70 @@
-from flask_smorest import Blueprint
+"""JSON API for files: list, upload (multipart), metadata and content."""
+from __future__ import annotations
 
-blp = Blueprint("api_files", __name__, url_prefix="/files")
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
+
+from core.api.auth import api_ctx
+from core.files import service as files
+from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
+from core.files.views import send_stored, store
+from core.web import request as req
+
+blp = Blueprint("api_files", __name__, url_prefix="/files",
+                description="文件：预案文本、台账与现场照片（PDF、DOCX、XLSX、JPG、PNG）")
+
+
+class _MultipartParser(FlaskParser):
+    """`files` reads the whole multipart body (files and plain fields), so one schema both
+    documents and loads an upload with its form fields."""
+
+    def load_files(self, flask_request, schema):  # noqa: ANN001, ANN201
+        return MultiDictProxy(CombinedMultiDict([flask_request.files, flask_request.form]), schema)
+
+
+blp.ARGUMENTS_PARSER = _MultipartParser()
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(FileQuery, location="query")
+@blp.response(200, FileListOut)
+def list_files(args: dict):  # noqa: ANN201
+    """可见文件列表（新上传的在前）"""
+    return files.list_files(api_ctx(), **args)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(UploadIn, location="files")
+@blp.response(201, FileOut)
+def upload(args: dict):  # noqa: ANN201
+    """上传文件（multipart/form-data，字段 file）
+
+    文件类型按内容识别；扩展名与内容不符、旧版 .doc/.xls、异常压缩包均返回 422，超过大小上限返回 413。
+    """
+    ctx = api_ctx()
+    sent = args["file"]
+    f = store().store_upload(ctx, sent.stream, sent.filename or "", tenant_id=args["tenant_id"])
+    info = files.file_info(ctx, f)
+    req.commit()
+    return info
+
+
+@blp.route("/<int:file_id>", methods=["GET"])
+@blp.response(200, FileOut)
+def get_file(file_id: int):  # noqa: ANN201
+    """文件信息"""
+    ctx = api_ctx()
+    return files.file_info(ctx, files.get_file(ctx, file_id))
+
+
+@blp.route("/<int:file_id>/content", methods=["GET"])
+@blp.arguments(ContentQuery, location="query")
+@blp.doc(responses={"200": {"description": "文件内容（Content-Type 为识别出的类型）",
+                            "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                "format": "binary"}}}}})
+def content(args: dict, file_id: int):  # noqa: ANN201
+    """下载文件内容"""
+    f, path = store().open_blob(api_ctx(), file_id)
+    return send_stored(f, path, inline=args["inline"])

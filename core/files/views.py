@@ -1,3 +1,87 @@
-from flask import Blueprint
+"""Pages: the file list with its upload form, downloads and inline viewing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from core.errors import DomainError
+from core.files import service as files
+from core.files.models import StoredFile
+from core.files.service import FileStore
+from core.files.sniff import KINDS, file_error
+from core.web import request as req
+from core.web.errors import respond
 
 bp = Blueprint("files", __name__)
+
+PER_PAGE = 50
+
+
+def store() -> FileStore:
+    return current_app.extensions["anjian.files"]
+
+
+def send_stored(f: StoredFile, path: Path, *, inline: bool = False):  # noqa: ANN201
+    """The bytes of a stored file. Inline only for types browsers display themselves; the
+    declared type is the sniffed one and `nosniff` stops browsers from guessing another."""
+    inline = inline and f.kind in files.INLINE_KINDS
+    rv = send_file(path, mimetype=f.content_type, as_attachment=not inline,
+                   download_name=files.download_name(f), etag=f.sha256, conditional=True)
+    rv.headers["X-Content-Type-Options"] = "nosniff"
+    rv.cache_control.private = True  # tenant data: no shared caches
+    return rv
+
+
+def _index(status: int = 200, error: DomainError | None = None):  # noqa: ANN202
+    ctx = req.ctx()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    q = (request.args.get("q") or "").strip()[:100] or None
+    listing = files.list_files(ctx, kind=kind, q=q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    pages = max((listing.total + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template(
+        "files/index.html", listing=listing, page=page, pages=pages, kind=kind, q=q or "",
+        kinds=KINDS, error=error, can_upload=files.can_upload(ctx),
+        max_label=files.human_size(store().max_bytes),
+        show_tenant=bool(ctx.actor.is_bureau),
+    ), status
+
+
+@bp.get("/files")
+def index():  # noqa: ANN201
+    return _index()
+
+
+@bp.post("/files")
+def upload():  # noqa: ANN201
+    ctx = req.ctx()
+    try:
+        sent = request.files.get("file")
+        if sent is None or not sent.filename:
+            raise file_error("请选择要上传的文件")
+        f = store().store_upload(ctx, sent.stream, sent.filename)
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _index(e.status, e)
+    flash(_("已上传“%(name)s”（%(kind)s，%(size)s）", name=f.original_name, kind=KINDS[f.kind].label,
+            size=files.human_size(f.size)))
+    return redirect(url_for("files.index"), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_e):  # noqa: ANN001, ANN201
+    """The whole request exceeded MAX_CONTENT_LENGTH (refused before the body was read)."""
+    message = f"文件过大：不得超过 {files.human_size(store().max_bytes)}"
+    if req.ctx() is None:
+        return respond(413, "too_large", message)
+    return _index(413, DomainError(message, {"file": [message]}))
+
+
+@bp.get("/files/<int:file_id>/download")
+def download(file_id: int):  # noqa: ANN201
+    f, path = store().open_blob(req.ctx(), file_id)
+    return send_stored(f, path, inline=request.args.get("inline") == "1")

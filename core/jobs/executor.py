@@ -1,6 +1,238 @@
+"""Where jobs run: in-process (default) or on rq workers.
+
+- No REDIS_URL: the inline executor runs the job in the process that enqueued it, right
+  after the enqueuing transaction commits (first run, single host, tests).
+- REDIS_URL set: the job id (and nothing else) is pushed to the rq queue RQ_QUEUE; `anjian
+  worker` processes run it in a forked work horse through `core.jobs.runner.run_job`.
+
+Dispatch is tied to the session's commit: `dispatch_after_commit` finds the app's executor
+by the session's engine, so services need no Flask import and a session of any app (a
+request, the CLI, a job, a test) dispatches to its own app.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import weakref
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from core.jobs import registry
+
+log = logging.getLogger("anjian.jobs")
+
+PENDING = "anjian.jobs.pending"
+HOOKED = "anjian.jobs.hooked"
+RESULT_TTL = 600                  # seconds; the result lives in the jobs table, rq's copy is not needed
+FAILURE_TTL = 7 * 24 * 3600       # keep rq's failure record a week for `rq info` / debugging
+QUEUE_UNAVAILABLE = "任务队列暂不可用，任务未能提交，请稍后重试"
+
+_executors: "weakref.WeakKeyDictionary[Engine, InlineExecutor | RqExecutor]" = weakref.WeakKeyDictionary()
+
+
+def rq_job_id(job_id: int) -> str:
+    """One rq job per job row: the sweep can look it up without storing anything extra."""
+    return f"anjian-job-{job_id}"
+
+
+def job_id_from_rq(rq_id: str) -> int | None:
+    prefix = "anjian-job-"
+    if rq_id.startswith(prefix) and rq_id[len(prefix):].isdigit():
+        return int(rq_id[len(prefix):])
+    return None
+
+
+class InlineExecutor:
+    name = "inline"
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+
+    def dispatch(self, job_id: int, kind: str) -> None:
+        from core.jobs.runner import execute
+        execute(self.app, job_id)
+
+    def states(self, job_ids: list[int]) -> dict[int, str]:
+        """Inline runs leave no trace outside the row: the sweep goes by the heartbeat."""
+        return {}
+
+
+class RqExecutor:
+    name = "rq"
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+        self.url = app.config["REDIS_URL"]
+        self.queue_name = app.config["RQ_QUEUE"]
+        self._redis = None
+
+    @property
+    def redis(self):  # noqa: ANN201
+        if self._redis is None:
+            from redis import Redis
+            from redis.backoff import ExponentialBackoff
+            from redis.retry import Retry
+            # Bounded waits (one quick retry): an unreachable Redis must not hang a web request.
+            self._redis = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=10,
+                                         retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), 1))
+        return self._redis
+
+    def queue(self):  # noqa: ANN201
+        from rq import Queue
+        return Queue(self.queue_name, connection=self.redis)
+
+    def dispatch(self, job_id: int, kind: str) -> None:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RqJob
+        spec = registry.job_kind(kind)
+        rq_id = rq_job_id(job_id)
+        try:
+            # A retry reuses the rq id; drop the failed run's record and registry entries.
+            RqJob.fetch(rq_id, connection=self.redis).delete()
+        except NoSuchJobError:
+            pass
+        self.queue().enqueue("core.jobs.runner.run_job", job_id, job_id=rq_id,
+                             job_timeout=spec.timeout if spec else registry.DEFAULT_TIMEOUT,
+                             result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, description=f"{kind} #{job_id}")
+
+    def states(self, job_ids: list[int]) -> dict[int, str]:
+        """job id → "alive" (queued, or started by a live work horse) or "dead" (absent,
+        failed, stopped, or started but gone from the started registry)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RqJob, JobStatus
+        queue = self.queue()
+        registry_ = queue.started_job_registry
+        # Moves jobs of workers that died outright (no heartbeat) to failed first.
+        registry_.cleanup()
+        started = set(registry_.get_job_ids(cleanup=False))
+        out: dict[int, str] = {}
+        for job_id in job_ids:
+            rq_id = rq_job_id(job_id)
+            try:
+                status = RqJob.fetch(rq_id, connection=self.redis).get_status(refresh=False)
+            except NoSuchJobError:
+                out[job_id] = "dead"
+                continue
+            if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+                out[job_id] = "alive"
+            elif status == JobStatus.STARTED and rq_id in started:
+                out[job_id] = "alive"
+            else:
+                out[job_id] = "dead"
+        return out
+
+
 def init_executor(app) -> None:  # noqa: ANN001
-    pass
+    """Called by the app factory: registers the built-in job kinds and chooses the
+    executor from REDIS_URL. Calling it again (after changing the config) switches."""
+    import core.jobs.builtin  # noqa: F401 - registers the core's job kinds in every process
+    from core.jobs import runner
+
+    db = app.extensions["anjian.db"]
+    runner.track_database(db)
+    executor = RqExecutor(app) if app.config.get("REDIS_URL") else InlineExecutor(app)
+    app.extensions["anjian.executor"] = executor
+    _executors[db.engine] = executor
+
+
+def executor_for(app):  # noqa: ANN001, ANN201
+    return app.extensions["anjian.executor"]
 
 
 def queue_status(app) -> str:  # noqa: ANN001
-    return "inline"
+    """For /healthz: "inline", or "redis: ok" / "redis: error <type>" within about a second."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return "inline"
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1, retry=Retry(NoBackoff(), 0))
+    try:
+        client.ping()
+        return "redis: ok"
+    except Exception as e:  # noqa: BLE001 - any failure is "not usable" to a probe
+        return f"redis: error {type(e).__name__}"
+    finally:
+        client.close()
+
+
+# --- dispatch after commit ---
+
+def dispatch_after_commit(session: Session, job_id: int, kind: str) -> None:
+    """Hand the job to its app's executor once `session`'s outermost transaction commits;
+    forget it if that transaction ends otherwise (rollback, close)."""
+    executor = _executors.get(session.get_bind())
+    if executor is None:
+        raise RuntimeError("jobs can only be enqueued on a session of an app's database "
+                           "(create the app with core.app.create_app first)")
+    if not session.info.get(HOOKED):
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_transaction_end", _after_transaction_end)
+        session.info[HOOKED] = True
+    session.info.setdefault(PENDING, []).append((executor, job_id, kind))
+
+
+def _after_commit(session: Session) -> None:
+    # Also fires when a savepoint is released; only the outermost commit makes rows visible.
+    if session.get_nested_transaction() is not None:
+        return
+    pending = session.info.pop(PENDING, [])
+    for executor, job_id, kind in pending:
+        _dispatch(executor, job_id, kind)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:
+        # Committed jobs were popped by _after_commit; whatever is left was rolled back.
+        session.info.pop(PENDING, None)
+
+
+def _dispatch(executor, job_id: int, kind: str) -> None:  # noqa: ANN001
+    """Never raises: the caller's transaction has committed already, an error here must
+    not turn a saved request into an error page. A job that could not be queued is failed
+    (retryable) so the user sees it instead of a job queued forever."""
+    try:
+        executor.dispatch(job_id, kind)
+    except Exception:  # noqa: BLE001
+        log.exception("dispatching job %s (%s) to %s failed", job_id, kind, executor.name)
+        from core.jobs.runner import fail_job
+        try:
+            fail_job(executor.app, job_id, QUEUE_UNAVAILABLE, retryable=True)
+        except Exception:  # noqa: BLE001
+            log.exception("could not mark job %s failed", job_id)
+
+
+# --- rq worker ---
+
+class WorkerNotConfigured(RuntimeError):
+    pass
+
+
+def run_worker(app, *, burst: bool = False) -> bool:  # noqa: ANN001
+    """Run an rq worker on RQ_QUEUE until stopped (or, with burst, until the queue is
+    empty). Call inside an app context: the forked work horses inherit it."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        raise WorkerNotConfigured("未配置 Redis（ANJIAN_REDIS_URL）：任务在网页进程内直接执行，无需启动 worker")
+    from redis import Redis
+    from rq import Worker
+    worker = Worker([app.config["RQ_QUEUE"]], connection=Redis.from_url(url),
+                    work_horse_killed_handler=functools.partial(_horse_killed, app))
+    return worker.work(burst=burst)
+
+
+def _horse_killed(app, rq_job, retpid, ret_val, rusage) -> None:  # noqa: ANN001
+    """rq calls this in the worker when a work horse dies without finishing its job
+    (os._exit, OOM kill, SIGKILL, the hard timeout): fail the job now instead of waiting
+    for the sweep."""
+    job_id = job_id_from_rq(rq_job.id)
+    if job_id is None:
+        return
+    from core.jobs.runner import interrupt_jobs
+    try:
+        interrupt_jobs(app, [job_id])
+    except Exception:  # noqa: BLE001 - the worker must keep serving the queue
+        log.exception("could not mark job %s interrupted", job_id)

@@ -1,2 +1,64 @@
-def unread_count(ctx) -> int:  # noqa: ANN001
-    return 0
+"""In-app inbox. Later workflows (filing deadlines, campaign reminders) notify through here."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.context import ServiceContext
+from core.db import utcnow
+from core.errors import NotFound
+from core.auth.models import User
+from core.notifications.models import Notification
+
+
+def notify(ctx: ServiceContext, user_id: int, title: str, *, body: str | None = None,
+           link: str | None = None, dedupe_key: str | None = None) -> bool:
+    """Send one message. With a `dedupe_key` the same message reaches a user once however
+    often a sweep repeats it (insert-or-ignore on (user_id, dedupe_key)). Returns whether
+    a new message was created."""
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在或无权访问")
+    values = dict(user_id=user.id, tenant_id=user.tenant_id, title=title, body=body, link=link,
+                  dedupe_key=dedupe_key, created_at=utcnow())
+    dialect = ctx.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Notification).values(**values).on_conflict_do_nothing(
+        index_elements=["user_id", "dedupe_key"])
+    return ctx.session.execute(stmt).rowcount == 1
+
+
+def notify_role(ctx: ServiceContext, tenant_id: int, roles: tuple[str, ...], title: str, **kw) -> int:
+    """Notify every active user of a tenant holding one of `roles`; returns how many were new."""
+    users = ctx.session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.active.is_(True),
+                                                      User.role.in_(roles)))
+    return sum(notify(ctx, uid, title, **kw) for uid in users)
+
+
+def unread_count(ctx: ServiceContext) -> int:
+    if ctx.actor.user_id is None:
+        return 0
+    return ctx.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == ctx.actor.user_id, Notification.read_at.is_(None))) or 0
+
+
+def inbox(ctx: ServiceContext, unread_only: bool = False, limit: int = 100) -> list[Notification]:
+    q = select(Notification).where(Notification.user_id == ctx.actor.user_id)
+    if unread_only:
+        q = q.where(Notification.read_at.is_(None))
+    return list(ctx.session.scalars(q.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(ctx: ServiceContext, notification_id: int) -> Notification:
+    n = ctx.session.get(Notification, notification_id)
+    if n is None or n.user_id != ctx.actor.user_id:
+        raise NotFound("消息不存在")
+    if n.read_at is None:
+        n.read_at = utcnow()
+    return n
+
+
+def mark_all_read(ctx: ServiceContext) -> int:
+    res = ctx.session.execute(update(Notification).where(
+        Notification.user_id == ctx.actor.user_id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return res.rowcount

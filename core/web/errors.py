@@ -46,13 +46,16 @@ def register(app: Flask) -> None:
         e = Conflict("该记录已被他人修改，请刷新后重试")
         return respond(e.status, e.code, e.message)
 
-    @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException):  # noqa: ANN202
-        status = e.code or 500
-        message = HTTP_MESSAGES.get(status, e.name)
-        if status == 413:
-            mb = app.config["MAX_UPLOAD_MB"]
-            message = f"上传内容过大：单个文件不得超过 {mb} MB"
-        elif e.description and any("\u4e00" <= ch <= "\u9fff" for ch in e.description):
-            message = e.description
-        return respond(status, e.name.lower().replace(" ", "_"), message)
+    app.register_error_handler(HTTPException, http_error)
+
+
+def http_error(e: HTTPException):  # noqa: ANN201
+    """Werkzeug's HTTP errors (404 routes, 413 bodies, CSRF aborts) in Chinese."""
+    from flask import current_app
+    status = e.code or 500
+    message = HTTP_MESSAGES.get(status, e.name)
+    if status == 413:
+        message = f"上传内容过大：单个文件不得超过 {current_app.config['MAX_UPLOAD_MB']} MB"
+    elif e.description and any("\u4e00" <= ch <= "\u9fff" for ch in e.description):
+        message = e.description  # our own abort(…) texts are already Chinese
+    return respond(status, e.name.lower().replace(" ", "_"), message)

@@ -26,3 +26,10 @@ def local_date(value: date | datetime | None) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["localdate"] = local_date
+    app.jinja_env.filters["combine_args"] = combine_args
+
+
+def combine_args(args: dict, **changes) -> str:
+    """A query string with some arguments replaced (pagination links keep the filter)."""
+    from urllib.parse import urlencode
+    return urlencode({**{k: v for k, v in args.items() if v}, **changes})

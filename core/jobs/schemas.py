@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from core.jobs.models import JOB_STATUSES
+from core.schema import Schema
+
+
+class JobQuery(Schema):
+    status = fields.String(load_default=None, metadata={"label": "状态"},
+                           validate=validate.OneOf(list(JOB_STATUSES), error="状态不在可选范围内"))
+    limit = fields.Integer(load_default=50, metadata={"label": "条数"},
+                           validate=validate.Range(min=1, max=200, error="条数应为1至200"))
+    offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
+                            validate=validate.Range(min=0, error="偏移不能为负数"))
+
+
+class JobOut(ma.Schema):
+    """Timestamps are UTC, like every timestamp the API returns."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    progress = fields.Integer()
+    message = fields.String(allow_none=True)
+    result = fields.Dict(allow_none=True)
+    error = fields.String(allow_none=True)
+    retryable = fields.Boolean()
+    attempts = fields.Integer()
+    tenant_id = fields.Integer()
+    requested_by = fields.Integer(allow_none=True)
+    result_file_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    heartbeat_at = fields.DateTime(allow_none=True)

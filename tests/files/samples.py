@@ -1,0 +1,180 @@
+"""Small real files of every accepted type, and some that must be refused."""
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+from datetime import datetime
+
+import xlsxwriter
+
+
+def pdf(text: str = "Anjian") -> bytes:
+    """A minimal valid one-page PDF with a correct xref table."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def big_pdf(size: int) -> bytes:
+    """A PDF of about `size` bytes: incompressible padding in a trailing comment."""
+    import random
+    return pdf() + b"%" + random.Random(size).randbytes(max(size - len(pdf()) - 1, 0))
+
+
+def png(width: int = 2, height: int = 2, seed: int = 0) -> bytes:
+    """A real RGB PNG; `seed` varies the pixels so two images differ."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + bytes((seed + x * 40 + y * 7) % 256 for x in range(width * 3))
+                   for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def jpeg() -> bytes:
+    """SOI + JFIF APP0 header + a comment + EOI: what the signature check looks at."""
+    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    com = b"anjian evidence photo"
+    return (b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
+            + b"\xff\xfe" + struct.pack(">H", len(com) + 2) + com + b"\xff\xd9")
+
+
+def xlsx(rows: int = 3) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": datetime(2024, 6, 1, 8, 0, 0)})  # same rows, same bytes
+    ws = wb.add_worksheet("隐患台账")
+    ws.write_row(0, 0, ["序号", "隐患描述", "整改期限"])
+    for i in range(1, rows + 1):
+        ws.write_row(i, 0, [i, f"第{i}处隐患", "2024-06-30"])
+    wb.close()
+    return buf.getvalue()
+
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    '</Types>')
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>')
+
+
+def document_xml(text: str = "生产安全事故应急预案") -> str:
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>')
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A fixed timestamp, so the same parts give the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2024, 6, 1, 8, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def docx(text: str = "生产安全事故应急预案", extra: dict | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(_entry("[Content_Types].xml"), CONTENT_TYPES)
+        z.writestr(_entry("_rels/.rels"), RELS)
+        z.writestr(_entry("word/document.xml"), document_xml(text))
+        for name, data in (extra or {}).items():
+            z.writestr(_entry(name), data)
+    return buf.getvalue()
+
+
+def plain_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "not an office document")
+    return buf.getvalue()
+
+
+_BOMB: bytes | None = None
+
+
+def zip_bomb(mb: int = 50) -> bytes:
+    """DOCX-shaped: the right parts plus one entry of `mb` MB of zeros, deflated to ~50 KB.
+    Written in chunks so the test never holds the inflated bytes."""
+    global _BOMB
+    if _BOMB is not None and mb == 50:
+        return _BOMB
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", RELS)
+        z.writestr("word/document.xml", document_xml())
+        block = b"\x00" * (1024 * 1024)
+        with z.open("word/media/image1.png", "w") as w:
+            for _ in range(mb):
+                w.write(block)
+    data = buf.getvalue()
+    if mb == 50:
+        _BOMB = data
+    return data
+
+
+def many_entries(n: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("word/document.xml", document_xml())
+        for i in range(n):
+            z.writestr(f"word/p{i}.xml", "")
+    return buf.getvalue()
+
+
+def with_encrypted_flag(data: bytes, name: str) -> bytes:
+    """Set the "encrypted" bit of `name` in the central directory (zipfile cannot write
+    encrypted archives, and the sniffer only reads the directory)."""
+    b = bytearray(data)
+    needle = name.encode()
+    pos = 0
+    while True:
+        pos = b.find(b"PK\x01\x02", pos)
+        assert pos >= 0, name
+        (name_len,) = struct.unpack("<H", b[pos + 28:pos + 30])
+        if bytes(b[pos + 46:pos + 46 + name_len]) == needle:
+            (flags,) = struct.unpack("<H", b[pos + 8:pos + 10])
+            b[pos + 8:pos + 10] = struct.pack("<H", flags | 0x1)
+            return bytes(b)
+        pos += 4
+
+
+OLE2_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 100 + b"This program cannot be run in DOS mode."
+
+
+def closed(response):  # noqa: ANN001, ANN201
+    """Read and close a download response (send_file keeps the blob open until then)."""
+    response.get_data()
+    response.close()
+    return response

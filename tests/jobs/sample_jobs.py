@@ -1,0 +1,168 @@
+"""Job kinds used by the job tests, registered on import the way an area or plugin does,
+plus helpers shared by the test modules (reading rows, running a real rq worker)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from core.context import ServiceContext
+from core.errors import Conflict
+from core.jobs.models import Job
+from core.jobs.registry import register_job
+from tenants.models import Section
+
+ROOT = Path(__file__).resolve().parents[2]
+ANY_ROLE = ("admin", "reviewer", "officer", "viewer")
+
+register_job("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度", roles=ANY_ROLE)
+register_job("tests.sections", "tests.jobs.sample_jobs:write_sections", "测试：写入股室", roles=ANY_ROLE)
+register_job("tests.refuse", "tests.jobs.sample_jobs:refuse", "测试：业务拒绝", roles=ANY_ROLE)
+register_job("tests.crash", "tests.jobs.sample_jobs:crash_halfway", "测试：进程中途退出", roles=("admin",))
+
+
+def section_prefix(job_id: int) -> str:
+    return f"任务{job_id}写入"
+
+
+def _write(ctx: ServiceContext, job: Job, count: int) -> None:
+    for i in range(count):
+        ctx.session.add(Section(tenant_id=job.tenant_id, name=f"{section_prefix(job.id)}{i}"))
+    ctx.session.flush()
+
+
+def _observe(job_id: int) -> list:
+    """The job row as another session (the job page) sees it."""
+    with current_app.extensions["anjian.db"].session() as s:
+        ServiceContext.system(s)
+        row = s.get(Job, job_id)
+        return [row.status, row.progress, row.message]
+
+
+def report_progress(ctx: ServiceContext, job: Job, progress) -> dict:  # noqa: ANN001
+    progress(1, 4, "第一步")
+    first = _observe(job.id)
+    progress(2, 4, "第二步")  # within the throttle interval: not written
+    second = _observe(job.id)
+    return {"first": first, "second": second, "actor": ctx.actor.username, "summary": "进度测试完成"}
+
+
+def write_sections(ctx: ServiceContext, job: Job, progress) -> dict:  # noqa: ANN001
+    """Writes params["count"] sections, then fails while attempts <= params["fail_attempts"]."""
+    count = job.params.get("count", 3)
+    _write(ctx, job, count)
+    progress(count, count * 2, "已写入")
+    if job.attempts <= job.params.get("fail_attempts", 0):
+        raise RuntimeError("模拟的程序故障")
+    return {"written": count, "summary": f"写入 {count} 个股室"}
+
+
+def refuse(ctx: ServiceContext, job: Job, progress) -> None:  # noqa: ANN001
+    raise Conflict("当前状态不允许执行该操作")
+
+
+def crash_halfway(ctx: ServiceContext, job: Job, progress) -> dict:  # noqa: ANN001
+    """Writes rows, then the process dies (like an OOM kill) while attempts <= params["crash_attempts"]."""
+    from rq import get_current_job
+    if get_current_job() is None:
+        raise RuntimeError("只能在 rq 工作进程中运行")  # never kill the test process itself
+    _write(ctx, job, 3)
+    progress(1, 2, "写入一半")
+    if job.attempts <= job.params.get("crash_attempts", 1):
+        os._exit(1)
+    return {"summary": "第二次执行完成"}
+
+
+# --- sweeps (registered per test with monkeypatch, so other areas' sweep runs stay clean) ---
+
+SWEEP_SECTION = "巡检写入"
+
+
+def _bureau_id(ctx: ServiceContext) -> int:
+    from tenants.models import Tenant
+    return ctx.session.scalar(select(Tenant.id).where(Tenant.region_code == "150626", Tenant.kind == "bureau"))
+
+
+def writing_sweep(ctx: ServiceContext) -> str:
+    ctx.session.add(Section(tenant_id=_bureau_id(ctx), name=SWEEP_SECTION))
+    return "已写入 1 条"
+
+
+def broken_sweep(ctx: ServiceContext) -> str:
+    ctx.session.add(Section(tenant_id=_bureau_id(ctx), name=SWEEP_SECTION + "（不应保存）"))
+    ctx.session.flush()
+    raise RuntimeError("sweep bug")
+
+
+# --- helpers ---
+
+def find_job(app, job_id: int) -> Job | None:  # noqa: ANN001
+    with app.extensions["anjian.db"].session() as s:
+        ServiceContext.system(s)
+        return s.get(Job, job_id)
+
+
+def load_job(app, job_id: int) -> Job:  # noqa: ANN001
+    job = find_job(app, job_id)
+    assert job is not None, f"job {job_id} missing"
+    return job
+
+
+def count_sections(app, job_id: int) -> int:  # noqa: ANN001
+    with app.extensions["anjian.db"].session() as s:
+        ServiceContext.system(s)
+        return s.scalar(select(func.count()).select_from(Section)
+                        .where(Section.name.like(section_prefix(job_id) + "%")))
+
+
+def use_rq(app, redis_url: str) -> str:  # noqa: ANN001
+    """Switch the app to the rq executor on a queue of its own."""
+    from core.jobs.executor import init_executor
+    app.config["REDIS_URL"] = redis_url
+    app.config["RQ_QUEUE"] = f"anjian-test-{uuid.uuid4().hex[:10]}"
+    init_executor(app)
+    return app.config["RQ_QUEUE"]
+
+
+def drop_queue(app) -> None:  # noqa: ANN001
+    executor = app.extensions["anjian.executor"]
+    executor.queue().delete(delete_jobs=True)
+    executor.redis.close()
+
+
+WORKER = """
+import tests.jobs.sample_jobs
+from core.app import create_app
+from core.jobs.executor import run_worker
+app = create_app()
+with app.app_context():
+    run_worker(app, burst=True)
+"""
+
+# A bare rq worker without Anjian's work-horse hook: only the sweep can notice a death.
+BARE_RQ_WORKER = """
+import tests.jobs.sample_jobs
+from redis import Redis
+from rq import Worker
+from core.app import create_app
+app = create_app()
+with app.app_context():
+    Worker([app.config["RQ_QUEUE"]], connection=Redis.from_url(app.config["REDIS_URL"])).work(burst=True)
+"""
+
+
+def run_worker_process(app, tmp_path, script: str = WORKER) -> subprocess.CompletedProcess:  # noqa: ANN001
+    """A real rq worker in another process, on the test's database, Redis and queue."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "ANJIAN_DATABASE_URL": app.config["DATABASE_URL"], "ANJIAN_REDIS_URL": app.config["REDIS_URL"],
+           "ANJIAN_RQ_QUEUE": app.config["RQ_QUEUE"], "ANJIAN_FILES_DIR": app.config["FILES_DIR"],
+           "ANJIAN_INSTANCE_PATH": str(tmp_path / "worker-instance"), "ANJIAN_SECRET_KEY": "test"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(ROOT), capture_output=True,
+                          text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc

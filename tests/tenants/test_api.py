@@ -1,0 +1,53 @@
+from sqlalchemy import func, select
+
+from tenants.models import Tenant
+
+NEW = {"name": "乌审旗新能化工有限公司", "uscc": "914403001922038216", "industry": "hazchem_use",
+       "region_code": "150626", "address": "乌审旗图克工业园区", "principal": "周强", "phone": "13904771234"}
+
+
+def test_list_shape(api):
+    rows = api("wsq_reviewer").get("/api/v1/tenants").json
+    assert len(rows) == 6
+    ent = next(r for r in rows if r["kind"] == "enterprise")
+    assert {"id", "name", "kind", "parent_id", "uscc", "region_code"} <= set(ent)
+    assert rows[0]["kind"] == "bureau" and rows[0]["uscc"] is None
+
+
+def test_get_other_county_is_404(api):
+    yjhl_ent = api("yjhl_reviewer").get("/api/v1/tenants?kind=enterprise").json[0]
+    resp = api("wsq_reviewer").get(f"/api/v1/tenants/{yjhl_ent['id']}")
+    assert resp.status_code == 404
+    assert resp.json == {"code": "not_found", "message": "单位不存在或无权访问", "errors": {}}
+
+
+def test_invalid_uscc_422_and_nothing_stored(api, db):
+    before = db.scalar(select(func.count()).select_from(Tenant))
+    resp = api("wsq_admin").post("/api/v1/tenants/enterprises", json={**NEW, "uscc": "914403001922038217"})
+    assert resp.status_code == 422
+    assert resp.json["code"] == "validation_failed"
+    assert "校验位" in resp.json["message"] and "uscc" in resp.json["errors"]
+    assert db.scalar(select(func.count()).select_from(Tenant)) == before
+
+
+def test_unknown_field_and_not_json(api):
+    resp = api("wsq_admin").post("/api/v1/tenants/enterprises", json={**NEW, "colour": "red"})
+    assert resp.status_code == 422 and resp.json["errors"]["colour"] == ["未知字段"]
+
+
+def test_create_and_update_with_version(api):
+    a = api("wsq_admin")
+    ent = a.post("/api/v1/tenants/enterprises", json=NEW).json
+    body = {**NEW, "principal": "周志强", "version": ent["version"]}
+    ok = a.put(f"/api/v1/tenants/{ent['id']}", json=body)
+    assert ok.status_code == 200 and ok.json["principal"] == "周志强"
+    stale = a.put(f"/api/v1/tenants/{ent['id']}", json=body)
+    assert stale.status_code == 409
+
+
+def test_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["info"]["title"].startswith("安监")
+    for path in ("/api/v1/tenants", "/api/v1/tenants/{tenant_id}", "/api/v1/me", "/api/v1/tokens",
+                 "/api/v1/jobs/{job_id}", "/api/v1/files", "/api/v1/audit", "/api/v1/users"):
+        assert path in spec["paths"], path
