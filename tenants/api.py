@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from core.api.auth import api_ctx, json_body
+from core.api.auth import api_ctx, body, json_body
 from core.web import request as req
 from tenants import service as tenants
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
@@ -41,9 +41,9 @@ def get_tenant(tenant_id: int):  # noqa: ANN201
 
 
 @blp.post("/enterprises")
-@blp.arguments(EnterpriseIn)
+@blp.doc(**body(EnterpriseIn))
 @blp.response(201, TenantOut)
-def create_enterprise(_data):  # noqa: ANN001, ANN201
+def create_enterprise():  # noqa: ANN201
     """新建企业（应急管理局管理员）。统一社会信用代码按 GB 32100 校验。"""
     ent = tenants.create_enterprise(api_ctx(), json_body())
     req.commit()
@@ -51,9 +51,9 @@ def create_enterprise(_data):  # noqa: ANN001, ANN201
 
 
 @blp.post("/bureaus")
-@blp.arguments(BureauIn)
+@blp.doc(**body(BureauIn))
 @blp.response(201, TenantOut)
-def create_bureau(_data):  # noqa: ANN001, ANN201
+def create_bureau():  # noqa: ANN201
     """新建下级应急管理局（应急管理局管理员）。"""
     bureau = tenants.create_bureau(api_ctx(), json_body())
     req.commit()
@@ -61,9 +61,9 @@ def create_bureau(_data):  # noqa: ANN001, ANN201
 
 
 @blp.put("/<int:tenant_id>")
-@blp.arguments(EnterpriseUpdate)
+@blp.doc(**body(EnterpriseUpdate))
 @blp.response(200, TenantOut)
-def update_enterprise(_data, tenant_id: int):  # noqa: ANN001, ANN201
+def update_enterprise(tenant_id: int):  # noqa: ANN201
     """修改企业信息；须提交读取时的 version，过期返回 409。"""
     ent = tenants.update_enterprise(api_ctx(), tenant_id, json_body())
     req.commit()
@@ -79,9 +79,9 @@ def list_sections(tenant_id: int):  # noqa: ANN201
 
 
 @blp.post("/<int:tenant_id>/sections")
-@blp.arguments(SectionIn)
+@blp.doc(**body(SectionIn))
 @blp.response(201, SectionOut)
-def create_section(_data, tenant_id: int):  # noqa: ANN001, ANN201
+def create_section(tenant_id: int):  # noqa: ANN201
     ctx = api_ctx()
     tenants.get_tenant(ctx, tenant_id)
     section = tenants.create_section(ctx, json_body(), bureau_id=tenant_id)

@@ -39,7 +39,8 @@ class Tenant(Base):
     so "this bureau and everything under it" is `path LIKE '/1/2/%'` on one index."""
 
     __tablename__ = "tenants"
-    __table_args__ = (Index("ix_tenants_path", "path"),)
+    # varchar_pattern_ops lets PostgreSQL use the index for `LIKE 'prefix%'` under any collation.
+    __table_args__ = (Index("ix_tenants_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)

@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
 
-from core.api.auth import api_ctx, json_body
+from core.api.auth import api_ctx, body, json_body
 from core.auth import service as auth
 from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserUpdate
 from core.context import ServiceContext
@@ -68,9 +68,9 @@ def list_users():  # noqa: ANN201
 
 
 @blp.post("")
-@blp.arguments(UserIn)
+@blp.doc(**body(UserIn))
 @blp.response(201, UserOut)
-def create_user(_data):  # noqa: ANN001, ANN201
+def create_user():  # noqa: ANN201
     """新建用户（管理员）。"""
     user = auth.create_user(api_ctx(), json_body())
     req.commit()
@@ -88,9 +88,9 @@ def get_user(user_id: int):  # noqa: ANN201
 
 
 @blp.put("/<int:user_id>")
-@blp.arguments(UserUpdate)
+@blp.doc(**body(UserUpdate))
 @blp.response(200, UserOut)
-def update_user(_data, user_id: int):  # noqa: ANN001, ANN201
+def update_user(user_id: int):  # noqa: ANN201
     """修改用户（管理员）；须提交读取时的 version。"""
     user = auth.update_user(api_ctx(), user_id, json_body())
     req.commit()
@@ -98,9 +98,9 @@ def update_user(_data, user_id: int):  # noqa: ANN001, ANN201
 
 
 @blp.post("/<int:user_id>/password")
-@blp.arguments(PasswordIn)
+@blp.doc(**body(PasswordIn))
 @blp.response(204)
-def set_password(_data, user_id: int):  # noqa: ANN001, ANN201
+def set_password(user_id: int):  # noqa: ANN201
     """修改自己的密码，或由管理员重置。"""
     auth.set_password(api_ctx(), user_id, json_body())
     req.commit()

@@ -87,7 +87,8 @@ def file_error(message: str) -> ValidationFailed:
     return ValidationFailed({"file": [message]}, message=message)
 
 
-def sniff(f: BinaryIO, filename: str, allowed_kinds=None, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> Sniffed:  # noqa: ANN001
+def sniff(f: BinaryIO, filename: str, allowed_kinds=None,  # noqa: ANN001
+          limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> Sniffed:
     """Identify `f` (a seekable binary file) by content. Raises ValidationFailed (field
     "file") when the content is not an accepted type, is not in `allowed_kinds`, is an
     unsafe archive, or contradicts the extension of `filename`."""

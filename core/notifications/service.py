@@ -24,8 +24,8 @@ def notify(ctx: ServiceContext, user_id: int, title: str, *, body: str | None = 
     dialect = ctx.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Notification).values(**values).on_conflict_do_nothing(
-        index_elements=["user_id", "dedupe_key"])
-    return ctx.session.execute(stmt).rowcount == 1
+        index_elements=["user_id", "dedupe_key"]).returning(Notification.id)
+    return ctx.session.execute(stmt).scalar() is not None
 
 
 def notify_role(ctx: ServiceContext, tenant_id: int, roles: tuple[str, ...], title: str, **kw) -> int:

@@ -58,7 +58,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tenants_parent_id'), ['parent_id'], unique=False)
-        batch_op.create_index('ix_tenants_path', ['path'], unique=False)
+        batch_op.create_index('ix_tenants_path', ['path'], unique=False, postgresql_ops={'path': 'varchar_pattern_ops'})
 
     op.create_table('sections',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -1,0 +1,69 @@
+"""Every route that takes an object id, called by a user of a sibling tenant, answers 404.
+
+The routes are read from the URL map, so a new endpoint with an id fails this test until
+an object for its id parameter is provided below.
+"""
+import io
+
+import pytest
+from core.auth import service as auth
+from core.auth.models import User
+from core.jobs.models import Job
+from core.notifications import service as notifications
+
+# Users who must not see 乌审旗宏达甲醇 (ent1): the sibling enterprise and the other banner.
+OUTSIDERS = ("ent2_officer", "yjhl_reviewer", "yjhl_admin")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def ent1_objects(app, ctx_for):
+    """One object of each id-addressed kind, all belonging to ent1."""
+    ctx = ctx_for("ent1_officer")
+    me = ctx.session.get(User, ctx.actor.user_id)
+    token, _ = auth.create_token(ctx, me.id, {"name": "ent1"})
+    stored = app.extensions["anjian.files"].store_upload(ctx, io.BytesIO(PDF), "应急预案.pdf")
+    ctx.session.commit()
+    system = ctx_for()
+    job = Job(tenant_id=me.tenant_id, kind="audit.verify", title="校验审计链", requested_by=me.id, params={},
+              status="failed", retryable=True)
+    system.session.add(job)
+    notifications.notify(system, me.id, "测试消息", dedupe_key="isolation")
+    system.session.commit()
+    note = notifications.inbox(ctx_for("ent1_officer"))[0]
+    return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
+            "job_id": job.id, "notification_id": note.id}
+
+
+def id_routes(app):
+    for rule in app.url_map.iter_rules():
+        ints = [a for a, conv in rule._converters.items() if type(conv).__name__ == "IntegerConverter"]
+        if ints:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method, ints
+
+
+def test_every_id_route_is_404_for_outsiders(app, ent1_objects, api, as_user):
+    routes = list(id_routes(app))
+    assert len(routes) >= 15
+    for username in OUTSIDERS:
+        token_client, browser = api(username), as_user(username)
+        for rule, method, args in routes:
+            missing = [a for a in args if a not in ent1_objects]
+            assert not missing, f"{rule.rule}: add an ent1 object for {missing} to this test"
+            path = rule.rule
+            for a in args:
+                path = path.replace(f"<int:{a}>", str(ent1_objects[a]))
+            if path.startswith("/api/"):
+                resp = getattr(token_client, method.lower())(path, json={})
+            else:
+                resp = browser.open(path, method=method, data={"csrf_token": browser.csrf})
+            assert resp.status_code == 404, f"{username} {method} {path} → {resp.status_code}"
+
+
+def test_insiders_reach_the_same_objects(ent1_objects, api):
+    for username in ("ent1_officer", "wsq_reviewer", "city_admin"):
+        c = api(username)
+        assert c.get(f"/api/v1/tenants/{ent1_objects['tenant_id']}").status_code == 200
+        assert c.get(f"/api/v1/files/{ent1_objects['file_id']}").status_code == 200
+        assert c.get(f"/api/v1/jobs/{ent1_objects['job_id']}").status_code == 200
