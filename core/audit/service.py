@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.audit.models import AuditEvent, AuditHead
 from core.context import ServiceContext
@@ -105,9 +105,11 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(session) -> VerifyReport:  # noqa: ANN001
+def verify(session, progress=None, every: int = 500) -> VerifyReport:  # noqa: ANN001
     """Recompute the chain. Reports edited rows (hash mismatch), deleted rows (a gap in seq
-    or a broken link) and a deleted tail (the head is ahead of the last row)."""
+    or a broken link) and a deleted tail (the head is ahead of the last row).
+    `progress(done, total, message)` is called every `every` rows when given (jobs)."""
+    total = session.scalar(select(func.count()).select_from(AuditEvent)) if progress else 0
     problems: list[str] = []
     prev_hash, expected_seq, n = GENESIS, 1, 0
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
@@ -120,6 +122,8 @@ def verify(session) -> VerifyReport:  # noqa: ANN001
         if _event_hash(e.prev_hash, e.seq, e) != e.hash:
             problems.append(f"第{e.seq}号审计记录内容被篡改（id={e.id}）")
         prev_hash, expected_seq = e.hash, e.seq + 1
+        if progress and n % every == 0:
+            progress(n, total, f"已校验 {n} / {total} 条审计记录")
     head = session.get(AuditHead, 1)
     if head is not None and head.seq != expected_seq - 1:
         problems.append(f"链尾第{expected_seq}至{head.seq}号审计记录缺失（被删除）")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import weakref
 
 from sqlalchemy import event
@@ -27,20 +28,26 @@ PENDING = "anjian.jobs.pending"
 HOOKED = "anjian.jobs.hooked"
 RESULT_TTL = 600                  # seconds; the result lives in the jobs table, rq's copy is not needed
 FAILURE_TTL = 7 * 24 * 3600       # keep rq's failure record a week for `rq info` / debugging
+RUN_JOB = "core.jobs.runner.run_job"
 QUEUE_UNAVAILABLE = "任务队列暂不可用，任务未能提交，请稍后重试"
 
 _executors: "weakref.WeakKeyDictionary[Engine, InlineExecutor | RqExecutor]" = weakref.WeakKeyDictionary()
 
 
-def rq_job_id(job_id: int) -> str:
-    """One rq job per job row: the sweep can look it up without storing anything extra."""
-    return f"anjian-job-{job_id}"
+def rq_job_id(queue_name: str, job_id: int) -> str:
+    """One rq job per job row, so the sweep can look it up without storing anything extra.
+    rq ids are global in Redis: the queue name keeps two deployments (or test runs) that
+    share a Redis from taking each other's job 12."""
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '_', queue_name)}-job-{job_id}"
 
 
-def job_id_from_rq(rq_id: str) -> int | None:
-    prefix = "anjian-job-"
-    if rq_id.startswith(prefix) and rq_id[len(prefix):].isdigit():
-        return int(rq_id[len(prefix):])
+def job_id_from_rq(rq_job) -> int | None:  # noqa: ANN001
+    """Our job id from an rq job that runs `run_job(job_id)`; None for anything else."""
+    try:
+        if rq_job.func_name == RUN_JOB and len(rq_job.args) == 1:
+            return int(rq_job.args[0])
+    except Exception:  # noqa: BLE001 - an undecodable foreign job is not ours
+        return None
     return None
 
 
@@ -87,13 +94,13 @@ class RqExecutor:
         from rq.exceptions import NoSuchJobError
         from rq.job import Job as RqJob
         spec = registry.job_kind(kind)
-        rq_id = rq_job_id(job_id)
+        rq_id = rq_job_id(self.queue_name, job_id)
         try:
             # A retry reuses the rq id; drop the failed run's record and registry entries.
             RqJob.fetch(rq_id, connection=self.redis).delete()
         except NoSuchJobError:
             pass
-        self.queue().enqueue("core.jobs.runner.run_job", job_id, job_id=rq_id,
+        self.queue().enqueue(RUN_JOB, job_id, job_id=rq_id,
                              job_timeout=spec.timeout if spec else registry.DEFAULT_TIMEOUT,
                              result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, description=f"{kind} #{job_id}")
 
@@ -109,7 +116,7 @@ class RqExecutor:
         started = set(registry_.get_job_ids(cleanup=False))
         out: dict[int, str] = {}
         for job_id in job_ids:
-            rq_id = rq_job_id(job_id)
+            rq_id = rq_job_id(self.queue_name, job_id)
             try:
                 status = RqJob.fetch(rq_id, connection=self.redis).get_status(refresh=False)
             except NoSuchJobError:
@@ -228,7 +235,7 @@ def _horse_killed(app, rq_job, retpid, ret_val, rusage) -> None:  # noqa: ANN001
     """rq calls this in the worker when a work horse dies without finishing its job
     (os._exit, OOM kill, SIGKILL, the hard timeout): fail the job now instead of waiting
     for the sweep."""
-    job_id = job_id_from_rq(rq_job.id)
+    job_id = job_id_from_rq(rq_job)
     if job_id is None:
         return
     from core.jobs.runner import interrupt_jobs

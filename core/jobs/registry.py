@@ -20,7 +20,9 @@ A job function has the signature
   values only, never ORM objects), `job.tenant_id`, `job.id`. Set `job.result_file_id` to
   attach a produced file; other changes to it are ignored.
 - `progress(done, total, message)` shows progress on the job's page; call it as often as
-  convenient (writes are throttled).
+  convenient (writes are throttled to about two a second). Each write is also the job's
+  heartbeat: a job silent for JOB_STALE_MINUTES is taken for dead by `anjian sweep`
+  unless rq still reports it running, so long jobs should report at least every minute.
 - Return a JSON-serialisable dict stored as `job.result`, or None. The job page shows
   `result["summary"]` (a Chinese sentence) and `result["details"]` (a list of Chinese
   lines) when present; other keys are for API clients.

@@ -23,6 +23,7 @@ ANY_ROLE = ("admin", "reviewer", "officer", "viewer")
 register_job("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度", roles=ANY_ROLE)
 register_job("tests.sections", "tests.jobs.sample_jobs:write_sections", "测试：写入股室", roles=ANY_ROLE)
 register_job("tests.refuse", "tests.jobs.sample_jobs:refuse", "测试：业务拒绝", roles=ANY_ROLE)
+register_job("tests.report", "tests.jobs.sample_jobs:write_report", "测试：生成报表", roles=ANY_ROLE)
 register_job("tests.crash", "tests.jobs.sample_jobs:crash_halfway", "测试：进程中途退出", roles=("admin",))
 
 
@@ -60,6 +61,21 @@ def write_sections(ctx: ServiceContext, job: Job, progress) -> dict:  # noqa: AN
     if job.attempts <= job.params.get("fail_attempts", 0):
         raise RuntimeError("模拟的程序故障")
     return {"written": count, "summary": f"写入 {count} 个股室"}
+
+
+def write_report(ctx: ServiceContext, job: Job, progress) -> dict:  # noqa: ANN001
+    """Produces an xlsx through the files service and attaches it as the job's result file."""
+    import io
+
+    import xlsxwriter
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book.add_worksheet("统计").write_row(0, 0, ["企业", "隐患数"])
+    book.close()
+    buf.seek(0)
+    stored = current_app.extensions["anjian.files"].store_upload(ctx, buf, "统计报表.xlsx")
+    job.result_file_id = stored.id
+    return {"summary": "报表已生成"}
 
 
 def refuse(ctx: ServiceContext, job: Job, progress) -> None:  # noqa: ANN001
@@ -130,8 +146,15 @@ def use_rq(app, redis_url: str) -> str:  # noqa: ANN001
 
 
 def drop_queue(app) -> None:  # noqa: ANN001
+    """Leave nothing of the test's queue in Redis: queued, finished and failed rq jobs."""
+    from rq.job import Job as RqJob
     executor = app.extensions["anjian.executor"]
-    executor.queue().delete(delete_jobs=True)
+    queue = executor.queue()
+    ids = set(queue.finished_job_registry.get_job_ids()) | set(queue.failed_job_registry.get_job_ids())
+    for rq_job in RqJob.fetch_many(list(ids), connection=executor.redis):
+        if rq_job is not None:
+            rq_job.delete()
+    queue.delete(delete_jobs=True)
     executor.redis.close()
 
 

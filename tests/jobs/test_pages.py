@@ -99,3 +99,19 @@ def test_jobs_script_is_served(client):
     resp = client.get("/static/jobs.js")
     assert resp.status_code == 200 and b"credentials: \"same-origin\"" in resp.data
     resp.close()
+
+
+def test_result_file_is_offered_for_download(app, as_user, ctx_for):
+    ctx = ctx_for("ent1_officer")
+    job = service.enqueue(ctx, "tests.report", {})
+    ctx.session.commit()
+    row = load_job(app, job.id)
+    assert row.status == "done" and row.result_file_id is not None
+    c = as_user("ent1_officer")
+    page = c.get(f"/jobs/{job.id}").text
+    link = f'href="/files/{row.result_file_id}/download"'
+    assert link in page
+    download = c.get(f"/files/{row.result_file_id}/download")
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    download.close()
+    assert as_user("ent2_officer").get(f"/files/{row.result_file_id}/download").status_code == 404

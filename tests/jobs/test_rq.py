@@ -41,8 +41,9 @@ def test_jobs_run_in_a_real_rq_worker(rq_app, as_user, ctx_for, client, tmp_path
     # Nothing ran in this process: the jobs wait in Redis, holding only their ids.
     assert load_job(app, verify_id).status == "queued" and load_job(app, progress_id).status == "queued"
     queue = app.extensions["anjian.executor"].queue()
-    assert sorted(queue.job_ids) == sorted([rq_job_id(verify_id), rq_job_id(progress_id)])
-    assert queue.fetch_job(rq_job_id(verify_id)).args == (verify_id,)
+    ids = [rq_job_id(queue.name, verify_id), rq_job_id(queue.name, progress_id)]
+    assert sorted(queue.job_ids) == sorted(ids)
+    assert queue.fetch_job(ids[0]).args == (verify_id,)
     assert "排队中" in c.get(f"/jobs/{verify_id}").text
 
     run_worker_process(app, tmp_path)
