@@ -2,7 +2,6 @@
 as the system actor, and commit once at the end."""
 from __future__ import annotations
 
-import contextlib
 import sys
 
 import click
@@ -10,29 +9,12 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from core.context import ServiceContext
-from core.errors import DomainError
+from core.clitools import system_ctx
 
 
 def _create_app():  # noqa: ANN202
     from core.app import create_app
     return create_app()
-
-
-@contextlib.contextmanager
-def system_ctx(name: str = "cli"):  # noqa: ANN201
-    """A system ServiceContext on a fresh session; commits on success, and turns domain
-    errors into a clean message and exit status 1."""
-    s = current_app.extensions["anjian.db"].session()
-    try:
-        yield ServiceContext.system(s, name)
-        s.commit()
-    except DomainError as e:
-        s.rollback()
-        details = "; ".join(f"{k}: {'，'.join(v)}" for k, v in e.errors.items())
-        raise click.ClickException(f"{e.message}{'（' + details + '）' if details and details not in e.message else ''}") from None
-    finally:
-        s.close()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,

@@ -43,10 +43,6 @@ class Scope:
         return self.prefix is None
 
 
-def visible_tenant_ids(prefix: str):
-    return select(Tenant.id).where(Tenant.path.like(pattern))
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _apply_scope(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):

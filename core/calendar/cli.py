@@ -3,34 +3,15 @@ list loaded years and compute a working-day date."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date
-from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from core.calendar import service as calendar
-from core.context import ServiceContext
-from core.errors import DomainError
+from core.clitools import system_ctx
 from core.web.filters import local_time
-
-
-@contextmanager
-def _system_ctx():  # noqa: ANN202
-    """A system context whose session commits when the command succeeds."""
-    with current_app.extensions["anjian.db"].session() as s:
-        yield ServiceContext.system(s, "cli")
-        s.commit()
-
-
-def _fail(e: DomainError) -> NoReturn:
-    click.echo(f"错误：{e.message}", err=True)
-    for key, msgs in e.errors.items():
-        for m in msgs:
-            click.echo(f"  {key}：{m}", err=True)
-    raise SystemExit(1)
 
 
 def _parse_date(_ctx, _param, value: str) -> date:  # noqa: ANN001
@@ -51,7 +32,7 @@ def calendar_cli() -> None:
 @with_appcontext
 def seed() -> None:
     """导入 chinese-calendar 包中尚未导入的年份。"""
-    with _system_ctx() as ctx:
+    with system_ctx() as ctx:
         added = calendar.ensure_seeded(ctx)
     click.echo(f"已导入{added}个年份的节假日安排" if added else "节假日安排已是最新，无需导入")
 
@@ -65,11 +46,8 @@ def load(file: str, year: int, source: str) -> None:
     """从文件导入一年的节假日安排（每行“日期,休或班,名称”）。"""
     with open(file, encoding="utf-8-sig") as f:
         text = f.read()
-    try:
-        with _system_ctx() as ctx:
-            loaded = calendar.load_year(ctx, year, text, source)
-    except DomainError as e:
-        _fail(e)
+    with system_ctx() as ctx:
+        loaded = calendar.load_year(ctx, year, text, source)
     verb = "已替换" if loaded.replaced else "已导入"
     click.echo(f"{verb}{loaded.year}年节假日安排：工作日放假{loaded.days_off}天，"
                f"调休上班{loaded.make_up_days}天（{loaded.source}）")
@@ -92,7 +70,7 @@ def add_days(start: date, n: int) -> None:
 @with_appcontext
 def years() -> None:
     """列出已导入节假日安排的年份。"""
-    with _system_ctx() as ctx:
+    with system_ctx() as ctx:
         infos = calendar.list_years(ctx)
     if not infos:
         click.echo("尚未导入任何年份的节假日安排")

@@ -2,7 +2,6 @@ import re
 
 from sqlalchemy import select
 
-from core.audit.models import AuditEvent
 from core.auth.models import User
 
 

@@ -1,6 +1,8 @@
 """Small real files of every accepted type, and some that must be refused."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import io
 import struct
 import zipfile
@@ -178,3 +180,17 @@ def closed(response):  # noqa: ANN001, ANN201
     response.get_data()
     response.close()
     return response
+
+
+def stored_files(app) -> list[Path]:  # noqa: ANN001
+    """Every file under FILES_DIR: blobs and any leftover temp file."""
+    root = Path(app.config["FILES_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def rows(db) -> int:  # noqa: ANN001
+    from sqlalchemy import func, select
+
+    from core.files.models import StoredFile
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(StoredFile))

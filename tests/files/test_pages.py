@@ -2,29 +2,19 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.auth import service as auth
 from core.files.service import human_size
 from core.files.models import StoredFile
 from tenants.models import Tenant
 from tests.files import samples
+from tests.files.samples import rows, stored_files
 
 PLAN = "应急预案（2024版）.pdf"
-
-
-def stored_files(app) -> list[Path]:  # noqa: ANN001
-    root = Path(app.config["FILES_DIR"])
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-def rows(db) -> int:  # noqa: ANN001
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(StoredFile))
 
 
 def post(c, data: bytes, name: str, **extra):  # noqa: ANN001, ANN201
