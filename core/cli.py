@@ -60,7 +60,10 @@ def demo() -> None:
 @with_appcontext
 def serve(host: str, port: int, debug: bool) -> None:
     """Run the development web server (use gunicorn in production, see README)."""
-    current_app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+    click.echo(f"安监平台：http://{host}:{port}/ （Ctrl+C 停止）")
+    run_simple(host, port, current_app._get_current_object(), use_debugger=debug, use_reloader=False,
+               threaded=True)
 
 
 # --- tenants ---
@@ -220,3 +223,7 @@ def _register_area_commands() -> None:
 
 
 _register_area_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -48,3 +48,35 @@ def test_cli_tenants_and_users(runner):
     assert "yjhl_new" in runner.invoke(cli, ["users", "list"]).output
     pw = runner.invoke(cli, ["users", "set-password", "yjhl_new"], input="another-2026\nanother-2026\n")
     assert pw.exit_code == 0
+
+
+def test_serve_command_serves_the_app(app, tmp_path):
+    """`anjian serve --host H --port P` is the stable way scripts start the web app."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ANJIAN_DATABASE_URL": app.config["DATABASE_URL"],
+           "ANJIAN_INSTANCE_PATH": str(tmp_path / "serve")}
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    assert resp.status == 200 and b'"database":"ok"' in resp.read()
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
