@@ -29,8 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from core.files.service import init_files
     from core.jobs.executor import init_executor
+    from core.plugins.web import init_plugins
     init_files(app)
     init_executor(app)
+    init_plugins(app)
 
     from core.web import errors, pages
     errors.register(app)

@@ -47,8 +47,9 @@ def demo() -> None:
     from core.demo import DEMO_PASSWORD, USERS, load_demo
     from core.migrate import upgrade
     upgrade(current_app.config["DATABASE_URL"])
+    from core.plugins.web import registry
     with system_ctx("demo") as ctx:
-        counts = load_demo(ctx)
+        counts = load_demo(ctx, registry(current_app))
     click.echo(f"演示数据就绪：{counts['bureaus']} 个应急管理局，{counts['enterprises']} 家企业，"
                f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS))
 
@@ -218,8 +219,22 @@ def audit_verify() -> None:
 def _register_area_commands() -> None:
     from core.calendar.cli import calendar_cli
     from core.jobs.cli import sweep, worker
-    for cmd in (calendar_cli, worker, sweep):
+    from core.plugins.cli import plugins_cli
+    for cmd in (calendar_cli, worker, sweep, plugins_cli):
         main.add_command(cmd)
+    _register_plugin_commands()
+
+
+def _register_plugin_commands() -> None:
+    """Commands contributed by installed plugins (anjian_cli_commands); core names win."""
+    import os
+
+    from core.plugins.manager import build_registry
+    extra = [p for p in os.environ.get("ANJIAN_PLUGINS_EXTRA", "").split(";") if p.strip()]
+    for record in build_registry(extra).loaded():
+        for cmd in record.cli_commands:
+            if cmd.name not in main.commands:
+                main.add_command(cmd)
 
 
 _register_area_commands()

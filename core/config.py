@@ -18,6 +18,9 @@ ENV_VARS = {
     "JOB_STALE_MINUTES": (30, int),
     "RQ_QUEUE": ("anjian", str),
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+    # Extra plugin modules to load without installing them, "name = package.module" separated
+    # by ";" (plugin development and tests); installed plugins need nothing here.
+    "PLUGINS_EXTRA": ((), lambda raw: tuple(p for p in raw.split(";") if p.strip())),
 }
 
 

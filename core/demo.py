@@ -69,8 +69,12 @@ def _section(ctx: ServiceContext, bureau: Tenant, name: str, duties: str) -> Sec
     return found or tenants.create_section(ctx, {"name": name, "duties": duties}, bureau_id=bureau.id)
 
 
-def load_demo(ctx: ServiceContext) -> dict[str, int]:
-    """Create what is missing; returns how many of each kind now exist in the demo set."""
+BUILTIN_PLUGINS = ("hazchem_warning_month", "leadership_reporting", "emergency_system_check")
+
+
+def load_demo(ctx: ServiceContext, registry=None) -> dict[str, int]:  # noqa: ANN001
+    """Create what is missing; returns how many of each kind now exist in the demo set.
+    With a plugin registry, the built-in plugins are enabled for the whole city."""
     city = _bureau(ctx, CITY, None)
     counties, sections = {}, {}
     for spec in COUNTIES:
@@ -95,6 +99,18 @@ def load_demo(ctx: ServiceContext) -> dict[str, int]:
                                "role": role, "tenant_id": by_key[key].id,
                                "section_id": sections[section].id if section else None})
     ctx.session.flush()
+    if registry is not None:
+        _enable_builtins(ctx, registry, city)
     from core.calendar.service import ensure_seeded
     ensure_seeded(ctx)
     return {"bureaus": 1 + len(counties), "enterprises": len(ENTERPRISES), "users": len(USERS)}
+
+
+def _enable_builtins(ctx: ServiceContext, registry, city: Tenant) -> None:  # noqa: ANN001
+    from core.plugins import service as plugins
+    from core.plugins.models import PluginSetting
+    decided = set(ctx.session.scalars(select(PluginSetting.plugin).where(PluginSetting.tenant_id == city.id)))
+    for name in BUILTIN_PLUGINS:
+        record = registry.get(name)
+        if name not in decided and record is not None and record.loaded:
+            plugins.set_enabled(ctx, registry, name, True, city.id)

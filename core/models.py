@@ -5,4 +5,5 @@ from core.calendar.models import CalendarDay, CalendarYear  # noqa: F401
 from core.files.models import StoredFile  # noqa: F401
 from core.jobs.models import Job  # noqa: F401
 from core.notifications.models import Notification  # noqa: F401
+from core.plugins.models import OutboxEvent, PluginFailure, PluginSetting, TemplateSnapshot  # noqa: F401
 from tenants.models import Section, SectionAssignment, Tenant  # noqa: F401

@@ -97,6 +97,11 @@ class Workflow:
             payload={"from": state, "to": t.target, **{k: v for k, v in data.items() if k != "version"}},
             tenant_id=getattr(obj, "tenant_id", None),
         )
+        from core.plugins.events import emit  # plugins hear about it after the commit
+        emit(ctx, "workflow.transition", tenant_id=getattr(obj, "tenant_id", None),
+             object_type=obj_type or type(obj).__name__, object_id=obj.id,
+             payload={"workflow": self.name, "action": t.name, "from": state, "to": t.target,
+                      **({"comment": data["comment"]} if data.get("comment") else {})})
         return t
 
 

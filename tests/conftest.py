@@ -43,10 +43,11 @@ BACKENDS = ["sqlite"] + ([] if PG_PROBLEM else ["postgresql"])
 
 def load_demo_into(url: str) -> None:
     from core.demo import load_demo
+    from core.plugins.manager import build_registry
     upgrade(url)
     db = Database(url)
     with db.session() as s:
-        load_demo(ServiceContext.system(s, "demo"))
+        load_demo(ServiceContext.system(s, "demo"), build_registry())
         s.commit()
     db.dispose()
 
@@ -143,16 +144,36 @@ def backend(request) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def app(backend, templates, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def database_url(backend, templates):  # noqa: ANN001, ANN201
+    """A fresh database holding the demo data, for this test only."""
     url, cleanup = templates(backend)
-    monkeypatch.setenv("ANJIAN_INSTANCE_PATH", str(tmp_path / "instance"))
-    for var in ("ANJIAN_REDIS_URL", "ANJIAN_DATABASE_URL", "ANJIAN_FILES_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    application = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test",
-                              "FILES_DIR": str(tmp_path / "files"), "REDIS_URL": None})
-    yield application
-    application.extensions["anjian.db"].dispose()
+    yield url
     cleanup()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """make_app(**config) → an app on this test's database; call it again to get another
+    process's view of the same data (e.g. after a plugin was installed or removed)."""
+    monkeypatch.setenv("ANJIAN_INSTANCE_PATH", str(tmp_path / "instance"))
+    for var in ("ANJIAN_REDIS_URL", "ANJIAN_DATABASE_URL", "ANJIAN_FILES_DIR", "ANJIAN_PLUGINS_EXTRA"):
+        monkeypatch.delenv(var, raising=False)
+    made = []
+
+    def make(**config):  # noqa: ANN202
+        application = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test",
+                                  "FILES_DIR": str(tmp_path / "files"), "REDIS_URL": None, **config})
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        application.extensions["anjian.db"].dispose()
+
+
+@pytest.fixture
+def app(make_app):  # noqa: ANN001, ANN201
+    return make_app()
 
 
 @pytest.fixture

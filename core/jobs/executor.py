@@ -12,6 +12,7 @@ request, the CLI, a job, a test) dispatches to its own app.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
 import weakref
@@ -24,6 +25,7 @@ from core.jobs import registry
 
 log = logging.getLogger("anjian.jobs")
 
+TASKS = "anjian.jobs.tasks"
 PENDING = "anjian.jobs.pending"
 HOOKED = "anjian.jobs.hooked"
 RESULT_TTL = 600                  # seconds; the result lives in the jobs table, rq's copy is not needed
@@ -175,11 +177,27 @@ def dispatch_after_commit(session: Session, job_id: int, kind: str) -> None:
     if executor is None:
         raise RuntimeError("jobs can only be enqueued on a session of an app's database "
                            "(create the app with core.app.create_app first)")
+    _hook(session)
+    session.info.setdefault(PENDING, []).append((executor, job_id, kind))
+
+
+def run_task_after_commit(session: Session, func: str) -> None:
+    """Run `func` (dotted path of a function taking no arguments) once after `session`'s
+    outermost commit: in-process with the inline executor, on a worker with rq. For work
+    whose durable state is its own table (e.g. the plugin event outbox), so it needs no
+    Job row; a task that fails or is lost is picked up by `anjian sweep`."""
+    executor = _executors.get(session.get_bind())
+    if executor is None:
+        raise RuntimeError("tasks can only be queued on a session of an app's database")
+    _hook(session)
+    session.info.setdefault(TASKS, {})[func] = executor
+
+
+def _hook(session: Session) -> None:
     if not session.info.get(HOOKED):
         event.listen(session, "after_commit", _after_commit)
         event.listen(session, "after_transaction_end", _after_transaction_end)
         session.info[HOOKED] = True
-    session.info.setdefault(PENDING, []).append((executor, job_id, kind))
 
 
 def _after_commit(session: Session) -> None:
@@ -189,12 +207,27 @@ def _after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, [])
     for executor, job_id, kind in pending:
         _dispatch(executor, job_id, kind)
+    for func, executor in session.info.pop(TASKS, {}).items():
+        _run_task(executor, func)
+
+
+def _run_task(executor, func: str) -> None:  # noqa: ANN001
+    """Never raises, like _dispatch: the caller's data is committed already."""
+    try:
+        if isinstance(executor, RqExecutor):
+            executor.queue().enqueue(func, result_ttl=0, failure_ttl=FAILURE_TTL, description=func)
+        else:
+            module, _, name = func.rpartition(".")
+            getattr(importlib.import_module(module), name)(executor.app)
+    except Exception:  # noqa: BLE001
+        log.exception("task %s failed or could not be queued; the sweep will retry it", func)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:  # noqa: ANN001
     if transaction.parent is None:
         # Committed jobs were popped by _after_commit; whatever is left was rolled back.
         session.info.pop(PENDING, None)
+        session.info.pop(TASKS, None)
 
 
 def _dispatch(executor, job_id: int, kind: str) -> None:  # noqa: ANN001

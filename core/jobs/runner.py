@@ -85,6 +85,11 @@ def _system(app, name: str = "jobs"):  # noqa: ANN001, ANN202
         yield ServiceContext.system(s, name)
 
 
+# For tasks other areas queue with executor.run_task_after_commit.
+task_app = _app
+task_app_context = _app_context
+
+
 def run_job(job_id: int) -> str:
     """rq's entry point. Returns the outcome: "done", "failed" or "skipped"."""
     return execute(_app(), int(job_id))

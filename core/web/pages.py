@@ -1,7 +1,7 @@
 """Web wiring: blueprints, login requirement, CSRF, template globals and the navigation."""
 from __future__ import annotations
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from core.web import request as req
@@ -22,12 +22,16 @@ def _nav() -> list[tuple[str, str]]:
         items.append(("tenants.enterprises", _("企业")))
         if a.role == "admin":
             items += [("tenants.bureaus", _("单位与股室")), ("users.list_users", _("用户")),
-                      ("audit.events", _("审计记录")), ("calendar.index", _("工作日历"))]
+                      ("audit.events", _("审计记录")), ("calendar.index", _("工作日历")),
+                      ("plugins.index", _("插件"))]
     else:
         items.append(("tenants.profile", _("企业信息")))
         if a.role == "admin":
             items.append(("users.list_users", _("用户")))
     items += [("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
+    from core.plugins.service import menu_items
+    from core.plugins.web import registry
+    items += [(m.endpoint, m.label) for m in menu_items(ctx, registry(current_app))]
     return items
 
 
@@ -38,12 +42,13 @@ def register(app: Flask) -> None:
     from core.files.views import bp as files_bp
     from core.jobs.views import bp as jobs_bp
     from core.notifications.views import bp as notifications_bp
+    from core.plugins.views import bp as plugins_bp
     from core.web.health import bp as health_bp
     from core.web.main import bp as main_bp
     from tenants.views import bp as tenants_bp
 
     for bp in (auth_bp, users_bp, main_bp, health_bp, tenants_bp, audit_bp, calendar_bp,
-               files_bp, jobs_bp, notifications_bp):
+               files_bp, jobs_bp, notifications_bp, plugins_bp):
         app.register_blueprint(bp)
 
     app.teardown_appcontext(req.close_db)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+
+from core.api.auth import api_ctx, body, json_body
+from core.errors import ValidationFailed
+from core.plugins import service
+from core.plugins.web import registry
+from core.schema import Schema
+from core.web import request as req
+
+blp = Blueprint("api_plugins", __name__, url_prefix="/plugins", description="插件与启用范围")
+
+
+class PluginOut(ma.Schema):
+    name = ma.fields.Function(lambda v: v.record.name)
+    title = ma.fields.Function(lambda v: v.record.title)
+    distribution = ma.fields.Function(lambda v: v.record.distribution)
+    version = ma.fields.Function(lambda v: v.record.version)
+    state = ma.fields.Function(lambda v: v.record.state)
+    error = ma.fields.Function(lambda v: v.record.error)
+    contributes = ma.fields.Function(lambda v: v.record.contributions())
+    enabled = ma.fields.Boolean()
+    explicit = ma.fields.Boolean(allow_none=True)
+
+
+class EnablementIn(Schema):
+    enabled = ma.fields.Boolean(required=True, allow_none=True, metadata={"label": "启用"})
+    tenant_id = ma.fields.Integer(load_default=None, metadata={"label": "单位"})
+
+
+@blp.get("")
+@blp.response(200, PluginOut(many=True))
+def list_plugins():  # noqa: ANN201
+    """已安装的插件：发行包、版本、状态（loaded/failed）、提供的内容、对调用者单位是否启用。"""
+    return service.list_plugins(api_ctx(), registry(current_app))
+
+
+@blp.put("/<name>/enablement")
+@blp.doc(**body(EnablementIn))
+@blp.response(200, PluginOut)
+def set_enablement(name: str):  # noqa: ANN201
+    """为本单位（或 tenant_id 指定的下级应急管理局）启用（true）、停用（false）或恢复继承（null）。"""
+    ctx = api_ctx()
+    from core.schema import load_or_fail
+    data = load_or_fail(EnablementIn(), json_body())
+    reg = registry(current_app)
+    service.set_enabled(ctx, reg, name, data["enabled"], data["tenant_id"])
+    req.commit()
+    for view in service.list_plugins(ctx, reg):
+        if view.record.name == name:
+            return view
+    raise ValidationFailed({"name": ["插件不存在"]})

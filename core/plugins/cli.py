@@ -1,0 +1,58 @@
+"""`anjian plugins …`: list, enable, disable, scaffold."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from core.clitools import system_ctx
+from core.plugins import service
+from core.plugins.web import registry
+
+
+@click.group("plugins")
+def plugins_cli() -> None:
+    """插件：列出、启用、停用、新建。"""
+
+
+@plugins_cli.command("list")
+@with_appcontext
+def list_plugins() -> None:
+    """Name, distribution, version, state and what each plugin contributes."""
+    for r in sorted(registry(current_app).records.values(), key=lambda r: r.name):
+        adds = ", ".join(f"{k}×{n}" for k, n in r.contributions().items()) or "-"
+        dist = f"{r.distribution} {r.version}" if r.distribution else "(未安装的开发模块)"
+        click.echo(f"{r.name:<28} {dist:<32} {r.state:<7} {adds}  {r.title}")
+        if r.error:
+            click.echo(f"{'':<28} 错误：{r.error}")
+
+
+def _set(name: str, tenant_code: str, enabled: bool | None) -> None:
+    from tenants.models import Tenant
+    with system_ctx() as ctx:
+        tenant = ctx.session.scalar(select(Tenant).where(Tenant.kind == "bureau", Tenant.region_code == tenant_code))
+        if tenant is None:
+            raise click.ClickException(f"没有行政区划代码为 {tenant_code} 的应急管理局")
+        service.set_enabled(ctx, registry(current_app), name, enabled, tenant.id)
+        word = {True: "启用", False: "停用", None: "恢复继承"}[enabled]
+        click.echo(f"已为{tenant.name}及其下级{word}插件 {name}")
+
+
+@plugins_cli.command("enable")
+@click.argument("name")
+@click.option("--tenant", "tenant_code", required=True, help="应急管理局的行政区划代码，如 150626")
+@with_appcontext
+def enable(name: str, tenant_code: str) -> None:
+    """Enable NAME for a bureau and everything below it."""
+    _set(name, tenant_code, True)
+
+
+@plugins_cli.command("disable")
+@click.argument("name")
+@click.option("--tenant", "tenant_code", required=True, help="应急管理局的行政区划代码")
+@click.option("--inherit", is_flag=True, help="删除本级设置，恢复继承上级")
+@with_appcontext
+def disable(name: str, tenant_code: str, inherit: bool) -> None:
+    """Disable NAME for a bureau and everything below it (or, with --inherit, follow the parent)."""
+    _set(name, tenant_code, None if inherit else False)

@@ -1,0 +1,71 @@
+"""The event outbox: core changes emit events in their own transaction; plugins receive
+them after commit, each in its own transaction, so a failing plugin can neither lose nor
+roll back core data. Delivery is at least once: hooks should use `event.id` to be
+idempotent."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+
+from core.context import ServiceContext
+from core.db import utcnow
+from core.hookspecs import Event
+from core.plugins.models import OutboxEvent, PluginFailure
+from core.plugins.service import enabled_plugins
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def emit(ctx: ServiceContext, name: str, *, tenant_id: int | None, object_type: str | None = None,
+         object_id=None, payload: dict | None = None) -> OutboxEvent:  # noqa: ANN001
+    event = OutboxEvent(name=name, tenant_id=tenant_id, object_type=object_type,
+                        object_id=None if object_id is None else str(object_id), payload=payload or {})
+    ctx.session.add(event)
+    from core.jobs.executor import run_task_after_commit
+    run_task_after_commit(ctx.session, "core.plugins.events.deliver_pending")
+    return event
+
+
+def deliver_pending(app=None) -> int:  # noqa: ANN001
+    """Deliver every undelivered event (oldest first) to the plugins enabled for its
+    tenant. Runs after commit (inline or on an rq worker) and from `anjian sweep`."""
+    from core.jobs.runner import task_app, task_app_context
+    app = app or task_app()
+    db, registry = app.extensions["anjian.db"], app.extensions["anjian.plugins"]
+    receivers = {r.name for r in registry.loaded() if "anjian_on_event" in r.hooks}
+    delivered = 0
+    with task_app_context(app):
+        while True:
+            with db.session() as s:
+                ServiceContext.system(s)
+                batch = s.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+                                  .order_by(OutboxEvent.id).limit(BATCH)).all()
+                targets = {e.id: sorted(receivers & enabled_plugins(s, e.tenant_id, registry)) for e in batch}
+            if not batch:
+                return delivered
+            for ev in batch:
+                failures = [f for name in targets[ev.id] if (f := _deliver_one(db, registry, name, ev))]
+                with db.session() as s:
+                    ServiceContext.system(s)
+                    s.execute(update(OutboxEvent).where(OutboxEvent.id == ev.id).values(delivered_at=utcnow()))
+                    s.add_all(failures)
+                    s.commit()
+                delivered += 1
+
+
+def _deliver_one(db, registry, plugin: str, ev: OutboxEvent) -> PluginFailure | None:  # noqa: ANN001
+    with db.session() as s:
+        ctx = ServiceContext.system(s, f"plugin:{plugin}")
+        event = Event(id=ev.id, name=ev.name, tenant_id=ev.tenant_id, object_type=ev.object_type,
+                      object_id=ev.object_id, payload=dict(ev.payload or {}), occurred_at=ev.created_at, ctx=ctx)
+        try:
+            registry.call(plugin, "anjian_on_event", event=event)
+            s.commit()
+            return None
+        except Exception as e:  # noqa: BLE001 - a plugin's failure is recorded, never raised
+            s.rollback()
+            log.warning("plugin %s failed on event %s: %s", plugin, ev.id, e)
+            return PluginFailure(plugin=plugin, hook="anjian_on_event", event_id=ev.id, tenant_id=ev.tenant_id,
+                                 error=f"{type(e).__name__}: {e}"[:4000])

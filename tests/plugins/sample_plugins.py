@@ -1,0 +1,69 @@
+"""Plugins used by the tests, loaded through ANJIAN_PLUGINS_EXTRA / PLUGINS_EXTRA entry points
+("name = tests.plugins.sample_plugins.<object>") — the same loading path as installed ones."""
+from __future__ import annotations
+
+import copy
+import types
+
+from core.hookspecs import PluginInfo, hookimpl
+
+SITE_CHECK = {
+    "kind": "checklist", "id": "sample.site_check", "version": "1.0.0",
+    "title": "危化品企业现场安全自查表", "basis": "《危险化学品企业安全风险隐患排查治理导则》",
+    "industries": ["hazchem_production", "hazchem_use", "hazchem_operation"],
+    "sections": [
+        {"title": "安全管理", "items": [
+            {"id": "1.1", "text": "主要负责人是否组织制定并实施本单位安全生产责任制", "points": 5},
+            {"id": "1.2", "text": "是否按规定开展安全风险辨识与隐患排查", "points": 5}]},
+        {"title": "应急管理", "items": [
+            {"id": "2.1", "text": "应急预案是否按规定备案并定期演练", "points": 5, "evidence": True},
+            {"id": "2.2", "text": "应急物资是否定期检查并建立台账", "answer": "text"}]},
+    ],
+}
+
+
+def _plugin(name: str, **hooks) -> types.SimpleNamespace:
+    ns = types.SimpleNamespace(__name__=name)
+    for hook_name, fn in hooks.items():
+        setattr(ns, hook_name, hookimpl(fn))
+    return ns
+
+
+def site_check_v(version: str, extra_item: bool = False) -> dict:
+    t = copy.deepcopy(SITE_CHECK)
+    t["version"] = version
+    if extra_item:
+        t["sections"][1]["items"].append({"id": "2.3", "text": "是否配备应急救援器材并完好有效"})
+    return t
+
+
+RECEIVED: list = []
+
+checklists = _plugin(
+    "checklists",
+    anjian_plugin_info=lambda: PluginInfo(title="示例检查表"),
+    anjian_templates=lambda: [SITE_CHECK],
+)
+
+checklists_v2 = _plugin(
+    "checklists_v2",
+    anjian_plugin_info=lambda: PluginInfo(title="示例检查表（新版）"),
+    anjian_templates=lambda: [site_check_v("1.0.0"), site_check_v("1.1.0", extra_item=True)],
+)
+
+
+def _raise(event):  # noqa: ANN001
+    raise RuntimeError(f"示例插件处理事件 {event.name} 时出错")
+
+
+def _record(event):  # noqa: ANN001
+    RECEIVED.append((event.name, event.tenant_id, event.payload.get("action")))
+
+
+raising = _plugin("raising", anjian_on_event=_raise)
+listening = _plugin("listening", anjian_on_event=_record)
+
+misspelt = _plugin("misspelt", anjian_templatez=lambda: [])
+bad_signature = _plugin("bad_signature", anjian_on_event=lambda event, extra: None)
+bad_template = _plugin("bad_template", anjian_templates=lambda: [{"kind": "checklist", "id": "Bad Id",
+                                                                    "version": "1", "title": "", "sections": []}])
