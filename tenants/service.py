@@ -208,3 +208,16 @@ def jurisdiction_summary(ctx: ServiceContext) -> dict:
         out["by_industry"][industry] = out["by_industry"].get(industry, 0) + n
         out["by_status"][status] = out["by_status"].get(status, 0) + n
     return out
+
+
+ENTERPRISE_COLUMNS = ("企业名称", "统一社会信用代码", "行政区划代码", "行业类别", "地址", "主要负责人", "联系电话",
+                      "状态", "监管部门", "更新时间")
+
+
+def enterprise_table(ctx: ServiceContext, **filters) -> tuple[list[str], list[list]]:
+    """The enterprise register as export rows (same filters as the list page)."""
+    rows = list_tenants(ctx, kind=TenantKind.enterprise.value, **filters)
+    names = {t.id: t.name for t in list_tenants(ctx, kind=TenantKind.bureau.value)}
+    return list(ENTERPRISE_COLUMNS), [
+        [t.name, t.uscc, t.region_code, t.industry_label, t.address, t.principal, t.phone, t.status_label,
+         names.get(t.parent_id, ""), t.updated_at] for t in rows]

@@ -34,8 +34,30 @@ def enterprises():  # noqa: ANN201
     industry = args.get("industry")
     if industry:
         rows = [r for r in rows if r.industry == industry]
+    from flask import current_app
+
+    from core.exports import formats_for
     return render_template("tenants/enterprises.html", rows=rows, args=args,
-                           bureaus=tenants.list_bureaus(ctx), industries=INDUSTRIES, statuses=STATUSES)
+                           filters={k: v for k, v in args.items() if k != "format" and v},
+                           bureaus=tenants.list_bureaus(ctx), industries=INDUSTRIES, statuses=STATUSES,
+                           formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
+
+
+@bp.get("/enterprises/export")
+def export_enterprises():  # noqa: ANN201
+    import io
+
+    from flask import current_app, send_file
+
+    from core.exports import export
+    ctx = req.ctx()
+    ctx.require("admin", "reviewer", "viewer", bureau=True)
+    args = request.args
+    headers, rows = tenants.enterprise_table(ctx, parent_id=args.get("bureau", type=int),
+                                             q=args.get("q", "").strip() or None, status=args.get("status") or None)
+    content, name, ctype = export(ctx, current_app.extensions["anjian.plugins"], args.get("format", "xlsx"),
+                                  "企业名录", headers, rows)
+    return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=name)
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])

@@ -8,15 +8,15 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx, body, json_body
 from core.checklists import service
 from core.checklists.models import ChecklistRun
-from core.checklists.schemas import (AnswersIn, ListQuery, RunDetailOut, RunOut, StartIn, TemplateOut,
-                                     TransitionIn)
+from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut, ChecklistStartIn, ChecklistTemplateOut,
+                                     ChecklistTransitionIn)
 from core.context import ServiceContext
 from core.web import request as req
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists",
                 description="检查表自查：企业按插件提供的检查表模板自查并提交，应急管理局审核通过或退回")
 
-RUN_FIELDS = tuple(f for f in RunOut._declared_fields if not f.endswith("_name"))
+RUN_FIELDS = tuple(f for f in ChecklistRunOut._declared_fields if not f.endswith("_name"))
 
 
 def _out(ctx: ServiceContext, run: ChecklistRun, names: dict[int, str] | None = None, **extra) -> dict:
@@ -35,15 +35,15 @@ def _registry():  # noqa: ANN202
 
 
 @blp.get("/templates")
-@blp.response(200, TemplateOut(many=True))
+@blp.response(200, ChecklistTemplateOut(many=True))
 def templates():  # noqa: ANN201
     """本单位可用的检查表模板（各模板的最新版本；插件须对本单位或上级启用，且适用于本企业行业）"""
     return service.offered(api_ctx(), _registry())
 
 
 @blp.get("")
-@blp.arguments(ListQuery, location="query")
-@blp.response(200, RunOut(many=True))
+@blp.arguments(ChecklistQuery, location="query")
+@blp.response(200, ChecklistRunOut(many=True))
 def list_runs(args: dict):  # noqa: ANN201
     """可见的自查记录，新的在前：企业看本企业的，应急管理局看辖区内的。查询参数 status、tenant_id、limit、offset。"""
     ctx = api_ctx()
@@ -54,8 +54,8 @@ def list_runs(args: dict):  # noqa: ANN201
 
 
 @blp.post("")
-@blp.arguments(StartIn)
-@blp.response(201, RunDetailOut)
+@blp.arguments(ChecklistStartIn)
+@blp.response(201, ChecklistRunDetailOut)
 def start(args: dict):  # noqa: ANN201
     """开始自查：按模板的最新版本创建草稿，并保存该版本的模板快照"""
     ctx = api_ctx()
@@ -65,7 +65,7 @@ def start(args: dict):  # noqa: ANN201
 
 
 @blp.get("/<int:run_id>")
-@blp.response(200, RunDetailOut)
+@blp.response(200, ChecklistRunDetailOut)
 def get_run(run_id: int):  # noqa: ANN201
     """自查记录、作答及开始时的模板快照"""
     ctx = api_ctx()
@@ -73,8 +73,8 @@ def get_run(run_id: int):  # noqa: ANN201
 
 
 @blp.put("/<int:run_id>/answers")
-@blp.doc(**body(AnswersIn))
-@blp.response(200, RunDetailOut)
+@blp.doc(**body(ChecklistAnswersIn))
+@blp.response(200, ChecklistRunDetailOut)
 def save_answers(run_id: int):  # noqa: ANN201
     """保存作答（草稿或已退回时）。作答不合要求返回 422 并指明检查项；version 已过期返回 409。"""
     ctx = api_ctx()
@@ -85,8 +85,8 @@ def save_answers(run_id: int):  # noqa: ANN201
 
 
 @blp.post("/<int:run_id>/transitions")
-@blp.doc(**body(TransitionIn))
-@blp.response(200, RunDetailOut)
+@blp.doc(**body(ChecklistTransitionIn))
+@blp.response(200, ChecklistRunDetailOut)
 def transition(run_id: int):  # noqa: ANN201
     """提交（企业，须答完全部是否题与评分题，否则 409 列出未答项）、通过或退回（应急管理局，退回须填意见）"""
     ctx = api_ctx()

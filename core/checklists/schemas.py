@@ -9,7 +9,7 @@ from core.checklists.models import STATUSES
 from core.schema import Schema
 
 
-class ListQuery(Schema):
+class ChecklistQuery(Schema):
     status = fields.String(load_default=None, metadata={"label": "状态"},
                            validate=validate.OneOf(list(STATUSES), error="状态不在可选范围内"))
     tenant_id = fields.Integer(load_default=None, metadata={"label": "企业"})
@@ -19,25 +19,25 @@ class ListQuery(Schema):
                             validate=validate.Range(min=0, error="偏移不能为负数"))
 
 
-class StartIn(Schema):
+class ChecklistStartIn(Schema):
     template_id = fields.String(required=True, metadata={"label": "检查表模板"},
                                 validate=validate.Length(min=1, max=200, error="检查表模板为1至200个字符"))
 
 
-class AnswerIn(Schema):
+class ChecklistAnswerIn(Schema):
     value = fields.Raw(allow_none=True, metadata={
         "label": "作答", "description": "是否题：yes / no / na；评分题：0 至该项分值的数字；文字题：不超过2000字；"
                                         "null 或空串清除作答"})
     note = fields.String(allow_none=True, metadata={"label": "说明", "description": "不超过500字"})
 
 
-class AnswersIn(Schema):
-    answers = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerIn), required=True,
+class ChecklistAnswersIn(Schema):
+    answers = fields.Dict(keys=fields.String(), values=fields.Nested(ChecklistAnswerIn), required=True,
                           metadata={"label": "作答", "description": "{检查项编号: {value, note}}；未列出的项保持不变"})
     version = fields.Integer(required=True, metadata={"label": "版本号"})
 
 
-class TransitionIn(Schema):
+class ChecklistTransitionIn(Schema):
     action = fields.String(required=True, metadata={"label": "操作",
                                                     "description": "submit（企业提交）、accept（通过）、return（退回）"})
     comment = fields.String(load_default=None, allow_none=True,
@@ -45,7 +45,7 @@ class TransitionIn(Schema):
     version = fields.Integer(required=True, metadata={"label": "版本号"})
 
 
-class ItemOut(ma.Schema):
+class ChecklistItemOut(ma.Schema):
     id = fields.String()
     text = fields.String()
     basis = fields.String()
@@ -54,12 +54,12 @@ class ItemOut(ma.Schema):
     evidence = fields.Boolean()
 
 
-class SectionOut(ma.Schema):
+class ChecklistSectionOut(ma.Schema):
     title = fields.String()
-    items = fields.List(fields.Nested(ItemOut))
+    items = fields.List(fields.Nested(ChecklistItemOut))
 
 
-class TemplateOut(ma.Schema):
+class ChecklistTemplateOut(ma.Schema):
     id = fields.String()
     version = fields.String()
     title = fields.String()
@@ -67,16 +67,16 @@ class TemplateOut(ma.Schema):
     basis = fields.String()
     industries = fields.List(fields.String())
     plugin = fields.String()
-    sections = fields.List(fields.Nested(SectionOut))
+    sections = fields.List(fields.Nested(ChecklistSectionOut))
 
 
-class ActionOut(ma.Schema):
+class ChecklistActionOut(ma.Schema):
     name = fields.String()
     label = fields.String()
     needs_comment = fields.Boolean()
 
 
-class RunOut(ma.Schema):
+class ChecklistRunOut(ma.Schema):
     """Timestamps are UTC, like every timestamp the API returns."""
 
     id = fields.Integer()
@@ -101,6 +101,6 @@ class RunOut(ma.Schema):
     version = fields.Integer()
 
 
-class RunDetailOut(RunOut):
+class ChecklistRunDetailOut(ChecklistRunOut):
     body = fields.Dict(metadata={"description": "开始自查时的模板快照，原样返回（插件升级或移除不影响）"})
-    actions = fields.List(fields.Nested(ActionOut), metadata={"description": "当前用户可执行的操作"})
+    actions = fields.List(fields.Nested(ChecklistActionOut), metadata={"description": "当前用户可执行的操作"})

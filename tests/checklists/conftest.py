@@ -79,3 +79,28 @@ def enabled(app, ctx_for):  # noqa: ANN001, ANN201
 
 def tenant_id(db, uscc: str = ENT1_USCC) -> int:  # noqa: ANN001
     return db.scalar(select(Tenant.id).where(Tenant.uscc == uscc))
+
+
+def login(application, username: str):  # noqa: ANN001, ANN201
+    """A browser test client of `application` logged in as `username` (form token in `.csrf`)."""
+    from core.auth.models import User
+    from core.context import ServiceContext
+    with application.extensions["anjian.db"].session() as s:
+        ServiceContext.system(s)
+        user = s.scalar(select(User).where(User.username == username))
+        uid, epoch = user.id, user.session_epoch
+    c = application.test_client()
+    with c.session_transaction() as sess:
+        sess["uid"], sess["epoch"], sess["csrf"] = uid, epoch, "test-csrf"
+    c.csrf = "test-csrf"
+    return c
+
+
+def api_for(application, ctx_for, username: str):  # noqa: ANN001, ANN201
+    """A JSON client of `application` carrying a Bearer token of `username`."""
+    from core.auth import service as auth
+    from tests.conftest import Api
+    ctx = ctx_for(username)
+    _, secret = auth.create_token(ctx, ctx.actor.user_id, {"name": "test"})
+    ctx.session.commit()
+    return Api(application.test_client(), secret)

@@ -67,3 +67,50 @@ misspelt = _plugin("misspelt", anjian_templatez=lambda: [])
 bad_signature = _plugin("bad_signature", anjian_on_event=lambda event, extra: None)
 bad_template = _plugin("bad_template", anjian_templates=lambda: [{"kind": "checklist", "id": "Bad Id",
                                                                     "version": "1", "title": "", "sections": []}])
+
+
+def _csv(title, headers, rows):  # noqa: ANN001, ANN202
+    import csv
+    import io
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _formats():  # noqa: ANN202
+    from core.hookspecs import ExportFormat
+    return [ExportFormat(id="csv", title="CSV（逗号分隔）", extension="csv", content_type="text/csv; charset=utf-8",
+                         render=_csv)]
+
+
+def _menu():  # noqa: ANN202
+    from core.hookspecs import MenuItem
+    return [MenuItem(endpoint="sample_pages.hello", label="示例插件页面", tenant_kind="enterprise")]
+
+
+def _blueprints():  # noqa: ANN202
+    from flask import Blueprint
+
+    from core.web import request as req
+    bp = Blueprint("sample_pages", __name__, url_prefix="/x/sample")
+
+    @bp.get("/hello")
+    def hello():  # noqa: ANN202
+        return f"你好，{req.ctx().actor.username}"
+    return [bp]
+
+
+def _commands():  # noqa: ANN202
+    import click
+
+    @click.command("sample-hello")
+    def hello() -> None:
+        """示例插件命令。"""
+        click.echo("示例插件命令已运行")
+    return [hello]
+
+
+extras = _plugin("extras", anjian_export_formats=_formats, anjian_menu_items=_menu,
+                 anjian_blueprints=_blueprints, anjian_cli_commands=_commands)
