@@ -8,7 +8,9 @@ import io
 import pytest
 from core.auth import service as auth
 from core.auth.models import User
+from core.checklists.models import ChecklistRun
 from core.jobs.models import Job
+from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
 
 # Users who must not see 乌审旗宏达甲醇 (ent1): the sibling enterprise and the other banner.
@@ -29,10 +31,17 @@ def ent1_objects(app, ctx_for):
               status="failed", retryable=True)
     system.session.add(job)
     notifications.notify(system, me.id, "测试消息", dedupe_key="isolation")
+    snap = TemplateSnapshot(sha256="0" * 64, template_id="t.x", version="1.0.0", kind="checklist", plugin="p",
+                            title="自查", body={"sections": []})
+    system.session.add(snap)
+    system.session.flush()
+    run = ChecklistRun(tenant_id=me.tenant_id, snapshot_id=snap.id, template_id="t.x", template_version="1.0.0",
+                       title="自查")
+    system.session.add(run)
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
-            "job_id": job.id, "notification_id": note.id}
+            "job_id": job.id, "notification_id": note.id, "run_id": run.id}
 
 
 def id_routes(app):

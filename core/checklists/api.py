@@ -8,15 +8,16 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx, body, json_body
 from core.checklists import service
 from core.checklists.models import ChecklistRun
-from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut, ChecklistStartIn, ChecklistTemplateOut,
-                                     ChecklistTransitionIn)
+from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut,
+                                     ChecklistStartIn, ChecklistTemplateOut, ChecklistTransitionIn)
 from core.context import ServiceContext
 from core.web import request as req
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists",
                 description="检查表自查：企业按插件提供的检查表模板自查并提交，应急管理局审核通过或退回")
 
-RUN_FIELDS = tuple(f for f in ChecklistRunOut._declared_fields if not f.endswith("_name"))
+NAME_FIELDS = ("created_by_name", "reviewed_by_name")
+RUN_FIELDS = tuple(f for f in ChecklistRunOut._declared_fields if f not in NAME_FIELDS)
 
 
 def _out(ctx: ServiceContext, run: ChecklistRun, names: dict[int, str] | None = None, **extra) -> dict:

@@ -90,23 +90,24 @@ def list_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id
                     limit: int = 200, offset: int = 0) -> list[ChecklistRun]:
     """Visible runs, newest first: an enterprise its own, a bureau those of its jurisdiction."""
     ctx.require()
-    if status is not None and status not in STATUSES:
-        raise ValidationFailed({"status": ["状态不在可选范围内"]})
-    q = select(ChecklistRun)
-    if status:
-        q = q.where(ChecklistRun.status == status)
-    if tenant_id:
-        q = q.where(ChecklistRun.tenant_id == tenant_id)
+    q = _filtered(select(ChecklistRun), status, tenant_id)
     return list(ctx.session.scalars(q.order_by(ChecklistRun.created_at.desc(), ChecklistRun.id.desc())
                                     .limit(limit).offset(offset)))
 
 
-def count_checklists(ctx: ServiceContext, status: str | None = None) -> int:
+def count_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id: int | None = None) -> int:
     ctx.require()
-    q = select(func.count(ChecklistRun.id))
+    return ctx.session.scalar(_filtered(select(func.count(ChecklistRun.id)), status, tenant_id)) or 0
+
+
+def _filtered(q, status: str | None, tenant_id: int | None):  # noqa: ANN001, ANN202
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed({"status": ["状态不在可选范围内"]})
     if status:
         q = q.where(ChecklistRun.status == status)
-    return ctx.session.scalar(q) or 0
+    if tenant_id:
+        q = q.where(ChecklistRun.tenant_id == tenant_id)
+    return q
 
 
 def enterprise_choices(ctx: ServiceContext) -> list[tuple[int, str]]:
@@ -259,6 +260,8 @@ def save_answers(ctx: ServiceContext, run_id: int, answers: dict, version: int) 
     if errors:
         raise ValidationFailed(errors, message=next(iter(errors.values()))[0])
     changed = sorted(k for k in answers if merged.get(k) != (run.answers or {}).get(k))
+    if not changed:
+        return run  # nothing to write, nothing to audit
     run.answers = merged  # a new object: JSON columns detect replacement, not mutation
     try:
         ctx.session.flush()

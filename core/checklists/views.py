@@ -11,6 +11,7 @@ from core.errors import DomainError
 from core.web import request as req
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
+PAGE = 50
 
 
 def _registry():  # noqa: ANN202
@@ -23,9 +24,12 @@ def index():  # noqa: ANN201
     args = request.args
     status = args.get("status") if args.get("status") in STATUSES else None
     tenant_id = args.get("enterprise", type=int) if ctx.actor.is_bureau else None
-    runs = service.list_checklists(ctx, status, tenant_id=tenant_id)
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    runs = service.list_checklists(ctx, status, tenant_id=tenant_id, limit=PAGE, offset=(page - 1) * PAGE)
+    total = service.count_checklists(ctx, status, tenant_id=tenant_id)
     return render_template(
-        "checklists/index.html", runs=runs, names=service.people(ctx, runs), status=status,
+        "checklists/index.html", runs=runs, names=service.people(ctx, runs), status=status, page=page,
+        total=total, has_next=page * PAGE < total,
         tenant_id=tenant_id, statuses=STATUSES, is_bureau=ctx.actor.is_bureau,
         templates=[] if ctx.actor.is_bureau else service.offered(ctx, _registry()),
         can_start=service.can_start(ctx),

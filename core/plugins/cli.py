@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.clitools import system_ctx
 from core.plugins import service
+from core.plugins.scaffold import new_command
 from core.plugins.web import registry
 
 
@@ -56,3 +57,6 @@ def enable(name: str, tenant_code: str) -> None:
 def disable(name: str, tenant_code: str, inherit: bool) -> None:
     """Disable NAME for a bureau and everything below it (or, with --inherit, follow the parent)."""
     _set(name, tenant_code, None if inherit else False)
+
+
+plugins_cli.add_command(new_command)

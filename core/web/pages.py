@@ -28,7 +28,7 @@ def _nav() -> list[tuple[str, str]]:
         items.append(("tenants.profile", _("企业信息")))
         if a.role == "admin":
             items.append(("users.list_users", _("用户")))
-    items += [("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
+    items += [("checklists.index", _("检查表自查")), ("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
     from core.plugins.service import menu_items
     from core.plugins.web import registry
     items += [(m.endpoint, m.label) for m in menu_items(ctx, registry(current_app))]
@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     from core.audit.views import bp as audit_bp
     from core.auth.views import bp as auth_bp, users_bp
     from core.calendar.views import bp as calendar_bp
+    from core.checklists.views import bp as checklists_bp
     from core.files.views import bp as files_bp
     from core.jobs.views import bp as jobs_bp
     from core.notifications.views import bp as notifications_bp
@@ -48,7 +49,7 @@ def register(app: Flask) -> None:
     from tenants.views import bp as tenants_bp
 
     for bp in (auth_bp, users_bp, main_bp, health_bp, tenants_bp, audit_bp, calendar_bp,
-               files_bp, jobs_bp, notifications_bp, plugins_bp):
+               files_bp, jobs_bp, notifications_bp, plugins_bp, checklists_bp):
         app.register_blueprint(bp)
 
     app.teardown_appcontext(req.close_db)

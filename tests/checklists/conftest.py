@@ -5,63 +5,49 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.app import create_app
+from core.hookspecs import PluginInfo, hookimpl
 from core.plugins import service as plugins
 from tenants.models import Tenant
 
 CHECKLISTS = "checklists = tests.plugins.sample_plugins:checklists"
 CHECKLISTS_V2 = "checklists_v2 = tests.plugins.sample_plugins:checklists_v2"
+SCORED = "scored = tests.checklists.conftest:ScoredPlugin"
 ENT1_USCC = "91150626MA0N1H2K5G"
 TEMPLATE = "sample.site_check"
-# Every required item of the sample template (2.2 is a text item and optional).
+SCORED_TEMPLATE = "sample.scored_check"
+# Every item of the sample template answered (2.2, a text item, is optional).
 FULL = {"1.1": {"value": "yes"}, "1.2": {"value": "no", "note": "风险辨识未覆盖新装置"},
-        "2.1": {"value": 4}, "2.2": {"value": "应急物资每月检查一次"}}
+        "2.1": {"value": "yes"}, "2.2": {"value": "应急物资每月检查一次"}}
 
 
-def build_app(url: str, tmp_path, plugins_extra: tuple[str, ...]):  # noqa: ANN001, ANN201
-    application = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test",
-                              "FILES_DIR": str(tmp_path / "files"), "REDIS_URL": None,
-                              "PLUGINS_EXTRA": plugins_extra})
-    _wire(application)
-    return application
+class ScoredPlugin:
+    """A checklist with a scored item, for every industry."""
 
+    @staticmethod
+    @hookimpl
+    def anjian_plugin_info() -> PluginInfo:
+        return PluginInfo(title="示例评分检查表")
 
-def _wire(application) -> None:  # noqa: ANN001
-    """Stand-in for the app's own wiring of the checklists area (blueprints and table)."""
-    from core.checklists.api import blp
-    from core.checklists.models import ChecklistRun
-    from core.checklists.views import bp
-    if "checklists" not in application.blueprints:
-        application.register_blueprint(bp)
-        application.extensions["anjian.api"].register_blueprint(blp, url_prefix="/api/v1/checklists")
-    engine = application.extensions["anjian.db"].engine
-    ChecklistRun.__table__.create(engine, checkfirst=True)
-
-
-@pytest.fixture
-def app(backend, templates, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
-    url, cleanup = templates(backend)
-    monkeypatch.setenv("ANJIAN_INSTANCE_PATH", str(tmp_path / "instance"))
-    for var in ("ANJIAN_REDIS_URL", "ANJIAN_DATABASE_URL", "ANJIAN_FILES_DIR", "ANJIAN_PLUGINS_EXTRA"):
-        monkeypatch.delenv(var, raising=False)
-    application = build_app(url, tmp_path, (CHECKLISTS,))
-    yield application
-    application.extensions["anjian.db"].dispose()
-    cleanup()
+    @staticmethod
+    @hookimpl
+    def anjian_templates() -> list[dict]:
+        return [{"kind": "checklist", "id": SCORED_TEMPLATE, "version": "2.0.0", "title": "应急体系现场检查评分表",
+                 "sections": [{"title": "应急预案", "items": [
+                     {"id": "1", "text": "预案编制是否符合要求", "answer": "score", "points": 10,
+                      "basis": "GB/T 29639-2020 生产经营单位生产安全事故应急预案编制导则"},
+                     {"id": "2", "text": "是否每半年至少组织一次现场处置方案演练", "points": 5},
+                     {"id": "3", "text": "其他需要说明的问题", "answer": "text"}]}]}]
 
 
 @pytest.fixture
-def other_app(app, tmp_path):  # noqa: ANN001, ANN201
+def app(make_app):  # noqa: ANN001, ANN201
+    return make_app(PLUGINS_EXTRA=(CHECKLISTS, SCORED))
+
+
+@pytest.fixture
+def other_app(app, make_app):  # noqa: ANN001, ANN201
     """other_app(*plugin entry points) → a second app on the same database."""
-    made = []
-
-    def make(*plugins_extra: str):  # noqa: ANN202
-        a = build_app(app.config["DATABASE_URL"], tmp_path, tuple(plugins_extra))
-        made.append(a)
-        return a
-    yield make
-    for a in made:
-        a.extensions["anjian.db"].dispose()
+    return lambda *plugins_extra: make_app(PLUGINS_EXTRA=tuple(plugins_extra))
 
 
 def enable(app, ctx_for, plugin: str = "checklists", username: str = "wsq_admin") -> None:  # noqa: ANN001
@@ -74,6 +60,14 @@ def enable(app, ctx_for, plugin: str = "checklists", username: str = "wsq_admin"
 def enabled(app, ctx_for):  # noqa: ANN001, ANN201
     """The sample checklist plugin enabled for 乌审旗 (ent1 and ent2 are offered it)."""
     enable(app, ctx_for)
+    return app.extensions["anjian.plugins"]
+
+
+@pytest.fixture
+def enabled_all(app, ctx_for):  # noqa: ANN001, ANN201
+    """Both the sample checklist plugin and the scored one enabled for 乌审旗."""
+    enable(app, ctx_for)
+    enable(app, ctx_for, "scored")
     return app.extensions["anjian.plugins"]
 
 

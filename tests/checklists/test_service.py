@@ -11,7 +11,7 @@ from core.checklists.models import ChecklistRun
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.plugins.models import TemplateSnapshot
 from tenants.models import Tenant
-from tests.checklists.conftest import FULL, TEMPLATE, enable, tenant_id
+from tests.checklists.conftest import FULL, SCORED_TEMPLATE, TEMPLATE, enable, tenant_id
 
 YJHL_ENT_USCC = "91150627MA0R2F6N4N"
 ENT2_USCC = "91150626MA0N3B7Q1R"
@@ -36,9 +36,9 @@ def audit_actions(db, run_id: int) -> list[str]:  # noqa: ANN001
                            .order_by(AuditEvent.seq)))
 
 
-def start(ctx_for, registry, username: str = "ent1_officer") -> ChecklistRun:  # noqa: ANN001
+def start(ctx_for, registry, username: str = "ent1_officer", template: str = TEMPLATE) -> ChecklistRun:  # noqa: ANN001
     ctx = ctx_for(username)
-    run = service.start_checklist(ctx, registry, TEMPLATE)
+    run = service.start_checklist(ctx, registry, template)
     ctx.session.commit()
     return run
 
@@ -98,7 +98,7 @@ def test_full_workflow_is_audited(app, ctx_for, db, enabled) -> None:  # noqa: A
     run = service.save_answers(ent, run.id, FULL, run.version)
     ent.session.commit()
     assert run.answers["1.2"] == {"value": "no", "note": "风险辨识未覆盖新装置"}
-    assert run.answers["2.1"] == {"value": 4, "note": ""}
+    assert run.answers["2.2"] == {"value": "应急物资每月检查一次", "note": ""}
     run = service.transition(ent, run.id, "submit", run.version)
     ent.session.commit()
     assert run.status == "submitted" and run.submitted_at is not None
@@ -146,22 +146,28 @@ def test_submit_needs_every_required_item(app, ctx_for, db, enabled) -> None:  #
     assert audit_actions(db, run.id) == ["checklist.start"]
 
 
-@pytest.mark.parametrize("answers, key, message", [
-    ({"1.1": {"value": "maybe"}}, "answers.1.1", "第1.1项：只能选择“是”“否”或“不适用”"),
-    ({"2.1": {"value": 6}}, "answers.2.1", "第2.1项：得分应为0至5之间的数字"),
-    ({"2.1": {"value": -1}}, "answers.2.1", "第2.1项：得分应为0至5之间的数字"),
-    ({"2.1": {"value": "多"}}, "answers.2.1", "第2.1项：得分应为0至5之间的数字"),
-    ({"2.1": {"value": True}}, "answers.2.1", "第2.1项：得分应为0至5之间的数字"),
-    ({"2.2": {"value": "字" * 2001}}, "answers.2.2", "第2.2项：填写内容不能超过2000字"),
-    ({"2.2": {"value": 3}}, "answers.2.2", "第2.2项：填写内容应为文字"),
-    ({"2.3": {"value": "yes"}}, "answers.2.3", "第2.3项：检查表中没有该项"),
-    ({"1.1": "yes"}, "answers.1.1", "第1.1项：作答格式应为 {\"value\": …, \"note\": …}"),
-    ({"1.1": {"value": "yes", "note": "注" * 501}}, "answers.1.1", "第1.1项：说明应为不超过500字的文字"),
+SCORE_MESSAGE = "第1项：得分应为0至10之间的数字"
+
+
+@pytest.mark.parametrize("template, answers, key, message", [
+    (TEMPLATE, {"1.1": {"value": "maybe"}}, "answers.1.1", "第1.1项：只能选择“是”“否”或“不适用”"),
+    (TEMPLATE, {"2.1": {"value": 5}}, "answers.2.1", "第2.1项：只能选择“是”“否”或“不适用”"),
+    (TEMPLATE, {"2.2": {"value": "字" * 2001}}, "answers.2.2", "第2.2项：填写内容不能超过2000字"),
+    (TEMPLATE, {"2.2": {"value": 3}}, "answers.2.2", "第2.2项：填写内容应为文字"),
+    (TEMPLATE, {"2.3": {"value": "yes"}}, "answers.2.3", "第2.3项：检查表中没有该项"),
+    (TEMPLATE, {"1.1": "yes"}, "answers.1.1", "第1.1项：作答格式应为 {\"value\": …, \"note\": …}"),
+    (TEMPLATE, {"1.1": {"value": "yes", "note": "注" * 501}}, "answers.1.1", "第1.1项：说明应为不超过500字的文字"),
+    (SCORED_TEMPLATE, {"1": {"value": 10.5}}, "answers.1", SCORE_MESSAGE),
+    (SCORED_TEMPLATE, {"1": {"value": -1}}, "answers.1", SCORE_MESSAGE),
+    (SCORED_TEMPLATE, {"1": {"value": "多"}}, "answers.1", SCORE_MESSAGE),
+    (SCORED_TEMPLATE, {"1": {"value": True}}, "answers.1", SCORE_MESSAGE),
+    (SCORED_TEMPLATE, {"1": {"value": "nan"}}, "answers.1", SCORE_MESSAGE),
 ])
-def test_bad_answers_name_the_item(app, ctx_for, db, enabled, answers, key, message) -> None:  # noqa: ANN001
-    run = start(ctx_for, enabled)
+def test_bad_answers_name_the_item(app, ctx_for, db, enabled_all, template, answers, key, message) -> None:  # noqa: ANN001
+    run = start(ctx_for, enabled_all, template=template)
     ent = ctx_for("ent1_officer")
-    mixed = {"1.2": {"value": "yes"}, **answers}  # a good answer beside it is not stored either
+    good = {TEMPLATE: {"1.2": {"value": "yes"}}, SCORED_TEMPLATE: {"2": {"value": "yes"}}}[template]
+    mixed = {**good, **answers}  # a good answer beside a bad one is not stored either
     with pytest.raises(ValidationFailed) as e:
         service.save_answers(ent, run.id, mixed, run.version)
     assert e.value.errors == {key: [message]} and e.value.message == message
@@ -171,14 +177,29 @@ def test_bad_answers_name_the_item(app, ctx_for, db, enabled, answers, key, mess
     assert stored.answers == {} and stored.version == run.version
 
 
-def test_answers_merge_clear_and_accept_numeric_text(app, ctx_for, enabled) -> None:  # noqa: ANN001
-    run = start(ctx_for, enabled)
+def test_scores_merge_and_clear(app, ctx_for, db, enabled_all) -> None:  # noqa: ANN001
+    run = start(ctx_for, enabled_all, template=SCORED_TEMPLATE)
     ent = ctx_for("ent1_officer")
-    run = service.save_answers(ent, run.id, {"2.1": {"value": "4.5", "note": "演练记录齐全"},
-                                             "1.1": {"value": "yes"}}, run.version)
-    assert run.answers["2.1"] == {"value": 4.5, "note": "演练记录齐全"}
-    run = service.save_answers(ent, run.id, {"2.1": {"note": "补充"}, "1.1": {"value": ""}}, run.version)
-    assert run.answers == {"2.1": {"value": 4.5, "note": "补充"}}
+    with pytest.raises(Conflict) as e:
+        service.transition(ent, run.id, "submit", run.version)
+    assert e.value.message.endswith("：1、2")
+    ent.session.rollback()
+    run = service.save_answers(ent, run.id, {"1": {"value": "8.5", "note": "演练记录齐全"},
+                                             "2": {"value": "yes"}}, run.version)
+    assert run.answers["1"] == {"value": 8.5, "note": "演练记录齐全"}
+    run = service.save_answers(ent, run.id, {"1": {"value": 10}}, run.version)
+    assert run.answers["1"] == {"value": 10, "note": "演练记录齐全"}
+    run = service.save_answers(ent, run.id, {"1": {"note": "补充"}, "2": {"value": ""}}, run.version)
+    assert run.answers == {"1": {"value": 10, "note": "补充"}}
+    run = service.save_answers(ent, run.id, {"1": {"value": None, "note": ""}}, run.version)
+    assert run.answers == {}
+    ent.session.commit()
+    # Saving the same answers again writes nothing: no version step, no audit event.
+    seen = run.version
+    run = service.save_answers(ent, run.id, {"1": {"value": ""}, "2": {"note": ""}}, seen)
+    ent.session.commit()
+    assert run.version == seen
+    assert audit_actions(db, run.id).count("checklist.answers") == 4
     with pytest.raises(ValidationFailed) as e:
         service.save_answers(ent, run.id, ["1.1"], run.version)
     assert list(e.value.errors) == ["answers"]
@@ -216,7 +237,7 @@ def test_roles(app, ctx_for, enabled) -> None:  # noqa: ANN001
     with pytest.raises(PermissionDenied):
         service.save_answers(ctx_for("wsq_reviewer"), run.id, FULL, run.version)
     ent = ctx_for("ent1_officer")
-    service.save_answers(ent, run.id, FULL, run.version)
+    run = service.save_answers(ent, run.id, FULL, run.version)
     run = service.transition(ent, run.id, "submit", run.version)
     ent.session.commit()
     for action in ("accept", "return"):
