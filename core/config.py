@@ -18,6 +18,8 @@ ENV_VARS = {
     "JOB_STALE_MINUTES": (30, int),
     "RQ_QUEUE": ("anjian", str),
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
+    # Behind HTTPS in production: cookies only over TLS.
+    "SESSION_COOKIE_SECURE": (False, lambda raw: raw.lower() in ("1", "true", "yes")),
     # Extra plugin modules to load without installing them, "name = package.module" separated
     # by ";" (plugin development and tests); installed plugins need nothing here.
     "PLUGINS_EXTRA": ((), lambda raw: tuple(p for p in raw.split(";") if p.strip())),

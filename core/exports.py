@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 import xlsxwriter
 
@@ -91,5 +91,5 @@ def export(ctx: ServiceContext, registry, format_id: str, title: str, headers: l
         raise NotFound(f"导出格式“{format_id}”不存在或未对本单位启用")
     safe_rows = [[escape_formula(v) for v in row] for row in rows]
     content = fmt.render(title, headers, safe_rows)
-    stamp = datetime.now().strftime("%Y%m%d")
+    stamp = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y%m%d")  # Beijing date
     return content, f"{title}-{stamp}.{fmt.extension}", fmt.content_type

@@ -1,15 +1,18 @@
 """Tenant tree: bureaus, enterprises and sections under a bureau's jurisdiction."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from core.audit import service as audit
 from core.context import ServiceContext
-from core.errors import Conflict, NotFound, ValidationFailed, field_error
+from core.errors import Conflict, NotFound, field_error
 from core.schema import load_or_fail
 from tenants.codes import region_within
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
+from tenants.scoping import UNSCOPED
 
 TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status")
 
@@ -22,12 +25,20 @@ def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:
 
 
 def list_tenants(ctx: ServiceContext, kind: str | None = None, parent_id: int | None = None,
-                 q: str | None = None, status: str | None = None) -> list[Tenant]:
+                 q: str | None = None, status: str | None = None, industry: str | None = None,
+                 under: int | None = None) -> list[Tenant]:
+    """Visible tenants; `parent_id` = direct children, `under` = the whole subtree below a
+    bureau (a city's filter covers its counties' enterprises)."""
     stmt = select(Tenant)
     if kind:
         stmt = stmt.where(Tenant.kind == kind)
     if parent_id:
         stmt = stmt.where(Tenant.parent_id == parent_id)
+    if under:
+        root = get_tenant(ctx, under)
+        stmt = stmt.where(Tenant.path.like(root.path + "%"), Tenant.id != root.id)
+    if industry:
+        stmt = stmt.where(Tenant.industry == industry)
     if status:
         stmt = stmt.where(Tenant.status == status)
     if q:
@@ -67,7 +78,7 @@ def _check_region(tenant_region: str, parent: Tenant | None) -> None:
 
 
 def _check_uscc_free(ctx: ServiceContext, uscc: str, exclude_id: int | None = None) -> None:
-    from tenants.scoping import UNSCOPED  # uniqueness is global, not per jurisdiction
+    # Uniqueness is national, not per jurisdiction.
     stmt = select(Tenant.id).where(Tenant.uscc == uscc).execution_options(**{UNSCOPED: True})
     other = ctx.session.scalar(stmt)
     if other is not None and other != exclude_id:
@@ -102,23 +113,25 @@ def create_enterprise(ctx: ServiceContext, data: dict) -> Tenant:
     return ent
 
 
-def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant:
+def require_can_edit(ctx: ServiceContext, ent: Tenant) -> None:
     """Bureau admins edit any field; an enterprise's own admin/officer edits its profile
     but not its status or supervising section."""
-    ent = get_tenant(ctx, tenant_id)
     if ent.is_bureau:
         raise NotFound("企业不存在或无权访问")
-    own = ctx.actor.tenant_id == ent.id
-    if own:
+    if ctx.actor.tenant_id == ent.id:
         ctx.require("admin", "officer", message="只有本企业管理员或安全管理员可以修改企业信息")
     else:
         ctx.require("admin", bureau=True, message="只有应急管理局管理员可以修改企业信息")
+
+
+def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant:
+    ent = get_tenant(ctx, tenant_id)
+    require_can_edit(ctx, ent)
+    own = ctx.actor.tenant_id == ent.id
     d = load_or_fail(EnterpriseUpdate(), data)
     if d["version"] != ent.version:
         raise Conflict("企业信息已被他人修改，请刷新后重试")
-    parent = ctx.session.get(Tenant, ent.parent_id) if not own else None
-    if parent is not None:
-        _check_region(d["region_code"], parent)
+    _check_region(d["region_code"], _parent_of(ctx, ent))
     _check_uscc_free(ctx, d["uscc"], exclude_id=ent.id)
     fields = [f for f in TENANT_FIELDS if not (own and f == "status")]
     before = {f: getattr(ent, f) for f in fields}
@@ -133,10 +146,22 @@ def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant
     return ent
 
 
+def _parent_of(ctx: ServiceContext, tenant: Tenant) -> Tenant | None:
+    """The parent bureau, read deliberately unscoped: an enterprise cannot see its bureau,
+    but its edits are still checked against it. Only called for a visible `tenant`."""
+    if tenant.parent_id is None:
+        return None
+    return ctx.session.scalar(select(Tenant).where(Tenant.id == tenant.parent_id)
+                              .execution_options(**{UNSCOPED: True}))
+
+
 def supervising_section(ctx: ServiceContext, enterprise_id: int) -> Section | None:
+    """The section supervising a visible enterprise; read unscoped because sections belong
+    to the bureau, which the enterprise itself may not otherwise see."""
+    get_tenant(ctx, enterprise_id)
     return ctx.session.scalar(
         select(Section).join(SectionAssignment, SectionAssignment.section_id == Section.id)
-        .where(SectionAssignment.tenant_id == enterprise_id))
+        .where(SectionAssignment.tenant_id == enterprise_id).execution_options(**{UNSCOPED: True}))
 
 
 def _assign_section(ctx: ServiceContext, ent: Tenant, section_id: int | None) -> None:
@@ -179,20 +204,12 @@ def create_section(ctx: ServiceContext, data: dict, bureau_id: int | None = None
 
 def parent_name(ctx: ServiceContext, tenant: Tenant) -> str | None:
     """The supervising bureau's name, shown to an enterprise that cannot otherwise see it."""
-    from tenants.scoping import UNSCOPED
-    if tenant.parent_id is None:
-        return None
-    return ctx.session.scalar(select(Tenant.name).where(Tenant.id == tenant.parent_id)
-                              .execution_options(**{UNSCOPED: True}))
+    parent = _parent_of(ctx, tenant)
+    return parent.name if parent else None
 
 
 
 
-def ensure_valid_tenant_id(ctx: ServiceContext, tenant_id) -> Tenant:  # noqa: ANN001
-    try:
-        return get_tenant(ctx, int(tenant_id))
-    except (TypeError, ValueError):
-        raise ValidationFailed({"tenant_id": ["单位编号应为整数"]}) from None
 
 
 def jurisdiction_summary(ctx: ServiceContext) -> dict:
@@ -210,6 +227,7 @@ def jurisdiction_summary(ctx: ServiceContext) -> dict:
     return out
 
 
+BEIJING = timedelta(hours=8)  # stored timestamps are naive UTC; people read Beijing time
 ENTERPRISE_COLUMNS = ("企业名称", "统一社会信用代码", "行政区划代码", "行业类别", "地址", "主要负责人", "联系电话",
                       "状态", "监管部门", "更新时间")
 
@@ -220,4 +238,4 @@ def enterprise_table(ctx: ServiceContext, **filters) -> tuple[list[str], list[li
     names = {t.id: t.name for t in list_tenants(ctx, kind=TenantKind.bureau.value)}
     return list(ENTERPRISE_COLUMNS), [
         [t.name, t.uscc, t.region_code, t.industry_label, t.address, t.principal, t.phone, t.status_label,
-         names.get(t.parent_id, ""), t.updated_at] for t in rows]
+         names.get(t.parent_id, ""), t.updated_at + BEIJING] for t in rows]

@@ -23,17 +23,19 @@ def _enterprise_form_context(ctx):  # noqa: ANN001, ANN202
             "section_options": [(s.id, s.name) for s in tenants.list_sections(ctx)]}
 
 
+def _enterprise_filters(args) -> dict:  # noqa: ANN001
+    """The list page's query string as service filters (the export uses the same)."""
+    return {"under": args.get("bureau", type=int), "q": args.get("q", "").strip() or None,
+            "status": args.get("status") or None, "industry": args.get("industry") or None}
+
+
 @bp.get("/enterprises")
 def enterprises():  # noqa: ANN201
     ctx = req.ctx()
     if not ctx.actor.is_bureau:
         return redirect(url_for("tenants.profile"))
     args = request.args
-    rows = tenants.list_tenants(ctx, kind="enterprise", parent_id=args.get("bureau", type=int),
-                                q=args.get("q", "").strip() or None, status=args.get("status") or None)
-    industry = args.get("industry")
-    if industry:
-        rows = [r for r in rows if r.industry == industry]
+    rows = tenants.list_tenants(ctx, kind="enterprise", **_enterprise_filters(args))
     from flask import current_app
 
     from core.exports import formats_for
@@ -53,8 +55,7 @@ def export_enterprises():  # noqa: ANN201
     ctx = req.ctx()
     ctx.require("admin", "reviewer", "viewer", bureau=True)
     args = request.args
-    headers, rows = tenants.enterprise_table(ctx, parent_id=args.get("bureau", type=int),
-                                             q=args.get("q", "").strip() or None, status=args.get("status") or None)
+    headers, rows = tenants.enterprise_table(ctx, **_enterprise_filters(args))
     content, name, ctype = export(ctx, current_app.extensions["anjian.plugins"], args.get("format", "xlsx"),
                                   "企业名录", headers, rows)
     return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=name)
@@ -95,6 +96,7 @@ def edit(tenant_id: int):  # noqa: ANN201
         raise NotFound()
     context = _enterprise_form_context(ctx)
     if request.method == "GET":
+        tenants.require_can_edit(ctx, tenant)
         section = tenants.supervising_section(ctx, tenant.id)
         form = {f: getattr(tenant, f) or "" for f in tenants.TENANT_FIELDS}
         form.update(version=tenant.version, section_id=section.id if section else "", parent_id=tenant.parent_id)

@@ -28,6 +28,6 @@ class AuditOut(ma.Schema):
 @blp.response(200, AuditOut(many=True))
 def list_events():  # noqa: ANN201
     """辖区内的审计记录，新的在前。查询参数：action、object_type、actor、tenant_id、since、until（YYYY-MM-DD）、limit、offset。"""
-    limit = min(request.args.get("limit", 50, type=int), 500)
-    return audit.list_events(api_ctx(), parse_filter(request.args), limit=limit,
-                             offset=request.args.get("offset", 0, type=int))
+    limit = max(1, min(request.args.get("limit", 50, type=int), 500))
+    offset = max(0, request.args.get("offset", 0, type=int))
+    return audit.list_events(api_ctx(), parse_filter(request.args), limit=limit, offset=offset)

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
@@ -41,15 +41,21 @@ def authenticate(session, username: str, password: str, *, max_failures: int = 5
     if user.locked_until and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
         raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试")
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        raise Unauthorized("用户名或密码错误" if user.active else "账号已停用")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    # Counters change through one atomic UPDATE that leaves `version` alone: a login must
+    # neither conflict with an admin editing the user nor with a concurrent login.
+    if not check_password_hash(user.password_hash, password):
+        failed = User.failed_logins + 1
+        session.execute(update(User).where(User.id == user.id).values(
+            failed_logins=case((failed >= max_failures, 0), else_=failed),
+            locked_until=case((failed >= max_failures, now + timedelta(minutes=lock_minutes)),
+                              else_=User.locked_until))
+            .execution_options(synchronize_session=False, **{UNSCOPED: True}))
+        raise Unauthorized("用户名或密码错误")
+    if not user.active:
+        raise Unauthorized("账号已停用，请联系管理员")
+    session.execute(update(User).where(User.id == user.id)
+                    .values(failed_logins=0, locked_until=None, last_login_at=now)
+                    .execution_options(synchronize_session=False, **{UNSCOPED: True}))
     return user
 
 

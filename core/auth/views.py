@@ -8,7 +8,7 @@ from core.auth import service as auth
 from core.auth.models import ROLES
 from core.errors import DomainError, ValidationFailed
 from core.web import request as req
-from core.web.forms import form_data, rerender
+from core.web.forms import form_data, local_path, rerender
 from tenants import service as tenants
 
 bp = Blueprint("auth", __name__)
@@ -16,9 +16,7 @@ users_bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
+    return local_path(target) or url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])

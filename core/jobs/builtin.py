@@ -9,16 +9,27 @@ from core.context import ServiceContext
 from core.jobs.models import Job
 from core.jobs.registry import register_job
 
-register_job("audit.verify", "core.jobs.builtin:verify_audit_chain", "校验审计链",
-             roles=("admin",), bureau=True)
 
 MAX_LISTED_PROBLEMS = 500
+
+
+def require_root_admin(ctx: ServiceContext) -> None:
+    """The chain spans every jurisdiction, so only an admin of a top-level bureau (or the
+    system) may check it: its report names events of other tenants."""
+    ctx.require("admin", bureau=True, message="只有市级（顶级）应急管理局管理员可以校验审计链")
+    if not ctx.actor.is_system and ctx.actor.tenant_path.count("/") != 2:
+        from core.errors import PermissionDenied
+        raise PermissionDenied("只有市级（顶级）应急管理局管理员可以校验审计链")
+
+
+register_job("audit.verify", "core.jobs.builtin:verify_audit_chain", "校验审计链",
+             roles=("admin",), bureau=True, check=require_root_admin)
 
 
 def verify_audit_chain(ctx: ServiceContext, job: Job, progress: Callable) -> dict:
     """Recompute the whole audit chain (it is global: one chain for every tenant) and keep
     the report: how many events were checked and what is wrong."""
-    ctx.require("admin", bureau=True, message="只有应急管理局管理员可以校验审计链")
+    require_root_admin(ctx)
     progress(0, 1, "正在校验审计记录")
     report = audit.verify(ctx.session, progress)
     problems = report.problems[:MAX_LISTED_PROBLEMS]

@@ -56,6 +56,7 @@ class JobKind:
     roles: tuple[str, ...]
     bureau: bool | None
     timeout: int
+    check: Callable | None = None
 
 
 _kinds: dict[str, JobKind] = {}
@@ -69,7 +70,8 @@ def _check_path(func: str) -> None:
 
 
 def register_job(kind: str, func: str, title: str, roles: tuple[str, ...] = ("admin",), *,
-                 bureau: bool | None = None, timeout: int = DEFAULT_TIMEOUT) -> JobKind:
+                 bureau: bool | None = None, timeout: int = DEFAULT_TIMEOUT,
+                 check: Callable | None = None) -> JobKind:
     """Declare a job kind.
 
     kind: stable identifier stored on the row, e.g. "ledgers.import".
@@ -78,12 +80,14 @@ def register_job(kind: str, func: str, title: str, roles: tuple[str, ...] = ("ad
     roles: roles allowed to start it (checked by `service.enqueue` and again on retry).
     bureau: True for bureau users only, False for enterprise users only, None for both.
     timeout: seconds before rq stops the job (the inline executor has no limit).
+    check: an extra permission check `check(ctx)` raising PermissionDenied, for rules the
+        roles cannot express (e.g. top-level bureau only).
 
     Registering the same kind again with the same function is a no-op (modules may be
     imported under two names); a different function for a known kind is an error.
     """
     _check_path(func)
-    spec = JobKind(kind, func, title, tuple(roles), bureau, timeout)
+    spec = JobKind(kind, func, title, tuple(roles), bureau, timeout, check)
     known = _kinds.get(kind)
     if known is not None and known.func != func:
         raise ValueError(f"job kind {kind!r} is already registered to {known.func}")

@@ -21,6 +21,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, field_error
 from core.jobs import registry
 from core.jobs.models import JOB_STATUSES, Job
 from tenants.models import Tenant
+from tenants.scoping import UNSCOPED
 
 # Shown when a worker process died or was killed in the middle of a job.
 INTERRUPTED = "任务执行中断（进程退出或超时），可重试"
@@ -37,6 +38,8 @@ def _spec(kind: str) -> registry.JobKind:
 
 def _require_kind(ctx: ServiceContext, spec: registry.JobKind, message: str) -> None:
     ctx.require(*spec.roles, bureau=spec.bureau, message=message)
+    if spec.check is not None:
+        spec.check(ctx)
 
 
 def _require_system(ctx: ServiceContext) -> None:
@@ -112,7 +115,10 @@ def requester_names(ctx: ServiceContext, jobs: Iterable[Job]) -> dict[int, str]:
     ids = {j.requested_by for j in jobs if j.requested_by is not None}
     if not ids:
         return {}
-    return dict(ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    # Names only, read unscoped: a bureau admin who started a job for an enterprise is shown
+    # by name to that enterprise, as uploaders and reviewers are elsewhere.
+    return dict(ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
+                                    .execution_options(**{UNSCOPED: True})).all())
 
 
 def retry_job(ctx: ServiceContext, job_id: int) -> Job:

@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from core.notifications import service as notifications
 from core.web import request as req
+from core.web.forms import local_path
 
 bp = Blueprint("notifications", __name__, url_prefix="/inbox")
 
@@ -19,8 +20,7 @@ def inbox():  # noqa: ANN201
 def open_(notification_id: int):  # noqa: ANN201
     n = notifications.mark_read(req.ctx(), notification_id)
     req.commit()
-    link = n.link if n.link and n.link.startswith("/") and not n.link.startswith("//") else None
-    return redirect(link or url_for("notifications.inbox"))
+    return redirect(local_path(n.link) or url_for("notifications.inbox"))
 
 
 @bp.post("/read-all")

@@ -49,7 +49,7 @@ def set_enablement(name: str):  # noqa: ANN201
     reg = registry(current_app)
     service.set_enabled(ctx, reg, name, data["enabled"], data["tenant_id"])
     req.commit()
-    for view in service.list_plugins(ctx, reg):
+    for view in service.list_plugins(ctx, reg, data["tenant_id"]):
         if view.record.name == name:
             return view
     raise ValidationFailed({"name": ["插件不存在"]})

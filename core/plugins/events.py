@@ -1,12 +1,14 @@
 """The event outbox: core changes emit events in their own transaction; plugins receive
 them after commit, each in its own transaction, so a failing plugin can neither lose nor
-roll back core data. Delivery is at least once: hooks should use `event.id` to be
-idempotent."""
+roll back core data. Each event is leased before delivery, so concurrent deliverers do
+not both deliver it; a deliverer that dies mid-way leaves the lease to run out and the
+event is delivered again (at least once): hooks should use `event.id` to be idempotent."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from core.context import ServiceContext
 from core.db import utcnow
@@ -16,6 +18,7 @@ from core.plugins.service import enabled_plugins
 
 log = logging.getLogger(__name__)
 BATCH = 200
+LEASE = timedelta(minutes=5)
 
 
 def emit(ctx: ServiceContext, name: str, *, tenant_id: int | None, object_type: str | None = None,
@@ -40,12 +43,14 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
         while True:
             with db.session() as s:
                 ServiceContext.system(s)
-                batch = s.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
-                                  .order_by(OutboxEvent.id).limit(BATCH)).all()
+                batch = s.scalars(select(OutboxEvent).where(_claimable()).order_by(OutboxEvent.id)
+                                  .limit(BATCH)).all()
                 targets = {e.id: sorted(receivers & enabled_plugins(s, e.tenant_id, registry)) for e in batch}
             if not batch:
                 return delivered
             for ev in batch:
+                if not _claim(db, ev.id):
+                    continue  # another deliverer has it
                 failures = [f for name in targets[ev.id] if (f := _deliver_one(db, registry, name, ev))]
                 with db.session() as s:
                     ServiceContext.system(s)
@@ -69,3 +74,19 @@ def _deliver_one(db, registry, plugin: str, ev: OutboxEvent) -> PluginFailure | 
             log.warning("plugin %s failed on event %s: %s", plugin, ev.id, e)
             return PluginFailure(plugin=plugin, hook="anjian_on_event", event_id=ev.id, tenant_id=ev.tenant_id,
                                  error=f"{type(e).__name__}: {e}"[:4000])
+
+
+def _claimable():  # noqa: ANN202
+    return (OutboxEvent.delivered_at.is_(None)) & or_(OutboxEvent.claimed_until.is_(None),
+                                                      OutboxEvent.claimed_until < utcnow())
+
+
+def _claim(db, event_id: int) -> bool:  # noqa: ANN001
+    """Lease one event with a conditional UPDATE; False when someone else holds it."""
+    with db.session() as s:
+        ServiceContext.system(s)
+        taken = s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id, _claimable())
+                          .values(claimed_until=utcnow() + LEASE)
+                          .execution_options(synchronize_session=False)).rowcount
+        s.commit()
+    return taken == 1

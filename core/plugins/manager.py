@@ -18,7 +18,7 @@ import pluggy
 
 from core import hookspecs
 from core.errors import ValidationFailed
-from core.hookspecs import ExportFormat, MenuItem, PluginInfo
+from core.hookspecs import ExportFormat, PluginInfo
 from core.plugins.templates import validate_template
 
 log = logging.getLogger(__name__)

@@ -55,6 +55,9 @@ class OutboxEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A deliverer leases the event before calling plugins, so concurrent deliverers (several
+    # web processes or workers) do not deliver it twice; a crashed one's lease runs out.
+    claimed_until: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 
 

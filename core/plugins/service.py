@@ -2,6 +2,7 @@
 tenant is offered, and the snapshots records are created from."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from core.plugins.models import PluginFailure, PluginSetting, TemplateSnapshot
 from core.plugins.templates import KINDS, template_hash, version_key
 from tenants.models import Tenant
 from tenants.scoping import UNSCOPED
+
+log = logging.getLogger(__name__)
 
 
 def _path_ids(path: str) -> list[int]:
@@ -47,9 +50,12 @@ class PluginView:
     explicit: bool | None    # the caller's own tenant's setting, None when inherited
 
 
-def list_plugins(ctx: ServiceContext, registry: PluginRegistry) -> list[PluginView]:
+def list_plugins(ctx: ServiceContext, registry: PluginRegistry, tenant_id: int | None = None) -> list[PluginView]:
+    """Every plugin with its state for `tenant_id` (default: the caller's tenant)."""
     ctx.require("admin", message="只有管理员可以管理插件")
-    tenant_id = ctx.actor.tenant_id
+    if tenant_id is not None and ctx.session.get(Tenant, tenant_id) is None:
+        raise NotFound("单位不存在或无权访问")
+    tenant_id = tenant_id or ctx.actor.tenant_id
     effective = enabled_plugins(ctx.session, tenant_id, registry) if tenant_id else set()
     own = {} if tenant_id is None else dict(ctx.session.execute(
         select(PluginSetting.plugin, PluginSetting.enabled).where(PluginSetting.tenant_id == tenant_id)).all())
@@ -132,7 +138,12 @@ def snapshot(ctx: ServiceContext, template: dict) -> TemplateSnapshot:
 def menu_items(ctx: ServiceContext, registry: PluginRegistry) -> list[MenuItem]:
     items: list[MenuItem] = []
     for name in sorted(enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)):
-        for item in registry.call(name, "anjian_menu_items") or []:
+        try:
+            contributed = list(registry.call(name, "anjian_menu_items") or [])
+        except Exception:  # noqa: BLE001 - a broken plugin loses its menu, not the page
+            log.exception("plugin %s: anjian_menu_items failed", name)
+            continue
+        for item in contributed:
             if item.tenant_kind and item.tenant_kind != ctx.actor.tenant_kind:
                 continue
             if item.roles and ctx.actor.role not in item.roles:

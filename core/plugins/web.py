@@ -24,23 +24,26 @@ def enabled_for_request() -> set[str]:
     return g.enabled_plugins
 
 
-def _gate(name: str):  # noqa: ANN202
-    def gate() -> None:
-        from core.web import request as req
-        if req.ctx() is None:
-            abort(401)
-        if name not in enabled_for_request():
-            abort(404)
-    return gate
+def _gate() -> None:
+    """Requests to a plugin's blueprint: 401 anonymous, 404 where the plugin is not enabled.
+    One app-level check (the plugin's blueprint object is never modified, so a module-level
+    blueprint can serve several apps in one process)."""
+    from flask import current_app, request
+
+    from core.web import request as req
+    owner = current_app.extensions["anjian.plugin_blueprints"].get(request.blueprint or "")
+    if owner is None:
+        return
+    if req.ctx() is None:
+        abort(401)
+    if owner not in enabled_for_request():
+        abort(404)
 
 
 def init_plugins(app: Flask) -> None:
-    reg = build_registry(app.config.get("PLUGINS_EXTRA") or ())
-    app.extensions["anjian.plugins"] = reg
-    for record in reg.loaded():
-        for bp in record.blueprints:
-            bp.before_request(_gate(record.name))
-            app.register_blueprint(bp)
+    app.extensions["anjian.plugins"] = build_registry(app.config.get("PLUGINS_EXTRA") or ())
+    app.extensions["anjian.plugin_blueprints"] = {}
+    app.before_request(_gate)
     from core.jobs.registry import register_sweep
     register_sweep("plugins.events", "core.plugins.web:sweep_events")
 
@@ -50,3 +53,17 @@ def sweep_events(ctx) -> str:  # noqa: ANN001
     from core.plugins.events import deliver_pending
     n = deliver_pending()
     return f"补投递 {n} 个事件" if n else "没有待投递的事件"
+
+
+def register_plugin_blueprints(app: Flask) -> None:
+    """After the core's blueprints: a plugin whose blueprint cannot be registered (e.g. its
+    name clashes with a core one) is marked failed instead of stopping the app."""
+    owners = app.extensions["anjian.plugin_blueprints"]
+    for record in app.extensions["anjian.plugins"].loaded():
+        for bp in record.blueprints:
+            try:
+                app.register_blueprint(bp)
+            except Exception as e:  # noqa: BLE001 - contained like any plugin failure
+                record.state, record.error = "failed", f"页面蓝图“{bp.name}”无法注册：{e}"
+                break
+            owners[bp.name] = record.name

@@ -24,3 +24,10 @@ def rerender(template: str, error: ValidationFailed, **context):  # noqa: ANN201
     """Show the form again with the field messages, status 422."""
     return render_template(template, errors=error.errors, error_message=error.message,
                            form=request.form, **context), error.status
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects, no "//host")."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None

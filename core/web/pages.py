@@ -52,6 +52,8 @@ def register(app: Flask) -> None:
                files_bp, jobs_bp, notifications_bp, plugins_bp, checklists_bp):
         app.register_blueprint(bp)
 
+    from core.plugins.web import register_plugin_blueprints
+    register_plugin_blueprints(app)
     app.teardown_appcontext(req.close_db)
 
     @app.before_request
@@ -64,6 +66,15 @@ def register(app: Flask) -> None:
         if req.current_user() is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return None
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        # One-click forms (停用插件, 吊销令牌) must not be clickjacked from another site.
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     @app.context_processor
     def globals_():  # noqa: ANN202

@@ -79,3 +79,17 @@ def test_english_is_selectable(as_user):
     assert "Dashboard" in c.get("/dashboard?lang=en").text
     assert "Dashboard" in c.get("/dashboard").text  # remembered
     assert "工作台" in c.get("/dashboard?lang=zh_Hans_CN").text
+
+
+def test_logins_do_not_bump_the_user_version(client, db):
+    before = db.scalar(select(User.version).where(User.username == "wsq_admin"))
+    login(client, "wsq_admin", "bad-password")
+    login(client, "wsq_admin")
+    db.expire_all()
+    user = db.scalar(select(User).where(User.username == "wsq_admin"))
+    assert user.version == before and user.last_login_at is not None and user.failed_logins == 0
+
+
+def test_frames_are_refused(client):
+    resp = client.get("/login")
+    assert resp.headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]

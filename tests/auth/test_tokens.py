@@ -49,3 +49,13 @@ def test_cli_token(runner):
     from core.cli import main as cli
     result = runner.invoke(cli, ["tokens", "create", "wsq_admin"])
     assert result.exit_code == 0 and result.output.startswith("ajt_")
+
+
+def test_session_cookie_api_writes_need_the_csrf_header(as_user, ctx_for):
+    from core.auth import service as auth
+    ctx = ctx_for("ent1_officer")
+    token, _ = auth.create_token(ctx, ctx.actor.user_id, {"name": "x"})
+    ctx.session.commit()
+    c = as_user("ent1_officer")
+    assert c.delete(f"/api/v1/tokens/{token.id}").status_code == 400
+    assert c.delete(f"/api/v1/tokens/{token.id}", headers={"X-CSRF-Token": c.csrf}).status_code == 200

@@ -26,14 +26,14 @@ def test_progress_bar_follows_the_job_and_shows_the_result(page, live_server):  
     app = live_server.app
     with app.extensions["anjian.db"].session() as s:
         ServiceContext.system(s)
-        user = s.scalar(select(User).where(User.username == "wsq_admin"))
+        user = s.scalar(select(User).where(User.username == "city_admin"))
         ctx = ServiceContext.for_user(s, user)
         job_id = service.enqueue(ctx, "tests.progress", {}).id
         s.commit()
     # Caught mid-run, as a user opening the page would find a long job.
     _set(app, job_id, status="running", progress=10, message="正在准备", result=None, finished_at=None)
 
-    login(page, "wsq_admin")
+    login(page, "city_admin")
     page.goto(f"/jobs/{job_id}")
     bar = page.locator("[data-testid=job] .progress .bar")
     assert bar.get_attribute("style") == "width:10%"

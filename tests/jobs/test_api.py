@@ -9,10 +9,10 @@ FIELDS = {"id", "kind", "title", "status", "status_label", "progress", "message"
 
 
 def test_get_job_shape(app, api, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "audit.verify", {})
     ctx.session.commit()
-    resp = api("wsq_admin").get(f"/api/v1/jobs/{job.id}")
+    resp = api("city_admin").get(f"/api/v1/jobs/{job.id}")
     assert resp.status_code == 200
     body = resp.get_json()
     assert FIELDS <= set(body)
@@ -67,7 +67,7 @@ def test_only_the_requester_or_an_admin_may_retry(app, api, ctx_for, db):
     assert api("wsq_reviewer").get(f"/api/v1/jobs/{job.id}").status_code == 200
     resp = api("wsq_reviewer").post(f"/api/v1/jobs/{job.id}/retry")
     assert resp.status_code == 403 and "发起人或管理员" in resp.get_json()["message"]
-    assert api("wsq_admin").post(f"/api/v1/jobs/{job.id}/retry").get_json()["status"] == "done"
+    assert api("city_admin").post(f"/api/v1/jobs/{job.id}/retry").get_json()["status"] == "done"
 
 
 def test_browser_session_can_poll_the_api(app, as_user, ctx_for, client):

@@ -17,7 +17,7 @@ def _job_id(location: str) -> int:
 
 
 def test_bureau_admin_starts_audit_verify_from_the_list(app, as_user):
-    c = as_user("wsq_admin")
+    c = as_user("city_admin")
     page = c.get("/jobs")
     assert page.status_code == 200 and 'data-testid="start-audit-verify"' in page.text
     resp = c.post("/jobs/audit-verify", data={"csrf_token": c.csrf})
@@ -30,13 +30,13 @@ def test_bureau_admin_starts_audit_verify_from_the_list(app, as_user):
     assert 'style="width:100%"' in detail.text
     assert f'data-job-url="/api/v1/jobs/{job_id}"' in detail.text and "jobs.js" in detail.text
     listing = c.get("/jobs").text
-    assert f'href="/jobs/{job_id}"' in listing and "校验审计链" in listing and "乌审旗管理员" in listing
+    assert f'href="/jobs/{job_id}"' in listing and "校验审计链" in listing and "市局管理员" in listing
     row = load_job(app, job_id)
     assert row.status == "done" and row.kind == "audit.verify"
 
 
 def test_start_requires_csrf(app, as_user):
-    c = as_user("wsq_admin")
+    c = as_user("city_admin")
     assert c.post("/jobs/audit-verify", data={}).status_code == 400
     assert c.get("/jobs").text.count('data-job-id=') == 0
 
@@ -49,10 +49,10 @@ def test_reviewer_and_enterprise_have_no_button_and_are_refused(app, as_user):
 
 
 def test_failed_job_page_offers_retry_which_runs_it_again(app, as_user, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "tests.sections", {"count": 2, "fail_attempts": 1})
     ctx.session.commit()
-    c = as_user("wsq_admin")
+    c = as_user("city_admin")
     page = c.get(f"/jobs/{job.id}").text
     assert "失败" in page and "任务执行出错：RuntimeError" in page and 'data-testid="retry"' in page
     assert c.post(f"/jobs/{job.id}/retry", data={}).status_code == 400  # CSRF
@@ -115,3 +115,10 @@ def test_result_file_is_offered_for_download(app, as_user, ctx_for):
     assert download.status_code == 200 and download.data[:2] == b"PK"
     download.close()
     assert as_user("ent2_officer").get(f"/files/{row.result_file_id}/download").status_code == 404
+
+
+def test_county_admin_cannot_verify_the_global_chain(as_user):
+    c = as_user("wsq_admin")
+    assert 'data-testid="start-audit-verify"' not in c.get("/jobs").text
+    resp = c.post("/jobs/audit-verify", data={"csrf_token": c.csrf})
+    assert resp.status_code == 403 and "顶级" in resp.text

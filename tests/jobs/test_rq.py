@@ -31,7 +31,7 @@ def rq_app(app, redis_url):  # noqa: ANN001, ANN201
 def test_jobs_run_in_a_real_rq_worker(rq_app, as_user, ctx_for, client, tmp_path):
     app = rq_app
     assert client.get("/healthz").get_json()["jobs"] == "redis: ok"
-    c = as_user("wsq_admin")
+    c = as_user("city_admin")
     resp = c.post("/jobs/audit-verify", data={"csrf_token": c.csrf})
     verify_id = int(re.search(r"/jobs/(\d+)$", resp.headers["Location"]).group(1))
     ctx = ctx_for("wsq_reviewer")
@@ -59,7 +59,7 @@ def test_jobs_run_in_a_real_rq_worker(rq_app, as_user, ctx_for, client, tmp_path
 
 def test_killed_work_horse_fails_the_job_at_once_and_retry_succeeds(rq_app, api, ctx_for, runner, tmp_path):
     app = rq_app
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job_id = service.enqueue(ctx, "tests.crash", {}).id
     # Runs in the same worker after the crash, in a horse forked from a parent that has
     # meanwhile used the database (to record the crash).
@@ -75,7 +75,7 @@ def test_killed_work_horse_fails_the_job_at_once_and_retry_succeeds(rq_app, api,
     assert "0 个中断的任务" in runner.invoke(sweep).output  # the worker already did it
     assert load_job(app, after_id).status == "done" and count_sections(app, after_id) == 1
 
-    resp = api("wsq_admin").post(f"/api/v1/jobs/{job_id}/retry")
+    resp = api("city_admin").post(f"/api/v1/jobs/{job_id}/retry")
     assert resp.status_code == 200 and resp.get_json()["status"] == "queued"
     run_worker_process(app, tmp_path)
     job = load_job(app, job_id)
@@ -87,7 +87,7 @@ def test_sweep_fails_a_job_whose_work_horse_died_under_a_bare_worker(rq_app, ctx
     """Without Anjian's hook (a plain `rq worker`), rq still records the death; the sweep
     reads it and fails the job long before its heartbeat would go stale."""
     app = rq_app
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job_id = service.enqueue(ctx, "tests.crash", {}).id
     ctx.session.commit()
     run_worker_process(app, tmp_path, BARE_RQ_WORKER)
@@ -104,7 +104,7 @@ def test_sweep_fails_a_job_whose_work_horse_died_under_a_bare_worker(rq_app, ctx
 
 def test_queued_job_lost_from_redis_fails_after_a_grace_period(rq_app, ctx_for, db, runner):
     app = rq_app
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job_id = service.enqueue(ctx, "tests.progress", {}).id
     ctx.session.commit()
     assert "0 个中断的任务" in runner.invoke(sweep).output  # still in the queue: alive
@@ -125,7 +125,7 @@ def test_unreachable_redis_fails_the_job_instead_of_leaving_it_queued(app, ctx_f
     assert time.monotonic() - started < 2
     assert client.get("/healthz").get_json()["jobs"] == "redis: error ConnectionError"
 
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job_id = service.enqueue(ctx, "tests.progress", {}).id
     ctx.session.commit()  # must not raise: the enqueuing work is saved
     job = load_job(app, job_id)

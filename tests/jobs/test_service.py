@@ -41,7 +41,7 @@ def test_job_belongs_to_the_actors_tenant_and_is_audited(app, ctx_for, db):
 
 
 def test_rolled_back_enqueue_never_dispatches(app, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "tests.sections", {"count": 2})
     lost_id = job.id
     ctx.session.rollback()
@@ -56,7 +56,7 @@ def test_rolled_back_enqueue_never_dispatches(app, ctx_for):
 
 
 def test_savepoint_release_does_not_dispatch_before_the_outer_commit(app, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     with ctx.session.begin_nested():
         job = service.enqueue(ctx, "tests.sections", {"count": 1})
     # The savepoint is released but nothing is committed yet: the job must wait.
@@ -66,7 +66,7 @@ def test_savepoint_release_does_not_dispatch_before_the_outer_commit(app, ctx_fo
 
 
 def test_failing_job_rolls_back_its_writes_and_retry_runs_it_again(app, ctx_for, db):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "tests.sections", {"count": 3, "fail_attempts": 1})
     ctx.session.commit()
     failed = load_job(app, job.id)
@@ -74,7 +74,7 @@ def test_failing_job_rolls_back_its_writes_and_retry_runs_it_again(app, ctx_for,
     assert failed.error == "任务执行出错：RuntimeError"
     assert count_sections(app, job.id) == 0  # the rows written before the error are gone
 
-    retry_ctx = ctx_for("wsq_admin")
+    retry_ctx = ctx_for("city_admin")
     service.retry_job(retry_ctx, job.id)
     retry_ctx.session.commit()
     done = load_job(app, job.id)
@@ -84,7 +84,7 @@ def test_failing_job_rolls_back_its_writes_and_retry_runs_it_again(app, ctx_for,
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "job.retry",
                                               AuditEvent.object_id == str(job.id))) is not None
 
-    again = ctx_for("wsq_admin")
+    again = ctx_for("city_admin")
     with pytest.raises(Conflict):
         service.retry_job(again, job.id)  # done jobs are not retried
 
@@ -101,7 +101,7 @@ def test_domain_error_fails_with_its_message_and_is_not_retryable(app, ctx_for):
 
 
 def test_running_a_finished_job_again_is_a_no_op(app, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "tests.sections", {"count": 2})
     ctx.session.commit()
     assert runner.execute(app, job.id) == "skipped"
@@ -110,7 +110,7 @@ def test_running_a_finished_job_again_is_a_no_op(app, ctx_for):
 
 
 def test_audit_verify_job_reports_the_chain(app, ctx_for, db):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, "audit.verify", {})
     ctx.session.commit()
     row = load_job(app, job.id)
@@ -120,7 +120,7 @@ def test_audit_verify_job_reports_the_chain(app, ctx_for, db):
 
     db.execute(AuditEvent.__table__.update().where(AuditEvent.seq == 2).values(summary="被改过"))
     db.commit()
-    ctx2 = ctx_for("wsq_admin")
+    ctx2 = ctx_for("city_admin")
     job2 = service.enqueue(ctx2, "audit.verify", {})
     ctx2.session.commit()
     result = load_job(app, job2.id).result
@@ -134,11 +134,11 @@ def test_only_bureau_admins_start_audit_verify(app, ctx_for, username):
     assert not service.can_enqueue(ctx, "audit.verify")
     with pytest.raises(PermissionDenied):
         service.enqueue(ctx, "audit.verify", {})
-    assert service.can_enqueue(ctx_for("wsq_admin"), "audit.verify")
+    assert service.can_enqueue(ctx_for("city_admin"), "audit.verify")
 
 
 def test_unknown_kind_and_bad_params_are_refused(app, ctx_for):
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     with pytest.raises(ValidationFailed):
         service.enqueue(ctx, "no.such.kind", {})
     with pytest.raises(TypeError):
@@ -156,8 +156,8 @@ def test_other_tenants_job_is_not_found(app, ctx_for):
     with pytest.raises(NotFound):
         service.retry_job(other, job.id)
     # The supervising bureau can open it by id; its own list shows only its own jobs.
-    assert service.get_job(ctx_for("wsq_admin"), job.id).id == job.id
-    assert job.id not in [j.id for j in service.list_jobs(ctx_for("wsq_admin"))]
+    assert service.get_job(ctx_for("city_admin"), job.id).id == job.id
+    assert job.id not in [j.id for j in service.list_jobs(ctx_for("city_admin"))]
     assert [j.id for j in service.list_jobs(ctx_for("ent1_officer"))] == [job.id]
 
 

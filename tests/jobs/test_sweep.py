@@ -15,7 +15,7 @@ from tests.jobs.sample_jobs import SWEEP_SECTION, count_sections, load_job
 
 
 def _finished_job(ctx_for, kind: str = "tests.progress", params: dict | None = None) -> int:
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     job = service.enqueue(ctx, kind, params or {})
     ctx.session.commit()
     return job.id
@@ -58,7 +58,7 @@ def test_interrupted_job_can_be_retried(app, ctx_for, db, runner):
     _set(db, job_id, status="running", heartbeat_at=utcnow() - timedelta(days=1))
     runner.invoke(sweep)
     assert load_job(app, job_id).status == "failed"
-    ctx = ctx_for("wsq_admin")
+    ctx = ctx_for("city_admin")
     service.retry_job(ctx, job_id)
     ctx.session.commit()
     job = load_job(app, job_id)

@@ -114,3 +114,16 @@ def _commands():  # noqa: ANN202
 
 extras = _plugin("extras", anjian_export_formats=_formats, anjian_menu_items=_menu,
                  anjian_blueprints=_blueprints, anjian_cli_commands=_commands)
+
+
+def _clashing_blueprints():  # noqa: ANN202
+    from flask import Blueprint
+    return [Blueprint("files", __name__, url_prefix="/x/clash")]
+
+
+def _broken_menu():  # noqa: ANN202
+    raise RuntimeError("menu broken")
+
+
+clashing = _plugin("clashing", anjian_blueprints=_clashing_blueprints)
+broken_menu = _plugin("broken_menu", anjian_menu_items=_broken_menu)

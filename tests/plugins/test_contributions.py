@@ -68,3 +68,26 @@ def test_plugin_cli_command_is_added(app, monkeypatch):
     out = subprocess.run([sys.executable, "-m", "core.cli", "sample-hello"], capture_output=True, text=True,
                          env={**os.environ, **env}, timeout=60)
     assert out.returncode == 0 and "示例插件命令已运行" in out.stdout
+
+
+def test_two_apps_in_one_process_share_a_plugin_blueprint(app, make_app, ctx_for):
+    second = make_app(PLUGINS_EXTRA=[f"extras = {SAMPLES}:extras"])
+    assert "sample_pages" in app.blueprints and "sample_pages" in second.blueprints
+
+
+def test_clashing_blueprint_fails_the_plugin_not_the_app(make_app):
+    app = make_app(PLUGINS_EXTRA=[f"clashing = {SAMPLES}:clashing"])
+    record = app.extensions["anjian.plugins"].get("clashing")
+    assert record.state == "failed" and "files" in record.error
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_broken_menu_hook_does_not_break_pages(make_app, ctx_for, as_user):
+    app = make_app(PLUGINS_EXTRA=[f"broken_menu = {SAMPLES}:broken_menu"])
+    ctx = ctx_for("city_admin")
+    service.set_enabled(ctx, app.extensions["anjian.plugins"], "broken_menu", True)
+    ctx.session.commit()
+    c = app.test_client()
+    from tests.checklists.conftest import login
+    assert login(app, "ent1_officer").get("/dashboard").status_code == 200
+    assert c.get("/healthz").status_code == 200

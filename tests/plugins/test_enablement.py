@@ -78,3 +78,11 @@ def test_page_api_and_cli(app, as_user, api, runner, ctx_for):
     assert "checklists" not in enabled_for(ctx_for, app, "yjhl_reviewer")
     bad = runner.invoke(cli, ["plugins", "enable", "checklists", "--tenant", "999999"])
     assert bad.exit_code != 0
+
+
+def test_api_answers_for_the_bureau_it_changed(app, api, db):
+    wsq = db.scalar(select(Tenant.id).where(Tenant.region_code == "150626", Tenant.kind == "bureau"))
+    city = api("city_admin")
+    city.put("/api/v1/plugins/checklists/enablement", json={"enabled": True})
+    resp = city.put("/api/v1/plugins/checklists/enablement", json={"enabled": False, "tenant_id": wsq})
+    assert resp.status_code == 200 and resp.json["enabled"] is False and resp.json["explicit"] is False

@@ -95,3 +95,16 @@ def test_delivery_on_a_real_rq_worker(app, ctx_for, db, doc_id, redis_url, tmp_p
         assert db.scalar(select(PluginFailure.plugin)) == "raising"
     finally:
         drop_queue(app)
+
+
+def test_a_leased_event_is_not_delivered_twice_until_the_lease_runs_out(app, db, doc_id):
+    from datetime import timedelta
+
+    from core.db import utcnow
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    db.add(OutboxEvent(name="deadline.passed", tenant_id=ent1, payload={}, claimed_until=utcnow() + timedelta(minutes=3)))
+    db.commit()
+    assert deliver_pending(app) == 0 and sample_plugins.RECEIVED == []   # another deliverer holds it
+    db.execute(OutboxEvent.__table__.update().values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.commit()                                                           # that deliverer died
+    assert deliver_pending(app) == 1 and len(sample_plugins.RECEIVED) == 1

@@ -39,3 +39,18 @@ def test_sections_page(as_user):
     assert resp.status_code == 302
     assert "安全生产基础股" in c.get("/units").text
     assert as_user("wsq_reviewer").get("/units").status_code == 403
+
+
+def test_export_uses_the_same_filters_as_the_page(as_user):
+    import io
+
+    from python_calamine import CalamineWorkbook
+    c = as_user("wsq_reviewer")
+    resp = c.get("/enterprises/export?format=xlsx&industry=coal_mine")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(resp.data)).get_sheet_by_index(0).to_python()
+    assert len(rows) == 1  # header only, like the page
+
+
+def test_reviewer_gets_no_edit_form(as_user, api):
+    ent = api("wsq_reviewer").get("/api/v1/tenants?kind=enterprise").json[0]
+    assert as_user("wsq_reviewer").get(f"/tenants/{ent['id']}/edit").status_code == 403

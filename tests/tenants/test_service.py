@@ -106,3 +106,23 @@ def test_section_assignment_must_belong_to_the_enterprise_bureau(ctx_for, db):
             select(Tenant.id).where(Tenant.region_code == "150626", Tenant.kind == "bureau")),
             "section_id": yjhl_section.id})
     assert "section_id" in e.value.errors
+
+
+def test_enterprise_cannot_move_itself_out_of_its_county(ctx_for):
+    ctx = ctx_for("ent1_officer")
+    me = tenants.get_tenant(ctx, ctx.actor.tenant_id)
+    data = {f: getattr(me, f) for f in tenants.TENANT_FIELDS}
+    with pytest.raises(ValidationFailed) as e:
+        tenants.update_enterprise(ctx, me.id, {**data, "region_code": "110101", "version": me.version})
+    assert "不在上级单位" in e.value.errors["region_code"][0]
+
+
+def test_enterprise_sees_its_supervising_section(ctx_for):
+    ctx = ctx_for("ent1_officer")
+    assert tenants.supervising_section(ctx, ctx.actor.tenant_id).name == "危险化学品安全监管股"
+
+
+def test_city_filter_covers_the_counties_below(ctx_for, db):
+    city = db.scalar(select(Tenant.id).where(Tenant.region_code == "150600"))
+    assert len(tenants.list_tenants(ctx_for("city_admin"), kind="enterprise", under=city)) == 7
+    assert len(tenants.list_tenants(ctx_for("city_admin"), kind="enterprise", industry="hazchem_operation")) == 2
