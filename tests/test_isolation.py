@@ -9,6 +9,7 @@ import pytest
 from core.auth import service as auth
 from core.auth.models import User
 from core.checklists.models import ChecklistRun
+from core.filings import service as filings
 from core.jobs.models import Job
 from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
@@ -25,6 +26,9 @@ def ent1_objects(app, ctx_for):
     me = ctx.session.get(User, ctx.actor.user_id)
     token, _ = auth.create_token(ctx, me.id, {"name": "ent1"})
     stored = app.extensions["anjian.files"].store_upload(ctx, io.BytesIO(PDF), "应急预案.pdf")
+    filing = filings.create_filing(ctx, {"title": "宏达甲醇生产安全事故应急预案", "published_on": "2026-11-02"})
+    material = filings.add_material(ctx, app.extensions["anjian.files"], filing.id, "application_form",
+                                    io.BytesIO(PDF), "备案申报表.pdf")
     ctx.session.commit()
     system = ctx_for()
     job = Job(tenant_id=me.tenant_id, kind="audit.verify", title="校验审计链", requested_by=me.id, params={},
@@ -41,7 +45,8 @@ def ent1_objects(app, ctx_for):
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
-            "job_id": job.id, "notification_id": note.id, "run_id": run.id}
+            "job_id": job.id, "notification_id": note.id, "run_id": run.id,
+            "filing_id": filing.id, "material_id": material.id}
 
 
 def id_routes(app):

@@ -1,0 +1,142 @@
+"""Emergency-plan filings (应急预案备案): the filing, its materials, the bureau's returns,
+the per-bureau number counter and the bureau's filing settings."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+from core.files.models import StoredFile
+from tenants.models import Tenant, TenantOwned
+
+STATUSES = {
+    "draft": "草稿",
+    "submitted": "待审查",
+    "returned": "已退回补正",
+    "accepted": "已备案",
+    "deemed": "逾期视为备案",
+    "withdrawn": "已撤回",
+    "superseded": "已被新版本替代",
+}
+# States in which the plan counts as filed (a number has been issued).
+FILED_STATES = ("accepted", "deemed")
+DEFAULT_NUMBER_FORMAT = "{short}备〔{year}〕第{seq:03d}号"
+
+
+class Filing(TenantOwned, Base):
+    """One filing of an enterprise's (`tenant_id`) plan set with its filing bureau
+    (`bureau_id`, the enterprise's parent when the filing was created)."""
+
+    __tablename__ = "filings"
+    __table_args__ = (
+        Index("ix_filings_tenant_id_status", "tenant_id", "status"),
+        Index("ix_filings_bureau_id_status_review_due", "bureau_id", "status", "review_due"),
+        # A number is issued once per bureau and year: the database refuses a duplicate even
+        # if the counter were ever bypassed.
+        UniqueConstraint("bureau_id", "filing_year", "filing_seq", name="uq_filings_bureau_id_year_seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    published_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # Date of the latest (re)submission: the 5-working-day review clock runs from it.
+    received_on: Mapped[date | None]
+    review_due: Mapped[date | None]
+    # True when the deadline was counted Monday–Friday for a year whose holidays are not loaded.
+    review_due_estimated: Mapped[bool] = mapped_column(default=False)
+    # 第二十六条: first submitted after the 20-working-day limit.
+    late: Mapped[bool] = mapped_column(default=False)
+    filing_no: Mapped[str | None] = mapped_column(String(100))
+    filing_year: Mapped[int | None]
+    filing_seq: Mapped[int | None]
+    accepted_on: Mapped[date | None]
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deemed_on: Mapped[date | None]
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
+    revision_needed: Mapped[bool] = mapped_column(default=False)
+    evaluation_due: Mapped[date | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Filing.tenant_id")
+    bureau: Mapped[Tenant] = relationship(foreign_keys=[bureau_id])
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def tenant_name(self) -> str:
+        return self.tenant.name
+
+    def overdue(self, today: date) -> bool:
+        """The bureau's review is late: still awaiting review after the 5th working day."""
+        return self.status == "submitted" and self.review_due is not None and today > self.review_due
+
+    def __repr__(self) -> str:
+        return f"<Filing {self.id} {self.status} {self.filing_no or ''}>"
+
+
+class FilingMaterial(TenantOwned, Base):
+    """One uploaded document of a filing, filed under a material key of rules.MATERIALS."""
+
+    __tablename__ = "filing_materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"), index=True)
+    material: Mapped[str] = mapped_column(String(32))
+    # Which document it is, e.g. the name of a 专项应急预案 among several.
+    name: Mapped[str | None] = mapped_column(String(200))
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class FilingReturn(TenantOwned, Base):
+    """A return for correction (退回补正) with its one-time list of items (一次性告知)."""
+
+    __tablename__ = "filing_returns"
+    __table_args__ = (UniqueConstraint("filing_id", "round", name="uq_filing_returns_filing_id_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int]
+    returned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    returned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # [{"material": key of rules.MATERIALS, "note": str}]
+    items: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class FilingCounter(Base):
+    """The last 备案编号 sequence issued by a bureau in a year. Not tenant-owned: it is only
+    touched by the conditional UPDATE that allocates a number."""
+
+    __tablename__ = "filing_counters"
+
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class FilingSettings(TenantOwned, Base):
+    """A bureau's (`tenant_id`) filing settings: number format and material requirements."""
+
+    __tablename__ = "filing_settings"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Placeholders: {short} the bureau's short name, {year}, {seq} (format spec allowed).
+    number_format: Mapped[str] = mapped_column(String(100), default=DEFAULT_NUMBER_FORMAT)
+    # {material key: required} applied on top of rules.required_materials.
+    material_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,59 @@
+"""Filings fixtures: demo tenants, a file store, and helpers that build filings through the
+services."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from core.filings import service
+from core.filings.models import Filing
+from tenants.models import Tenant
+from tests.files import samples
+
+ENT1_USCC = "91150626MA0N1H2K5G"   # 乌审旗宏达甲醇 (hazchem_production: 评审意见 required)
+ENT2_USCC = "91150626MA0N3B7Q1R"   # 鄂尔多斯市苏力格合成氨化工 (乌审旗)
+YJHL_ENT_USCC = "91150627MA0R2F6N4N"
+# What a hazardous-chemical producer must file (第二十七条 with 第二十一条).
+REQUIRED = ("application_form", "comprehensive_plan", "onsite_plans", "review_opinion", "risk_assessment",
+            "resource_survey")
+
+
+
+@pytest.fixture
+def store(app):  # noqa: ANN001, ANN201
+    return app.extensions["anjian.files"]
+
+
+def tenant_id(db, uscc: str = ENT1_USCC) -> int:  # noqa: ANN001
+    return db.scalar(select(Tenant.id).where(Tenant.uscc == uscc))
+
+
+def draft(ctx, title: str = "乌审旗宏达甲醇有限责任公司生产安全事故应急预案",  # noqa: ANN001
+          published_on: date = date(2026, 3, 2)) -> Filing:
+    return service.create_filing(ctx, {"title": title, "published_on": published_on.isoformat()})
+
+
+def upload(ctx, store, filing: Filing, material: str, name: str | None = None):  # noqa: ANN001, ANN201
+    return service.add_material(ctx, store, filing.id, material, io.BytesIO(samples.pdf(material)),
+                                f"{material}.pdf", name)
+
+
+def complete_draft(ctx, store, **kw) -> Filing:  # noqa: ANN001
+    """A draft with every required material uploaded (committed)."""
+    filing = draft(ctx, **kw)
+    for material in REQUIRED:
+        upload(ctx, store, filing, material)
+    ctx.session.commit()
+    return filing
+
+
+def submitted(ctx_for, store, received_on: date, **kw) -> int:  # noqa: ANN001
+    """Id of a complete filing of ent1 submitted on `received_on`."""
+    officer = ctx_for("ent1_officer")
+    filing = complete_draft(officer, store, **kw)
+    service.transition(officer, filing.id, "submit", filing.version, today=received_on)
+    officer.session.commit()
+    return filing.id
