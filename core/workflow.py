@@ -105,6 +105,15 @@ class Workflow:
         return t
 
 
+def check_version(version: Any) -> int:
+    """The version a client sent for optimistic locking: present and an integer."""
+    if version is None or version == "":
+        raise ValidationFailed({"version": ["缺少版本号"]})
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed({"version": ["版本号应为整数"]})
+    return version
+
+
 def _role_ok(ctx: ServiceContext, t: Transition) -> bool:
     if ctx.actor.is_system:
         return True

@@ -17,11 +17,17 @@ from core.auth.models import User
 from core.checklists.models import STATUSES, ChecklistRun
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from core.plugins import service as plugins
 from core.plugins.manager import PluginRegistry
 from core.plugins.models import TemplateSnapshot
-from core.workflow import STALE_MESSAGE, Transition, Workflow
+from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
 from tenants.models import Tenant
 from tenants.scoping import UNSCOPED
 
@@ -169,14 +175,6 @@ def start_checklist(ctx: ServiceContext, registry: PluginRegistry, template_id: 
     return run
 
 
-def _check_version(version: Any) -> int:
-    if version is None or version == "":
-        raise ValidationFailed({"version": ["缺少版本号"]})
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed({"version": ["版本号应为整数"]})
-    return version
-
-
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -221,7 +219,7 @@ def save_answers(ctx: ServiceContext, run_id: int, answers: dict, version: int) 
     clears it) and a given "note" replaces the remark; items not mentioned stay as they are."""
     run = get_checklist(ctx, run_id)
     ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以填写自查")
-    version = _check_version(version)
+    version = check_version(version)
     if not isinstance(answers, dict):
         raise ValidationFailed({"answers": ["作答内容应为对象：{检查项编号: {value, note}}"]})
     if version != run.version:
@@ -278,7 +276,7 @@ def transition(ctx: ServiceContext, run_id: int, action: str, version: int,
     """submit (enterprise), accept or return (bureau; return needs 退回意见)."""
     run = get_checklist(ctx, run_id)
     ctx.require()
-    version = _check_version(version)
+    version = check_version(version)
     if comment is not None and not isinstance(comment, str):
         raise ValidationFailed({"comment": ["意见应为文字"]})
     comment = (comment or "").strip() or None

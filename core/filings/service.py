@@ -18,15 +18,28 @@ from core.audit import service as audit
 from core.auth.models import User
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from core.files.service import FileStore, clean_name
 from core.filings import rules
-from core.filings.models import (DEFAULT_NUMBER_FORMAT, STATUSES, Filing, FilingCounter, FilingMaterial,
-                                 FilingReturn, FilingSettings)
+from core.filings.models import (
+    DEFAULT_NUMBER_FORMAT,
+    STATUSES,
+    Filing,
+    FilingCounter,
+    FilingMaterial,
+    FilingReturn,
+    FilingSettings,
+)
 from core.filings.schemas import FilingCreateIn
 from core.notifications import service as notifications
 from core.schema import load_or_fail
-from core.workflow import STALE_MESSAGE, Transition, Workflow
+from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
 from tenants.models import Tenant
 from tenants.scoping import UNSCOPED
 
@@ -262,14 +275,6 @@ def remove_material(ctx: ServiceContext, filing_id: int, material_id: int) -> Fi
     return filing
 
 
-def _check_version(version: Any) -> int:
-    if version is None or version == "":
-        raise ValidationFailed({"version": ["缺少版本号"]})
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed({"version": ["版本号应为整数"]})
-    return version
-
-
 def _clean_items(items: Any) -> list[dict]:
     """The one-time correction list (一次性告知) of a return: at least one item, each naming
     a material of the checklist."""
@@ -304,7 +309,7 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     return needs the one-time list of items; accept issues the 备案编号."""
     filing = get_filing(ctx, filing_id)
     ctx.require()
-    version = _check_version(version)
+    version = check_version(version)
     if comment is not None and not isinstance(comment, str):
         raise ValidationFailed({"comment": ["意见应为文字"]})
     comment = (comment or "").strip() or None
