@@ -478,6 +478,9 @@ def _deem(ctx: ServiceContext, filing: Filing) -> None:
     FLOW.apply(ctx, filing, "deem", version=None, data={"filing_no": stamps["filing_no"]}, obj_type="filing",
                summary=f"预案备案“{filing.title}”审查期限（{filing.review_due.isoformat()}）届满未予处理，"
                        f"视为已经备案，备案编号 {stamps['filing_no']}")
+    from core.plugins.events import emit
+    emit(ctx, "deadline.passed", tenant_id=filing.tenant_id, object_type="filing", object_id=filing.id,
+         payload={"deadline": filing.review_due.isoformat(), "what": "filing.review"})
     title = f"预案备案“{filing.title}”逾期视为已经备案"
     body = (f"应急管理局自 {filing.received_on.isoformat()} 收到备案材料起5个工作日内（至 "
             f"{filing.review_due.isoformat()}）未予备案也未说明理由，依法视为已经备案，"

@@ -59,6 +59,9 @@ def test_reminder_then_deemed_filed_once(ctx_for, db, store):
     assert inbox(db, "ent2_officer") == [] and inbox(db, "yjhl_reviewer") == []
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "filing.deem")).all()
     assert len(events) == 1 and "视为已经备案" in events[0].summary
+    from core.plugins.models import OutboxEvent
+    passed = db.scalars(select(OutboxEvent).where(OutboxEvent.name == "deadline.passed")).all()
+    assert [(e.object_type, e.object_id, e.payload["deadline"]) for e in passed] == [("filing", str(fid), "2026-03-30")]
 
 
 def test_resubmission_restarts_the_clock_and_reminds_again(ctx_for, db, store):
