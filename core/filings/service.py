@@ -501,3 +501,33 @@ def _remind(ctx: ServiceContext, filing: Filing) -> int:
         link=f"/filings/{filing.id}",
         # One reminder per submission: a resubmission restarts the clock and reminds again.
         dedupe_key=f"filing:{filing.id}:remind:{filing.received_on.isoformat()}")
+
+
+# --- what the filing page shows ---
+
+def can_edit(ctx: ServiceContext, filing: Filing) -> bool:
+    """Whether the caller may change the filing's materials now (its enterprise, while a
+    draft or returned)."""
+    return (filing.status in EDITABLE and not ctx.actor.is_bureau
+            and ctx.actor.has_role(*ENTERPRISE_ROLES))
+
+
+def bureau_name(ctx: ServiceContext, filing: Filing) -> str:
+    """The filing bureau's name; an enterprise's scope hides the bureau row itself."""
+    if filing.bureau is not None:
+        return filing.bureau.name
+    from tenants.service import parent_name
+    return parent_name(ctx, filing.tenant) or ""
+
+
+def filing_deadline_of(ctx: ServiceContext, filing: Filing):  # noqa: ANN201
+    """第二十六条 deadline of this filing (a WorkdayResult, possibly estimated)."""
+    return rules.filing_deadline(ctx.session, filing.published_on)
+
+
+def review_days_left(ctx: ServiceContext, filing: Filing, today: date) -> int | None:
+    """Working days left in the bureau's review (negative: overdue by that many)."""
+    if filing.status != "submitted" or filing.review_due is None:
+        return None
+    from core.calendar.service import working_days_between
+    return working_days_between(ctx.session, today, filing.review_due)

@@ -1,0 +1,80 @@
+"""The filing journey in Chromium: file → return with two items → fix and resubmit → accept;
+another county's reviewer cannot see the filing."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from core.filings.service import beijing_today
+from tests.browser.conftest import login
+from tests.files import samples
+from tests.filings.conftest import REQUIRED
+
+pytestmark = pytest.mark.browser
+
+
+def upload(page, tmp_path, material: str, tag: str = "") -> None:
+    path = tmp_path / f"{material}{tag}.pdf"
+    path.write_bytes(samples.pdf(material + tag))
+    form = page.locator("[data-testid=upload-form]")
+    form.locator("select[name=material]").select_option(material)
+    form.locator("input[type=file]").set_input_files(str(path))
+    form.get_by_role("button", name="上传").click()
+    expect(page.locator(f"tr[data-material={material}] [data-testid=material-file]").first).to_be_visible()
+
+
+def logout_and_login(page, username: str) -> None:
+    page.context.clear_cookies()
+    login(page, username)
+
+
+def test_filing_journey(page, live_server, tmp_path):
+    login(page, "ent1_officer")
+    page.get_by_role("link", name="预案备案", exact=True).click()
+    form = page.locator("[data-testid=new-filing]")
+    form.get_by_label("预案名称").fill("乌审旗宏达甲醇有限责任公司生产安全事故应急预案")
+    form.get_by_label("预案公布日期").fill(beijing_today().isoformat())
+    form.get_by_role("button", name="新建备案").click()
+    expect(page.locator("h1")).to_have_text("乌审旗宏达甲醇有限责任公司生产安全事故应急预案")
+    filing_url = page.url
+
+    for material in REQUIRED:
+        upload(page, tmp_path, material)
+    expect(page.locator("[data-testid=completeness]")).to_have_text("已上传 6 / 6")
+    page.locator("form[data-action=submit]").get_by_role("button").click()
+    expect(page.locator("[data-testid=filing] [data-status]").first).to_have_text("待审查")
+    expect(page.locator("[data-testid=review-clock]")).to_contain_text("个工作日")
+
+    logout_and_login(page, "wsq_reviewer")
+    page.get_by_role("link", name="预案备案", exact=True).click()
+    page.get_by_role("link", name="乌审旗宏达甲醇有限责任公司生产安全事故应急预案").click()
+    ret = page.locator("form[data-action=return]")
+    ret.get_by_label("风险评估结果", exact=True).check()
+    ret.get_by_label("问题说明：风险评估结果").fill("缺少重大危险源辨识")
+    ret.get_by_label("应急资源调查清单", exact=True).check()
+    ret.get_by_label("问题说明：应急资源调查清单").fill("清单未盖章")
+    ret.get_by_role("button", name="退回补正").click()
+    items = page.locator("[data-testid=return-item]")
+    expect(items).to_have_count(2)
+    expect(page.locator("[data-testid=returns]")).to_contain_text("缺少重大危险源辨识")
+
+    logout_and_login(page, "ent1_officer")
+    page.goto(filing_url)
+    expect(page.locator("[data-testid=returns]")).to_contain_text("清单未盖章")
+    upload(page, tmp_path, "risk_assessment", "-v2")
+    upload(page, tmp_path, "resource_survey", "-v2")
+    page.locator("form[data-action=resubmit]").get_by_role("button").click()
+    expect(page.locator("[data-testid=filing] [data-status]").first).to_have_text("待审查")
+
+    logout_and_login(page, "wsq_reviewer")
+    page.goto(filing_url)
+    page.locator("form[data-action=accept]").get_by_role("button", name="准予备案").click()
+    number = page.locator("[data-testid=filing-no]")
+    expect(number).to_have_text(re.compile(r"乌应急备〔\d{4}〕第001号"))
+    # The preview link opens the stored PDF inline.
+    href = page.locator("tr[data-material=comprehensive_plan] a").first.get_attribute("href")
+    assert href.endswith("?inline=1")
+    assert page.request.get(href).headers["content-type"] == "application/pdf"
+
+    logout_and_login(page, "yjhl_reviewer")
+    assert page.goto(filing_url).status == 404
