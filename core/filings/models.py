@@ -56,7 +56,9 @@ class Filing(TenantOwned, Base):
     accepted_on: Mapped[date | None]
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deemed_on: Mapped[date | None]
+    # 第三十七条 re-filing: the filing this version replaces; the old one becomes "superseded".
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
+    superseded_on: Mapped[date | None]
     revision_needed: Mapped[bool] = mapped_column(default=False)
     evaluation_due: Mapped[date | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -138,5 +140,85 @@ class FilingSettings(TenantOwned, Base):
     # Placeholders: {short} the bureau's short name, {year}, {seq} (format spec allowed).
     number_format: Mapped[str] = mapped_column(String(100), default=DEFAULT_NUMBER_FORMAT)
     # {material key: required} applied on top of rules.required_materials.
+    # {"*" or industry: {material key: required}}: the industry's entry wins over "*", which
+    # wins over rules.required_materials.
     material_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    # {industry: years}: evaluation cycle (第三十五条) where the bureau sets one.
+    evaluation_years: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+EVALUATION_CONCLUSIONS = {"keep": "预案仍然适用，无需修订", "revise": "需要修订预案"}
+DRILL_KINDS = {"comprehensive": "综合应急预案演练", "special": "专项应急预案演练", "onsite": "现场处置方案演练"}
+
+
+class FilingEvaluation(TenantOwned, Base):
+    """An evaluation (评估, 第三十五条) of a filed plan set, with its report."""
+
+    __tablename__ = "filing_evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"), index=True)
+    evaluated_on: Mapped[date]
+    conclusion: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    file: Mapped[StoredFile] = relationship()
+
+    @property
+    def conclusion_label(self) -> str:
+        return EVALUATION_CONCLUSIONS.get(self.conclusion, self.conclusion)
+
+
+class RevisionTrigger(TenantOwned, Base):
+    """A circumstance requiring revision (第三十六条) recorded against a filed plan set, and
+    how it was settled: re-filed as a new version (第三十七条) or revised in place."""
+
+    __tablename__ = "filing_revision_triggers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date]
+    description: Mapped[str] = mapped_column(Text)
+    # Keys of rules.REFILING_CHANGES the revision touches; any → re-filing required.
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    requires_refiling: Mapped[bool] = mapped_column(default=False)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_on: Mapped[date | None]
+    # "refiled" (a new version was filed) or "revised" (revised without re-filing).
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
+
+
+class Drill(TenantOwned, Base):
+    """An emergency drill (演练, 第三十三、三十四条) held by an enterprise, with its
+    evaluation report."""
+
+    __tablename__ = "drills"
+    __table_args__ = (Index("ix_drills_tenant_id_kind_held_on", "tenant_id", "kind", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The filing in force when the drill was recorded (None: none was).
+    filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    held_on: Mapped[date]
+    # The special plan or on-site disposal plan drilled.
+    plan_name: Mapped[str | None] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(Text)
+    participants: Mapped[int]
+    participant_units: Mapped[str | None] = mapped_column(String(500))
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"), index=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    file: Mapped[StoredFile] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return DRILL_KINDS.get(self.kind, self.kind)
