@@ -5,3 +5,4 @@ from __future__ import annotations
 from core.jobs.registry import register_sweep
 
 register_sweep("filings.deadlines", "core.filings.service:sweep_deadlines")
+register_sweep("filings.aftercare", "core.filings.aftercare:sweep_aftercare")

@@ -37,6 +37,9 @@ MATERIALS = {
     "resource_survey": "应急资源调查清单",
 }
 
+# Always required, whatever a bureau configures.
+STATUTORY_MATERIALS = frozenset({"application_form", "comprehensive_plan", "risk_assessment", "resource_survey"})
+
 # 第三十六条: the six circumstances in which a plan must be revised.
 REVISION_TRIGGERS = {
     "law_changed": "依据的法律、法规、规章、标准及上位预案中的有关规定发生重大变化",
@@ -87,9 +90,8 @@ def required_materials(industry: str | None, overrides: dict[str, bool] | None =
     except the statutory core (申报表, 综合预案, 风险评估, 资源调查) which stays required."""
     required = {key: key not in ("special_plans", "disposal_cards", "review_opinion") for key in MATERIALS}
     required["review_opinion"] = industry in REVIEW_REQUIRED_INDUSTRIES
-    statutory = {"application_form", "comprehensive_plan", "risk_assessment", "resource_survey"}
     for key, value in (overrides or {}).items():
-        if key in MATERIALS and key not in statutory:
+        if key in MATERIALS and key not in STATUTORY_MATERIALS:
             required[key] = bool(value)
     return required
 

@@ -29,18 +29,20 @@ from core.files.service import FileStore, clean_name
 from core.filings import rules
 from core.filings.models import (
     DEFAULT_NUMBER_FORMAT,
+    FILED_STATES,
     STATUSES,
     Filing,
     FilingCounter,
     FilingMaterial,
     FilingReturn,
     FilingSettings,
+    RevisionTrigger,
 )
 from core.filings.schemas import FilingCreateIn
 from core.notifications import service as notifications
 from core.schema import load_or_fail
 from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
-from tenants.models import Tenant
+from tenants.models import INDUSTRIES, Tenant
 from tenants.scoping import UNSCOPED
 
 ENTERPRISE_ROLES = ("admin", "officer")
@@ -53,6 +55,7 @@ TEXT_MAX = 2000
 NOTE_MAX = 500
 NAME_MAX = 200
 RETURN_ITEMS_MAX = 50
+EVALUATION_YEARS_MAX = 10
 BEIJING = ZoneInfo("Asia/Shanghai")
 ENTERPRISE_NOTIFY_ROLES = ("admin", "officer", "viewer")
 
@@ -84,8 +87,12 @@ FLOW = Workflow(
                    bureau=False),
         # Only the deadline sweep (the system) takes this one: no role holds it.
         Transition("deem", ("submitted",), "deemed", (), "逾期视为备案"),
+        # Taken with the acceptance (or deeming) of the version that replaces it, never alone.
+        Transition("supersede", FILED_STATES, "superseded", REVIEW_ROLES, "被新版本替代", bureau=True),
     ),
 )
+# Consequences of other steps: no button, not accepted from a client.
+SYSTEM_ACTIONS = ("deem", "supersede")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -148,7 +155,21 @@ def settings_for(ctx: ServiceContext, bureau_id: int) -> FilingSettings | None:
 def required_for(ctx: ServiceContext, filing: Filing) -> dict[str, bool]:
     """第二十七条 materials for this filing: the enterprise's industry, the bureau's overrides."""
     settings = settings_for(ctx, filing.bureau_id)
-    return rules.required_materials(filing.tenant.industry, settings.material_overrides if settings else None)
+    return rules.required_materials(filing.tenant.industry, overrides_for(settings, filing.tenant.industry))
+
+
+def overrides_for(settings: FilingSettings | None, industry: str | None) -> dict[str, bool]:
+    """The bureau's material overrides that apply to an industry: its own entry over "*"."""
+    table = settings.material_overrides if settings else {}
+    return {**table.get("*", {}), **table.get(industry or "", {})}
+
+
+def evaluation_due_for(ctx: ServiceContext, filing: Filing, start: date) -> date | None:
+    """第三十五条: when the next evaluation of `filing` falls due, counting from `start`
+    (publication, or the last evaluation), with the bureau's cycle for the industry."""
+    settings = settings_for(ctx, filing.bureau_id)
+    years = (settings.evaluation_years if settings else {}).get(filing.tenant.industry or "")
+    return rules.evaluation_due(start, filing.tenant.industry, years)
 
 
 @dataclass(frozen=True)
@@ -199,7 +220,7 @@ class Action:
 def actions(ctx: ServiceContext, filing: Filing) -> list[Action]:
     """The workflow buttons the caller may press on `filing`."""
     return [Action(t.name, t.label, t.name == "return") for t in FLOW.available(ctx, filing)
-            if t.name != "deem"]
+            if t.name not in SYSTEM_ACTIONS]
 
 
 # ---------------------------------------------------------------------------- writing
@@ -315,7 +336,7 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     comment = (comment or "").strip() or None
     if comment and len(comment) > TEXT_MAX:
         raise ValidationFailed({"comment": [f"意见不能超过{TEXT_MAX}字"]})
-    if not isinstance(action, str) or not action or action == "deem":
+    if not isinstance(action, str) or not action or action in SYSTEM_ACTIONS:
         raise ValidationFailed({"action": ["操作为必填项，且应为 submit、resubmit、return、accept 或 withdraw"]})
     t = FLOW.transition(action)
     ctx.require(*t.roles, bureau=t.bureau, message=f"当前角色无权执行“{t.label}”")
@@ -334,7 +355,7 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
             stamps["late"] = rules.is_late_filing(ctx.session, filing.published_on, today)
     elif t.name == "accept":
         stamps.update(accepted_on=today, accepted_by=ctx.actor.user_id,
-                      evaluation_due=rules.evaluation_due(filing.published_on, filing.tenant.industry))
+                      evaluation_due=evaluation_due_for(ctx, filing, filing.published_on))
         stamps.update(_allocate_number(ctx, filing, today))
     data: dict[str, Any] = {"comment": comment} if comment else {}
     if clean_items is not None:
@@ -365,7 +386,25 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
                                      returned_by=ctx.actor.user_id, returned_at=utcnow(), comment=comment,
                                      items=clean_items))
         ctx.session.flush()
+    if t.name == "accept" and filing.supersedes_id:
+        _supersede(ctx, filing, today)
     return filing
+
+
+def _supersede(ctx: ServiceContext, new: Filing, on: date) -> None:
+    """第三十七条: a re-filed version replaces the one it revises. The old filing (and its
+    certificate) is marked superseded, its history kept, and the revision triggers that
+    required re-filing are settled by the new version."""
+    old = ctx.session.scalar(select(Filing).where(Filing.id == new.supersedes_id))
+    if old is None or old.status not in FILED_STATES:
+        return
+    old.superseded_on, old.revision_needed = on, False
+    FLOW.apply(ctx, old, "supersede", version=old.version, data={"filing_no": new.filing_no}, obj_type="filing",
+               summary=f"预案备案“{old.title}”（{old.filing_no}）被重新备案的新版本（{new.filing_no}）替代")
+    for trigger in ctx.session.scalars(select(RevisionTrigger).where(RevisionTrigger.filing_id == old.id,
+                                                                     RevisionTrigger.resolved_on.is_(None))):
+        trigger.resolved_on, trigger.resolution, trigger.resolved_filing_id = on, "refiled", new.id
+    ctx.session.flush()
 
 
 # ---------------------------------------------------------------------------- numbering
@@ -405,7 +444,8 @@ def _allocate_number(ctx: ServiceContext, filing: Filing, on: date) -> dict[str,
 
 
 def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
-    """A bureau admin sets its number format and material overrides."""
+    """A bureau admin sets its number format, material requirements per industry ("*": all
+    industries) and evaluation cycles per industry. Keys left out keep their value."""
     ctx.require("admin", bureau=True, message="只有应急管理局管理员可以修改备案设置")
     if ctx.actor.tenant_id is None:
         raise PermissionDenied("只有应急管理局可以修改备案设置")
@@ -419,25 +459,51 @@ def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
         if not sample or "{seq" not in fmt or len(fmt) > 100:
             errors["number_format"] = ["编号格式无效：可用 {short}、{year}、{seq}，且须包含 {seq}"]
     overrides = data.get("material_overrides")
-    if overrides is not None and (not isinstance(overrides, dict) or not set(overrides) <= rules.MATERIALS.keys()
-                                  or not all(isinstance(v, bool) for v in overrides.values())):
-        errors["material_overrides"] = ["材料要求应为 {材料类别: 是否必备}"]
+    if overrides is not None:
+        problem = _check_overrides(overrides)
+        if problem:
+            errors["material_overrides"] = [problem]
+    years = data.get("evaluation_years")
+    if years is not None and (not isinstance(years, dict) or not set(years) <= INDUSTRIES.keys() or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= EVALUATION_YEARS_MAX
+            for v in years.values())):
+        errors["evaluation_years"] = [f"评估周期应为 {{行业: 1至{EVALUATION_YEARS_MAX}年}}"]
     if errors:
         raise ValidationFailed(errors)
     settings = settings_for(ctx, ctx.actor.tenant_id)
     if settings is None:
         settings = FilingSettings(tenant_id=ctx.actor.tenant_id, number_format=DEFAULT_NUMBER_FORMAT,
-                                  material_overrides={})
+                                  material_overrides={}, evaluation_years={})
         ctx.session.add(settings)
     if fmt is not None:
         settings.number_format = fmt
     if overrides is not None:
-        settings.material_overrides = dict(overrides)
+        settings.material_overrides = {k: dict(v) for k, v in overrides.items() if v}
+    if years is not None:
+        settings.evaluation_years = dict(years)
     ctx.session.flush()
     audit.record(ctx, "filing.settings", "filing_settings", settings.id, "修改备案设置",
-                 payload={"number_format": settings.number_format, "material_overrides": settings.material_overrides},
+                 payload={"number_format": settings.number_format, "material_overrides": settings.material_overrides,
+                          "evaluation_years": settings.evaluation_years},
                  tenant_id=ctx.actor.tenant_id)
     return settings
+
+
+def _check_overrides(overrides: Any) -> str | None:
+    if not isinstance(overrides, dict):
+        return "材料要求应为 {行业或“*”: {材料类别: 是否必需}}"
+    for scope, table in overrides.items():
+        where = "全部行业" if scope == "*" else INDUSTRIES.get(scope)
+        if where is None:
+            return f"行业“{scope}”不在可选范围内"
+        if not isinstance(table, dict) or not all(isinstance(v, bool) for v in table.values()):
+            return f"{where}：材料要求应为 {{材料类别: 是否必需}}"
+        for key in table:
+            if key not in rules.MATERIALS:
+                return f"{where}：材料类别“{key}”不在可选范围内"
+            if key in rules.STATUTORY_MATERIALS:
+                return f"{where}：“{rules.MATERIALS[key]}”是法定必备材料，不能改为可选"
+    return None
 
 
 # ---------------------------------------------------------------------------- deadline sweep
@@ -471,13 +537,15 @@ def _deem(ctx: ServiceContext, filing: Filing) -> None:
     # sweep runs later than that.
     deemed_on = filing.review_due + timedelta(days=1)
     stamps = {"deemed_on": deemed_on,
-              "evaluation_due": rules.evaluation_due(filing.published_on, filing.tenant.industry),
+              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
               **_allocate_number(ctx, filing, deemed_on)}
     for k, v in stamps.items():
         setattr(filing, k, v)
     FLOW.apply(ctx, filing, "deem", version=None, data={"filing_no": stamps["filing_no"]}, obj_type="filing",
                summary=f"预案备案“{filing.title}”审查期限（{filing.review_due.isoformat()}）届满未予处理，"
                        f"视为已经备案，备案编号 {stamps['filing_no']}")
+    if filing.supersedes_id:
+        _supersede(ctx, filing, deemed_on)
     from core.plugins.events import emit
     emit(ctx, "deadline.passed", tenant_id=filing.tenant_id, object_type="filing", object_id=filing.id,
          payload={"deadline": filing.review_due.isoformat(), "what": "filing.review"})

@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core.auth.models import User
 from core.filings import service
 from core.filings.models import Filing
+from core.notifications.models import Notification
 from tenants.models import Tenant
 from tests.files import samples
 
@@ -57,3 +59,21 @@ def submitted(ctx_for, store, received_on: date, **kw) -> int:  # noqa: ANN001
     service.transition(officer, filing.id, "submit", filing.version, today=received_on)
     officer.session.commit()
     return filing.id
+
+
+def accepted(ctx_for, store, received_on: date, accepted_on: date | None = None, **kw) -> int:  # noqa: ANN001
+    """Id of a filing of ent1 submitted on `received_on` and accepted by wsq_reviewer."""
+    fid = submitted(ctx_for, store, received_on, **kw)
+    reviewer = ctx_for("wsq_reviewer")
+    filing = service.get_filing(reviewer, fid)
+    service.transition(reviewer, fid, "accept", filing.version, today=accepted_on or received_on)
+    reviewer.session.commit()
+    return fid
+
+
+def inbox(db, username: str) -> list[str]:  # noqa: ANN001
+    """Titles of a user's notifications, oldest first."""
+    db.expire_all()
+    uid = db.scalar(select(User.id).where(User.username == username))
+    return db.scalars(select(Notification.title).where(Notification.user_id == uid)
+                      .order_by(Notification.id)).all()

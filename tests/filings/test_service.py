@@ -204,7 +204,7 @@ def test_bureau_settings_shape_numbers_and_requirements(ctx_for, store):
     with pytest.raises(ValidationFailed):
         service.update_settings(admin, {"number_format": "{bogus}"})
     service.update_settings(admin, {"number_format": "{short}预备〔{year}〕{seq}号",
-                                    "material_overrides": {"disposal_cards": True}})
+                                    "material_overrides": {"*": {"disposal_cards": True}}})
     admin.session.commit()
     officer = ctx_for("ent1_officer")
     filing = complete_draft(officer, store)

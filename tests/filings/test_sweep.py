@@ -16,14 +16,7 @@ from core.filings.models import Filing
 from core.jobs import registry
 from core.jobs.cli import sweep
 from core.notifications.models import Notification
-from tests.filings.conftest import submitted
-
-
-def inbox(db, username: str) -> list[str]:  # noqa: ANN001
-    db.expire_all()
-    uid = db.scalar(select(User.id).where(User.username == username))
-    return db.scalars(select(Notification.title).where(Notification.user_id == uid)
-                      .order_by(Notification.id)).all()
+from tests.filings.conftest import inbox, submitted
 
 
 def run(ctx_for, today: date) -> str:  # noqa: ANN001
