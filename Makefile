@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test services chromium translations clean
+.PHONY: run test install install-test services chromium fonts translations clean
 
 $(BIN)/anjian: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "Chromium not installed: browser tests will be skipped"; fi
 
-test: install-test services chromium
+# The 备案登记表 PDF embeds Noto Serif CJK (Debian's fonts-noto-cjk; or set ANJIAN_PDF_FONT).
+fonts:
+	@if [ -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	else echo "fonts-noto-cjk not installed: PDF tests will be skipped"; fi
+
+test: install-test services chromium fonts
 	$(BIN)/pytest -q -p no:cacheprovider; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$status
 

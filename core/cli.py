@@ -50,8 +50,11 @@ def demo() -> None:
     from core.plugins.web import registry
     with system_ctx("demo") as ctx:
         counts = load_demo(ctx, registry(current_app))
+    from core.filings.demo import load_demo_filings
+    made = load_demo_filings(current_app.extensions["anjian.db"], current_app.extensions["anjian.files"])
     click.echo(f"演示数据就绪：{counts['bureaus']} 个应急管理局，{counts['enterprises']} 家企业，"
-               f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS))
+               f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS)
+               + (f"；新建演示备案 {made} 件" if made else ""))
 
 
 @main.command("serve")

@@ -72,3 +72,10 @@ def field_error(field: str, message: str) -> ValidationFailed:
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
+
+
+class Unavailable(DomainError):
+    """Something the server itself lacks (e.g. a font for PDFs): not the caller's fault."""
+
+    status = 503
+    code = "unavailable"

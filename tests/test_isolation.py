@@ -10,6 +10,7 @@ from core.auth import service as auth
 from core.auth.models import User
 from core.checklists.models import ChecklistRun
 from core.filings import service as filings
+from core.filings.models import RevisionTrigger
 from core.jobs.models import Job
 from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
@@ -42,11 +43,15 @@ def ent1_objects(app, ctx_for):
     run = ChecklistRun(tenant_id=me.tenant_id, snapshot_id=snap.id, template_id="t.x", template_version="1.0.0",
                        title="自查")
     system.session.add(run)
+    # A revision trigger is recorded on a filed plan: stored directly against the draft here.
+    trigger = RevisionTrigger(tenant_id=me.tenant_id, filing_id=filing.id, trigger="other",
+                              occurred_on=filing.published_on, description="修订情形")
+    system.session.add(trigger)
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
-            "filing_id": filing.id, "material_id": material.id}
+            "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id}
 
 
 def id_routes(app):

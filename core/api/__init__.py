@@ -51,12 +51,14 @@ def init_api(app: Flask) -> None:
     from core.files.api import blp as files_blp
     from core.checklists.api import blp as checklists_blp
     from core.filings.api import blp as filings_blp
+    from core.filings.drill_api import blp as drills_blp
+    from core.filings.overview_api import blp as filing_overview_blp
     from core.jobs.api import blp as jobs_blp
     from core.plugins.api import blp as plugins_blp
     from tenants.api import blp as tenants_blp
 
     for blp in (tokens_blp, me.blp, tenants_blp, auth_blp, jobs_blp, files_blp, audit_blp, plugins_blp,
-                checklists_blp, filings_blp):
+                checklists_blp, filings_blp, drills_blp, filing_overview_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.extensions["anjian.api"] = api
 

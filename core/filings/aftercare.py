@@ -88,6 +88,12 @@ def _filed(ctx: ServiceContext, filing_id: int) -> Filing:
     return filing
 
 
+def can_record(ctx: ServiceContext, filing: Filing) -> bool:
+    """Whether the caller may record evaluations, revision triggers and revisions on
+    `filing` now (its enterprise's admin or officer, while the filing is in force)."""
+    return filing.status in FILED_STATES and not ctx.actor.is_bureau and ctx.actor.has_role(*ENTERPRISE_ROLES)
+
+
 def filing_in_force(ctx: ServiceContext, tenant_id: int) -> Filing | None:
     """The enterprise's latest filed plan set that has not been superseded."""
     return ctx.session.scalar(select(Filing).where(Filing.tenant_id == tenant_id, Filing.status.in_(FILED_STATES))
@@ -145,12 +151,13 @@ def record_trigger(ctx: ServiceContext, filing_id: int, data: dict, *, today: da
     filing = _filed(ctx, filing_id)
     today = today or beijing_today()
     trigger = data.get("trigger")
-    if trigger not in rules.REVISION_TRIGGERS:
+    if not isinstance(trigger, str) or trigger not in rules.REVISION_TRIGGERS:
         raise ValidationFailed({"trigger": ["修订情形不在第三十六条所列范围内"]})
     occurred_on = _past_date(data.get("occurred_on"), "occurred_on", "发生日期", today)
     description = _required_text(data.get("description"), "description", "情况说明")
     changes = data.get("changes") or []
-    if not isinstance(changes, list) or not set(changes) <= rules.REFILING_CHANGES.keys():
+    if not isinstance(changes, list) or not all(isinstance(c, str) for c in changes) \
+            or not set(changes) <= rules.REFILING_CHANGES.keys():
         raise ValidationFailed({"changes": ["修订涉及的内容不在可选范围内"]})
     refile = rules.revision_requires_refiling(set(changes))
     row = RevisionTrigger(tenant_id=filing.tenant_id, filing_id=filing.id, trigger=trigger, occurred_on=occurred_on,
@@ -174,11 +181,13 @@ def record_trigger(ctx: ServiceContext, filing_id: int, data: dict, *, today: da
     return row
 
 
-def settle_trigger(ctx: ServiceContext, trigger_id: int, note: Any, *, today: date | None = None) -> RevisionTrigger:
+def settle_trigger(ctx: ServiceContext, trigger_id: int, note: Any, *, today: date | None = None,
+                   filing_id: int | None = None) -> RevisionTrigger:
     """The plan was revised for this trigger without changes that need re-filing: the
-    enterprise says how. When no trigger stays open, the filing no longer shows 需修订."""
+    enterprise says how. When no trigger stays open, the filing no longer shows 需修订.
+    `filing_id` (an address naming the filing): a trigger of another filing is NotFound."""
     row = ctx.session.scalar(select(RevisionTrigger).where(RevisionTrigger.id == trigger_id))
-    if row is None:
+    if row is None or (filing_id is not None and row.filing_id != filing_id):
         raise NotFound("修订情形不存在或无权访问")
     filing = _filed(ctx, row.filing_id)
     if row.resolved_on is not None:

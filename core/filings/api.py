@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.context import ServiceContext
-from core.filings import rules, service
-from core.filings.models import Filing
-from core.filings.schemas import (FilingCreateIn, FilingDetailOut, FilingOut, FilingQuery, FilingTransitionIn,
-                                  FilingUploadIn)
+from core.filings import aftercare, rules, service
+from core.filings.models import Filing, FilingEvaluation, RevisionTrigger
+from core.filings.schemas import (EvaluationIn, EvaluationOut, FilingCreateIn, FilingDetailOut, FilingOut,
+                                  FilingQuery, FilingTransitionIn, FilingUploadIn, RevisionIn, RevisionTriggerIn,
+                                  RevisionTriggerOut, SettleIn)
 from core.web import request as req
 
 blp = Blueprint("api_filings", __name__, url_prefix="/filings",
@@ -114,3 +115,109 @@ def transition(filing_id: int):  # noqa: ANN201
                                 data.get("items"))
     req.commit()
     return _detail(ctx, filing)
+
+
+@blp.get("/<int:filing_id>/certificate")
+@blp.doc(responses={
+    "200": {"description": "备案登记表 PDF（附件，文件名含备案编号）",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+    "409": {"description": "该备案尚未取得备案编号"},
+    "503": {"description": "服务器未安装中文字体，无法生成PDF"}})
+def certificate(filing_id: int):  # noqa: ANN201
+    """备案登记表（PDF）：已取得备案编号的备案（准予备案、逾期视为备案，或已被新版本替代时注明已失效）。
+    尚无备案编号返回 409。"""
+    from core.filings import certificate as certificates
+    from core.filings.views import send_certificate
+    return send_certificate(certificates.certificate(api_ctx(), filing_id))
+
+
+# ---------------------------------------------------------------------------- after filing
+
+def _evaluation(row: FilingEvaluation) -> dict:
+    return {f: getattr(row, f) for f in ("id", "filing_id", "evaluated_on", "conclusion", "conclusion_label", "summary",
+                                         "file", "recorded_by", "recorded_at")}
+
+
+def _trigger(row: RevisionTrigger) -> dict:
+    return {**{f: getattr(row, f) for f in ("id", "filing_id", "trigger", "occurred_on", "description", "changes",
+                                            "requires_refiling", "recorded_by", "recorded_at", "resolved_on",
+                                            "resolution", "resolution_note", "resolved_filing_id")},
+            "trigger_label": rules.REVISION_TRIGGERS.get(row.trigger, row.trigger),
+            "change_labels": [rules.REFILING_CHANGES.get(c, c) for c in row.changes]}
+
+
+@blp.post("/<int:filing_id>/evaluations")
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": EvaluationIn}}})
+@blp.response(201, EvaluationOut)
+def record_evaluation(filing_id: int):  # noqa: ANN201
+    """登记预案评估（第三十五条；企业管理员或安全员，已备案且未被替代的备案）。multipart/form-data：
+    file（评估报告）、evaluated_on、conclusion（keep / revise）、summary；结论为 revise 时还须 trigger（修订情形），
+    可重复的 changes（修订涉及的内容），同时登记该修订情形。下次评估期限从本次评估日期起算。"""
+    ctx = api_ctx()
+    service.get_filing(ctx, filing_id)
+    sent = request.files.get("file")
+    stream, filename = (sent.stream, sent.filename or "") if sent is not None else (io.BytesIO(), "")
+    form = request.form
+    row = aftercare.record_evaluation(
+        ctx, current_app.extensions["anjian.files"], filing_id,
+        {"evaluated_on": form.get("evaluated_on"), "conclusion": form.get("conclusion"), "summary": form.get("summary"),
+         "trigger": form.get("trigger") or None, "changes": form.getlist("changes")}, stream, filename)
+    req.commit()
+    return _evaluation(row)
+
+
+@blp.get("/<int:filing_id>/evaluations")
+@blp.response(200, EvaluationOut(many=True))
+def list_evaluations(filing_id: int):  # noqa: ANN201
+    """备案的评估记录，新的在前（下次评估期限见备案的 evaluation_due）"""
+    ctx = api_ctx()
+    return [_evaluation(e) for e in aftercare.evaluations_of(ctx, service.get_filing(ctx, filing_id))]
+
+
+@blp.post("/<int:filing_id>/revision-triggers")
+@blp.doc(**body(RevisionTriggerIn))
+@blp.response(201, RevisionTriggerOut)
+def record_trigger(filing_id: int):  # noqa: ANN201
+    """登记修订情形（第三十六条；企业）：备案显示“需修订”。changes 涉及组织指挥体系、处置程序、主要措施或
+    响应分级任一项的，须重新备案（第三十七条，requires_refiling 为 true，并通知应急管理局）：
+    用 POST …/revisions 创建修订版本备案；否则修订后用 …/settle 登记修订情况。"""
+    ctx = api_ctx()
+    service.get_filing(ctx, filing_id)
+    row = aftercare.record_trigger(ctx, filing_id, json_body())
+    req.commit()
+    return _trigger(row)
+
+
+@blp.get("/<int:filing_id>/revision-triggers")
+@blp.response(200, RevisionTriggerOut(many=True))
+def list_triggers(filing_id: int):  # noqa: ANN201
+    """备案的修订情形及办结情况，发生日期新的在前"""
+    ctx = api_ctx()
+    return [_trigger(t) for t in aftercare.triggers_of(ctx, service.get_filing(ctx, filing_id))]
+
+
+@blp.post("/<int:filing_id>/revision-triggers/<int:trigger_id>/settle")
+@blp.doc(**body(SettleIn))
+@blp.response(200, RevisionTriggerOut)
+def settle_trigger(filing_id: int, trigger_id: int):  # noqa: ANN201
+    """登记修订完成（无需重新备案的修订）：note 说明如何修订。须重新备案的修订情形返回 409
+    （由新版本备案办结），已办结的返回 409；不属于该备案的修订情形返回 404。"""
+    ctx = api_ctx()
+    service.get_filing(ctx, filing_id)
+    row = aftercare.settle_trigger(ctx, trigger_id, json_body().get("note"), filing_id=filing_id)
+    req.commit()
+    return _trigger(row)
+
+
+@blp.post("/<int:filing_id>/revisions")
+@blp.doc(**body(RevisionIn))
+@blp.response(201, FilingDetailOut)
+def start_revision(filing_id: int):  # noqa: ANN201
+    """创建修订版本备案（第三十七条）：以本备案的材料为基础的新草稿（supersedes_id 指向本备案），
+    替换修订过的材料后提交；新版本准予备案（或逾期视为备案）时本备案变为“已被新版本替代”。
+    已有正在办理的修订版本时返回 409。"""
+    ctx = api_ctx()
+    service.get_filing(ctx, filing_id)
+    new = aftercare.start_revision(ctx, filing_id, json_body())
+    req.commit()
+    return _detail(ctx, new)

@@ -6,8 +6,8 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from core.filings.models import STATUSES
-from core.filings.rules import MATERIALS
+from core.filings.models import DRILL_KINDS, EVALUATION_CONCLUSIONS, STATUSES
+from core.filings.rules import MATERIALS, REFILING_CHANGES, REVISION_TRIGGERS
 from core.schema import Schema
 
 
@@ -132,3 +132,124 @@ class FilingDetailOut(FilingOut):
     completeness = fields.List(fields.Nested(MaterialStatusOut))
     returns = fields.List(fields.Nested(FilingReturnOut))
     actions = fields.List(fields.Nested(FilingActionOut), metadata={"description": "当前用户可执行的操作"})
+
+
+# ---------------------------------------------------------------------------- after filing
+
+def _keys(table: dict) -> str:
+    return "、".join(f"{k}（{v}）" for k, v in table.items())
+
+
+class EvaluationIn(Schema):
+    file = Upload(required=True, metadata={"label": "评估报告", "description": "PDF、DOCX、JPG 或 PNG"})
+    evaluated_on = fields.Date(required=True, metadata={"label": "评估日期",
+                                                        "description": "YYYY-MM-DD，不早于预案公布日期、不晚于今天"})
+    conclusion = fields.String(required=True, metadata={"label": "评估结论",
+                                                        "description": _keys(EVALUATION_CONCLUSIONS)})
+    summary = fields.String(required=True, metadata={"label": "评估情况", "description": "不超过2000字"})
+    trigger = fields.String(load_default=None, metadata={
+        "label": "修订情形", "description": "结论为 revise 时必填：" + _keys(REVISION_TRIGGERS)})
+    changes = fields.List(fields.String(), load_default=list, metadata={
+        "label": "修订涉及的内容", "description": "可重复的字段；涉及任一项须重新备案（第三十七条）："
+                                               + _keys(REFILING_CHANGES)})
+
+
+class RevisionTriggerIn(Schema):
+    trigger = fields.String(required=True, metadata={"label": "修订情形",
+                                                     "description": "第三十六条：" + _keys(REVISION_TRIGGERS)})
+    occurred_on = fields.Date(required=True, metadata={"label": "发生日期", "description": "YYYY-MM-DD，不晚于今天"})
+    description = fields.String(required=True, metadata={"label": "情况说明", "description": "不超过2000字"})
+    changes = fields.List(fields.String(), load_default=list, metadata={
+        "label": "修订涉及的内容", "description": "涉及任一项须重新备案（第三十七条）：" + _keys(REFILING_CHANGES)})
+
+
+class SettleIn(Schema):
+    note = fields.String(required=True, metadata={"label": "修订情况",
+                                                  "description": "如何修订（无需重新备案的修订），不超过2000字"})
+
+
+class RevisionIn(Schema):
+    published_on = fields.Date(required=True, metadata={"label": "修订后预案公布日期",
+                                                        "description": "YYYY-MM-DD，不早于原预案公布日期"})
+    title = fields.String(load_default=None, metadata={"label": "预案名称", "description": "省略时沿用原名称"})
+
+
+class EvaluationOut(ma.Schema):
+    id = fields.Integer()
+    filing_id = fields.Integer()
+    evaluated_on = fields.Date()
+    conclusion = fields.String(metadata={"description": _keys(EVALUATION_CONCLUSIONS)})
+    conclusion_label = fields.String()
+    summary = fields.String(allow_none=True)
+    file = fields.Nested(FileRefOut, metadata={"description": "评估报告"})
+    recorded_by = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class RevisionTriggerOut(ma.Schema):
+    id = fields.Integer()
+    filing_id = fields.Integer()
+    trigger = fields.String()
+    trigger_label = fields.String()
+    occurred_on = fields.Date()
+    description = fields.String()
+    changes = fields.List(fields.String())
+    change_labels = fields.List(fields.String())
+    requires_refiling = fields.Boolean(metadata={"description": "修订涉及须重新备案的内容（第三十七条）"})
+    recorded_by = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+    resolved_on = fields.Date(allow_none=True, metadata={"description": "办结日期；null：尚未办结"})
+    resolution = fields.String(allow_none=True, metadata={
+        "description": "revised（已修订，无需重新备案）或 refiled（已重新备案，见 resolved_filing_id）"})
+    resolution_note = fields.String(allow_none=True)
+    resolved_filing_id = fields.Integer(allow_none=True)
+
+
+class DrillIn(Schema):
+    file = Upload(required=True, metadata={"label": "演练评估报告", "description": "PDF、DOCX、JPG 或 PNG"})
+    kind = fields.String(required=True, metadata={"label": "演练类型", "description": _keys(DRILL_KINDS)})
+    held_on = fields.Date(required=True, metadata={"label": "演练日期", "description": "YYYY-MM-DD，不晚于今天"})
+    plan_name = fields.String(load_default=None, metadata={
+        "label": "演练的预案", "description": "专项预案名称；现场处置方案演练必填，且须为已备案的现场处置方案"})
+    scenario = fields.String(required=True, metadata={"label": "演练情景"})
+    participants = fields.Integer(required=True, metadata={"label": "参演人数"})
+    participant_units = fields.String(load_default=None, metadata={"label": "参演单位", "description": "不超过500字"})
+
+
+class DrillQuery(Schema):
+    enterprise = fields.Integer(load_default=None, metadata={"label": "企业"})
+    limit = fields.Integer(load_default=200, metadata={"label": "条数"},
+                           validate=validate.Range(min=1, max=500, error="条数应为1至500"))
+
+
+class DrillOut(ma.Schema):
+    id = fields.Integer()
+    tenant_id = fields.Integer(metadata={"description": "企业"})
+    filing_id = fields.Integer(allow_none=True, metadata={"description": "登记时在用的备案"})
+    kind = fields.String()
+    kind_label = fields.String()
+    held_on = fields.Date()
+    plan_name = fields.String(allow_none=True)
+    scenario = fields.String()
+    participants = fields.Integer()
+    participant_units = fields.String(allow_none=True)
+    file = fields.Nested(FileRefOut, metadata={"description": "演练评估报告"})
+    recorded_by = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class DrillObligationOut(ma.Schema):
+    kind = fields.String(metadata={"description": "comprehensive_or_special（每年）或 onsite（每半年，每个现场处置方案）"})
+    label = fields.String()
+    last = fields.Date(allow_none=True, metadata={"description": "上次演练日期"})
+    due = fields.Date(metadata={"description": "应完成日期"})
+    overdue = fields.Boolean()
+
+
+class EnterpriseDrillsOut(ma.Schema):
+    enterprise_id = fields.Integer()
+    enterprise_name = fields.String()
+    filing_id = fields.Integer(metadata={"description": "在用的备案"})
+    filing_no = fields.String(allow_none=True)
+    obligations = fields.List(fields.Nested(DrillObligationOut), metadata={
+        "description": "企业：全部演练要求；应急管理局：逾期的演练要求"})

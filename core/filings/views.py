@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,8 +20,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError, TooLarge
 from core.files import service as files
-from core.filings import rules, service
-from core.filings.models import STATUSES
+from core.filings import aftercare, certificate as certificates, rules, service
+from core.filings.models import EVALUATION_CONCLUSIONS, FILED_STATES, STATUSES
 from core.web import request as req
 from tenants import service as tenants
 
@@ -42,7 +43,8 @@ def _index(status: int = 200, error: DomainError | None = None, posted: dict | N
     filings = service.list_filings(ctx, state, overdue, enterprise_id, today=today)
     return render_template(
         "filings/index.html", filings=filings, statuses=STATUSES, status=state, overdue=overdue,
-        enterprise_id=enterprise_id, is_bureau=is_bureau, today=today,
+        enterprise_id=enterprise_id, is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin",
+        filters={k: v for k, v in args.items() if k in ("status", "overdue", "enterprise") and v},
         enterprises=[(t.id, t.name) for t in tenants.list_tenants(ctx, kind="enterprise")] if is_bureau else [],
         form=posted or {}, error=error, errors=error.errors if error else {},
     ), status
@@ -67,8 +69,33 @@ def create():
     return redirect(url_for("filings.detail", filing_id=filing.id), 303)
 
 
+def _aftercare(ctx, filing, today) -> dict:  # noqa: ANN001
+    """What the page shows of a filed (or superseded) plan set: evaluations, revision
+    triggers and the versions it belongs to."""
+    if filing.status not in (*FILED_STATES, "superseded"):
+        return {"aftercare": False}
+    versions = aftercare.versions_of(ctx, filing)
+    here = next((i for i, v in enumerate(versions) if v.id == filing.id), None)
+    following = versions[here + 1] if here is not None and here + 1 < len(versions) else None
+    due = filing.evaluation_due
+    return {
+        "aftercare": True, "evaluations": aftercare.evaluations_of(ctx, filing),
+        "triggers": aftercare.triggers_of(ctx, filing), "versions": versions,
+        "by_id": {v.id: v for v in versions},
+        # A revision already under way (draft, submitted or returned), or the version that replaced this one.
+        "pending_revision": following if following and following.status in aftercare.OPEN_REVISION_STATES else None,
+        "replaced_by": following if filing.status == "superseded" else None,
+        "recordable": aftercare.can_record(ctx, filing),
+        "evaluation_soon": due is not None and (due - today).days <= rules.EVALUATION_REMINDER_DAYS[0],
+        "conclusions": EVALUATION_CONCLUSIONS, "revision_triggers": rules.REVISION_TRIGGERS,
+        "refiling_changes": rules.REFILING_CHANGES,
+    }
+
+
 def _detail(filing_id: int, status: int = 200, error: DomainError | None = None,
-            posted: dict | None = None):
+            posted: dict | None = None, which: str = ""):
+    """The filing page; `which` names the form whose values and field errors are shown
+    again (evaluation, trigger, settle:<id>, revision; empty: the materials and actions)."""
     ctx = req.ctx()
     filing = service.get_filing(ctx, filing_id)
     today = service.beijing_today()
@@ -85,7 +112,8 @@ def _detail(filing_id: int, status: int = 200, error: DomainError | None = None,
         names=service.people(ctx, {r.returned_by for r in returns} | {filing.accepted_by, filing.created_by}),
         editable=service.can_edit(ctx, filing), filing_deadline=service.filing_deadline_of(ctx, filing),
         days_left=service.review_days_left(ctx, filing, today), overdue=filing.overdue(today),
-        posted=MultiDict(posted or {}), error=error, errors=error.errors if error else {},
+        posted=MultiDict(posted or {}), error=error, errors=error.errors if error else {}, which=which,
+        **_aftercare(ctx, filing, today),
     ), status
 
 
@@ -122,7 +150,8 @@ def too_large(_e):
     filing_id = (request.view_args or {}).get("filing_id")
     if req.ctx() is None or filing_id is None:
         return message, 413
-    return _detail(filing_id, 413, TooLarge(message, {"file": [message]}))
+    which = "evaluation" if request.endpoint == "filings.evaluate" else ""
+    return _detail(filing_id, 413, TooLarge(message, {"file": [message]}), which=which)
 
 
 @bp.post("/<int:filing_id>/materials/<int:material_id>/remove")
@@ -163,3 +192,102 @@ def transition(filing_id: int):
             "accept": _("已准予备案，备案编号 %(no)s", no=filing.filing_no or "")}
     flash(done.get(action, _("已办理")))
     return redirect(url_for("filings.detail", filing_id=filing_id), 303)
+
+
+def sent_file() -> tuple:
+    """The uploaded "file" as (stream, filename); none sent: an empty name the store refuses."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return io.BytesIO(), ""
+    return sent.stream, sent.filename
+
+
+@bp.post("/<int:filing_id>/evaluations")
+def evaluate(filing_id: int):
+    """第三十五条: the enterprise records an evaluation with its report."""
+    ctx = req.ctx()
+    service.get_filing(ctx, filing_id)
+    form = request.form
+    data = {"evaluated_on": form.get("evaluated_on", ""), "conclusion": form.get("conclusion") or None,
+            "summary": form.get("summary", ""), "trigger": form.get("trigger") or None,
+            "changes": form.getlist("changes")}
+    try:
+        aftercare.record_evaluation(ctx, _store(), filing_id, data, *sent_file())
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _detail(filing_id, e.status, e, posted=form, which="evaluation")
+    flash(_("已登记预案评估") if data["conclusion"] != "revise"
+          else _("已登记预案评估，并按评估结论登记了修订情形"))
+    return redirect(url_for("filings.detail", filing_id=filing_id) + "#evaluations", 303)
+
+
+@bp.post("/<int:filing_id>/triggers")
+def add_trigger(filing_id: int):
+    """第三十六条: the enterprise records a circumstance that requires revising the plan."""
+    ctx = req.ctx()
+    service.get_filing(ctx, filing_id)
+    form = request.form
+    data = {"trigger": form.get("trigger") or None, "occurred_on": form.get("occurred_on", ""),
+            "description": form.get("description", ""), "changes": form.getlist("changes")}
+    try:
+        row = aftercare.record_trigger(ctx, filing_id, data)
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _detail(filing_id, e.status, e, posted=form, which="trigger")
+    flash(_("已登记修订情形：修订涉及的内容须重新备案，请创建修订版本备案") if row.requires_refiling
+          else _("已登记修订情形：修订完成后请登记修订情况"))
+    return redirect(url_for("filings.detail", filing_id=filing_id) + "#triggers", 303)
+
+
+@bp.post("/<int:filing_id>/triggers/<int:trigger_id>/settle")
+def settle_trigger(filing_id: int, trigger_id: int):
+    """A revision made without changes that need re-filing."""
+    ctx = req.ctx()
+    service.get_filing(ctx, filing_id)
+    try:
+        aftercare.settle_trigger(ctx, trigger_id, request.form.get("note", ""), filing_id=filing_id)
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _detail(filing_id, e.status, e, posted=request.form, which=f"settle:{trigger_id}")
+    flash(_("已登记修订完成"))
+    return redirect(url_for("filings.detail", filing_id=filing_id) + "#triggers", 303)
+
+
+@bp.post("/<int:filing_id>/revisions")
+def revise(filing_id: int):
+    """第三十七条: a draft of the revised plan set, to be filed again as a new version."""
+    ctx = req.ctx()
+    service.get_filing(ctx, filing_id)
+    data = {"published_on": request.form.get("published_on", ""), "title": request.form.get("title", "").strip()}
+    try:
+        new = aftercare.start_revision(ctx, filing_id, data)
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _detail(filing_id, e.status, e, posted=request.form, which="revision")
+    flash(_("已创建修订版本备案草稿：原备案材料已复制，请替换修订过的文件后提交"))
+    return redirect(url_for("filings.detail", filing_id=new.id), 303)
+
+
+@bp.get("/<int:filing_id>/certificate")
+def certificate(filing_id: int):
+    """The 备案登记表 as a printable page (409 while the filing has no number)."""
+    cert = certificates.certificate(req.ctx(), filing_id)
+    return render_template("filings/certificate.html", cert=cert, cn_date=certificates.cn_date)
+
+
+@bp.get("/<int:filing_id>/certificate.pdf")
+def certificate_pdf(filing_id: int):
+    return send_certificate(certificates.certificate(req.ctx(), filing_id))
+
+
+def send_certificate(cert: certificates.Certificate):  # noqa: ANN201
+    """The certificate's PDF as a download named after its number (pages and the API)."""
+    rv = send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf", as_attachment=True,
+                   download_name=cert.download_name)
+    rv.headers["X-Content-Type-Options"] = "nosniff"
+    rv.cache_control.private = True  # tenant data: no shared caches
+    return rv

@@ -24,10 +24,14 @@ def dashboard():  # noqa: ANN201
     me = tenants.get_tenant(ctx, ctx.actor.tenant_id)
     common = {"me": me, "inbox": notifications.inbox(ctx, unread_only=True, limit=5),
               "jobs": jobs.list_jobs(ctx, limit=5)}
+    from core.filings import overview
+    from core.filings.service import beijing_today
     if me.is_bureau:
         return render_template("dashboard_bureau.html", summary=tenants.jurisdiction_summary(ctx),
+                               filings=overview.summary(ctx),
                                industries=INDUSTRIES, statuses=STATUSES,
                                users=len(auth.list_users(ctx)) if ctx.actor.role in ("admin", "reviewer") else None,
                                **common)
     return render_template("dashboard_enterprise.html", parent_name=tenants.parent_name(ctx, me),
+                           filing=overview.enterprise_view(ctx), today=beijing_today(),
                            section=tenants.supervising_section(ctx, me.id), **common)

@@ -29,6 +29,9 @@ def _nav() -> list[tuple[str, str]]:
         if a.role == "admin":
             items.append(("users.list_users", _("用户")))
     items.append(("filings.index", _("预案备案")))
+    items.append(("drills.index", _("应急演练")))
+    if a.is_bureau:
+        items.append(("filing_overview.index", _("备案统计")))
     items += [("checklists.index", _("检查表自查")), ("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
     from core.plugins.service import menu_items
     from core.plugins.web import registry
@@ -42,6 +45,8 @@ def register(app: Flask) -> None:
     from core.calendar.views import bp as calendar_bp
     from core.checklists.views import bp as checklists_bp
     from core.files.views import bp as files_bp
+    from core.filings.bureau_views import bp as filing_overview_bp
+    from core.filings.drill_views import bp as drills_bp
     from core.filings.views import bp as filings_bp
     from core.jobs.views import bp as jobs_bp
     from core.notifications.views import bp as notifications_bp
@@ -51,7 +56,8 @@ def register(app: Flask) -> None:
     from tenants.views import bp as tenants_bp
 
     for bp in (auth_bp, users_bp, main_bp, health_bp, tenants_bp, audit_bp, calendar_bp,
-               files_bp, jobs_bp, notifications_bp, plugins_bp, filings_bp, checklists_bp):
+               files_bp, jobs_bp, notifications_bp, plugins_bp, filings_bp, drills_bp, checklists_bp,
+               filing_overview_bp):
         app.register_blueprint(bp)
 
     from core.plugins.web import register_plugin_blueprints

@@ -1,0 +1,108 @@
+"""A bureau's filing supervision pages: the overview (counts by status and by filing
+bureau), the lists behind each figure with xlsx export, and the bureau's filing settings."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from core.errors import DomainError
+from core.exports import export, formats_for
+from core.filings import overview, rules, service
+from core.filings.models import DEFAULT_NUMBER_FORMAT, STATUSES
+from core.web import request as req
+from tenants.models import INDUSTRIES
+
+bp = Blueprint("filing_overview", __name__, url_prefix="/filings")
+
+# Materials a bureau may make required or optional (the statutory core always stays required).
+CONFIGURABLE = tuple(k for k in rules.MATERIALS if k not in rules.STATUTORY_MATERIALS)
+
+
+def _filters() -> dict:
+    """The filings list's query string (the page and its export use the same)."""
+    args = request.args
+    return {"status": args.get("status") if args.get("status") in STATUSES else None,
+            "overdue": {"1": True, "0": False}.get(args.get("overdue", "")),
+            "enterprise_id": args.get("enterprise", type=int)}
+
+
+@bp.get("/overview")
+def index():  # noqa: ANN201
+    ctx = req.ctx()
+    return render_template("filings/overview.html", summary=overview.summary(ctx), lists=overview.LISTS,
+                           statuses=STATUSES)
+
+
+@bp.get("/overview/<name>")
+def show(name: str):  # noqa: ANN201
+    ctx = req.ctx()
+    table = overview.table(ctx, name, **_filters())
+    return render_template("filings/overview_list.html", table=table, lists=overview.LISTS,
+                           query={k: v for k, v in request.args.items() if v},
+                           formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
+
+
+@bp.get("/overview/<name>/export")
+def export_list(name: str):  # noqa: ANN201
+    ctx = req.ctx()
+    table = overview.table(ctx, name, **_filters())
+    content, filename, ctype = export(ctx, current_app.extensions["anjian.plugins"],
+                                      request.args.get("format", "xlsx"), table.title, table.headers, table.rows)
+    return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=filename)
+
+
+def _settings_page(status: int = 200, error: DomainError | None = None):
+    ctx = req.ctx()
+    ctx.require("admin", bureau=True, message=_("只有应急管理局管理员可以修改备案设置"))
+    settings = service.settings_for(ctx, ctx.actor.tenant_id)
+    return render_template(
+        "filings/settings.html", settings=settings, default_format=DEFAULT_NUMBER_FORMAT,
+        number_format=(request.form.get("number_format") if error else None)
+        or (settings.number_format if settings else DEFAULT_NUMBER_FORMAT),
+        overrides=settings.material_overrides if settings else {},
+        years=settings.evaluation_years if settings else {},
+        configurable=[(k, rules.MATERIALS[k]) for k in CONFIGURABLE], industries=INDUSTRIES,
+        statutory=[rules.MATERIALS[k] for k in rules.MATERIALS if k in rules.STATUTORY_MATERIALS],
+        default_years={k: 3 if k in rules.EVALUATION_EVERY_3_YEARS else None for k in INDUSTRIES},
+        sample=service.format_number(settings.number_format if settings else DEFAULT_NUMBER_FORMAT,
+                                     "乌应急", 2024, 12),
+        error=error, errors=error.errors if error else {},
+    ), status
+
+
+@bp.get("/settings")
+def settings():  # noqa: ANN201
+    return _settings_page()[0]
+
+
+def _posted_settings() -> dict:
+    """Form fields "req:<scope>:<material>" (""/"1"/"0") and "years:<industry>" as the
+    service's maps; "*" is the row for all industries."""
+    overrides: dict[str, dict[str, bool]] = {}
+    for scope in ("*", *INDUSTRIES):
+        for key in CONFIGURABLE:
+            value = request.form.get(f"req:{scope}:{key}", "")
+            if value in ("1", "0"):
+                overrides.setdefault(scope, {})[key] = value == "1"
+    years: dict[str, object] = {}
+    for industry in INDUSTRIES:
+        raw = request.form.get(f"years:{industry}", "").strip()
+        if raw:
+            years[industry] = int(raw) if raw.isdigit() else raw
+    return {"number_format": request.form.get("number_format", "").strip() or DEFAULT_NUMBER_FORMAT,
+            "material_overrides": overrides, "evaluation_years": years}
+
+
+@bp.post("/settings")
+def save_settings():  # noqa: ANN201
+    ctx = req.ctx()
+    try:
+        service.update_settings(ctx, _posted_settings())
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _settings_page(e.status, e)
+    flash(_("备案设置已保存"))
+    return redirect(url_for("filing_overview.settings"), 303)

@@ -1,0 +1,69 @@
+"""Emergency drills (应急演练) over JSON: an enterprise records its drills and reads its drill
+obligations; a bureau reads its jurisdiction's drills and the enterprises with drills overdue."""
+from __future__ import annotations
+
+import io
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from core.api.auth import api_ctx
+from core.filings import aftercare, service
+from core.filings.aftercare import EnterpriseDrills
+from core.filings.models import Drill
+from core.filings.schemas import DrillIn, DrillOut, DrillQuery, EnterpriseDrillsOut
+from core.web import request as req
+
+blp = Blueprint("api_drills", __name__, url_prefix="/drills",
+                description="应急演练：企业每年至少一次综合或专项应急预案演练、每半年至少一次现场处置方案演练，"
+                            "并登记演练评估报告（第三十三、三十四条）；应急管理局查看辖区演练及逾期情况")
+
+DRILL_FIELDS = tuple(DrillOut._declared_fields)
+FORM_FIELDS = ("kind", "held_on", "plan_name", "scenario", "participants", "participant_units")
+
+
+def _drill(row: Drill) -> dict:
+    return {f: getattr(row, f) for f in DRILL_FIELDS}
+
+
+def _obligations(status: EnterpriseDrills, overdue_only: bool) -> dict:
+    return {"enterprise_id": status.enterprise.id, "enterprise_name": status.enterprise.name,
+            "filing_id": status.filing.id, "filing_no": status.filing.filing_no,
+            "obligations": status.overdue if overdue_only else status.obligations}
+
+
+@blp.get("")
+@blp.arguments(DrillQuery, location="query")
+@blp.response(200, DrillOut(many=True))
+def list_drills(args: dict):  # noqa: ANN201
+    """可见的演练记录，演练日期新的在前（企业看本企业的，应急管理局看辖区的；enterprise 按企业筛选）"""
+    return [_drill(d) for d in aftercare.list_drills(api_ctx(), args["enterprise"], limit=args["limit"])]
+
+
+@blp.post("")
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": DrillIn}}})
+@blp.response(201, DrillOut)
+def record():  # noqa: ANN201
+    """登记演练（企业管理员或安全员）。multipart/form-data：file（演练评估报告）、kind、held_on、plan_name
+    （现场处置方案演练必填，且须为已备案的现场处置方案）、scenario、participants、participant_units。
+    危险化学品企业的演练同时报送所属应急管理局。"""
+    ctx = api_ctx()
+    sent = request.files.get("file")
+    stream, filename = (sent.stream, sent.filename or "") if sent is not None else (io.BytesIO(), "")
+    row = aftercare.record_drill(ctx, current_app.extensions["anjian.files"],
+                                 {k: request.form.get(k) for k in FORM_FIELDS}, stream, filename)
+    req.commit()
+    return _drill(row)
+
+
+@blp.get("/obligations")
+@blp.response(200, EnterpriseDrillsOut(many=True))
+def obligations():  # noqa: ANN201
+    """演练要求（第三十三条）。企业：按在用备案计算的全部演练要求（一行；尚无在用备案时为空列表）；
+    应急管理局：辖区内有演练逾期的企业及其逾期的要求，最早到期的在前。"""
+    ctx = api_ctx()
+    today = service.beijing_today()
+    if ctx.actor.is_bureau or ctx.actor.is_system:
+        return [_obligations(row, True) for row in aftercare.overdue_drills(ctx, today)]
+    in_force = aftercare.filing_in_force(ctx, ctx.actor.tenant_id)
+    return [_obligations(aftercare.drill_status(ctx, in_force, today), False)] if in_force else []

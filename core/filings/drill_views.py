@@ -1,0 +1,71 @@
+"""Pages of emergency drills (应急演练, 第三十三、三十四条): an enterprise's drill obligations
+under its filing in force, its drills and the form to record one; a bureau's view of its
+jurisdiction's drills and of the enterprises with drills overdue (read-only)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from core.errors import DomainError, TooLarge
+from core.files import service as files
+from core.filings import aftercare, service
+from core.filings.models import DRILL_KINDS
+from core.filings.views import sent_file
+from core.web import request as req
+from tenants import service as tenants
+
+bp = Blueprint("drills", __name__, url_prefix="/drills")
+
+FIELDS = ("kind", "held_on", "plan_name", "scenario", "participants", "participant_units")
+
+
+def _index(status: int = 200, error: DomainError | None = None, posted: MultiDict | None = None):
+    ctx = req.ctx()
+    today = service.beijing_today()
+    is_bureau = ctx.actor.is_bureau
+    page = {"is_bureau": is_bureau, "today": today, "kinds": DRILL_KINDS, "posted": posted or MultiDict(),
+            "error": error, "errors": error.errors if error else {}}
+    if is_bureau:
+        enterprise_id = request.args.get("enterprise", type=int)
+        enterprises = {t.id: t.name for t in tenants.list_tenants(ctx, kind="enterprise")}
+        page.update(enterprise_id=enterprise_id, enterprises=enterprises,
+                    drills=aftercare.list_drills(ctx, enterprise_id), overdue=aftercare.overdue_drills(ctx, today))
+    else:
+        in_force = aftercare.filing_in_force(ctx, ctx.actor.tenant_id)
+        page.update(in_force=in_force, drills=aftercare.list_drills(ctx),
+                    status=aftercare.drill_status(ctx, in_force, today) if in_force else None,
+                    onsite=aftercare.onsite_plans(ctx, in_force) if in_force else [],
+                    recordable=ctx.actor.has_role(*service.ENTERPRISE_ROLES))
+    return render_template("filings/drills.html", **page), status
+
+
+@bp.get("")
+def index():
+    return _index()[0]
+
+
+@bp.post("")
+def record():
+    """第三十三、三十四条: the enterprise records a drill with its evaluation report."""
+    ctx = req.ctx()
+    posted = MultiDict({k: request.form.get(k, "") for k in FIELDS})
+    data = {k: (posted[k] or None) for k in FIELDS}
+    try:
+        aftercare.record_drill(ctx, current_app.extensions["anjian.files"], data, *sent_file())
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _index(e.status, e, posted)
+    flash(_("已登记演练"))
+    return redirect(url_for("drills.index"), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_e):
+    """The whole request exceeded MAX_CONTENT_LENGTH (refused before the body was read)."""
+    message = _("文件过大：不得超过 %(size)s", size=files.human_size(current_app.extensions["anjian.files"].max_bytes))
+    if req.ctx() is None:
+        return message, 413
+    return _index(413, TooLarge(message, {"file": [message]}))
