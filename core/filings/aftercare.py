@@ -8,6 +8,7 @@ enterprise (and the filing in force when they were held).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
@@ -322,19 +323,26 @@ def list_drills(ctx: ServiceContext, enterprise_id: int | None = None, limit: in
 
 def onsite_plans(ctx: ServiceContext, filing: Filing) -> list[str]:
     """Names of the filing's 现场处置方案 documents: each must be drilled every half year."""
-    rows = ctx.session.execute(select(FilingMaterial.name, FilingMaterial.file_id)
-                               .where(FilingMaterial.filing_id == filing.id,
-                                      FilingMaterial.material == "onsite_plans")
-                               .order_by(FilingMaterial.id)).all()
+    return _onsite_plans(ctx, [filing.id]).get(filing.id, [])
+
+
+def _onsite_plans(ctx: ServiceContext, filing_ids: list[int]) -> dict[int, list[str]]:
+    """filing id → its on-site plan names (the document name, else the file's name), in one query."""
     from core.files.models import StoredFile
-    names = []
-    for name, file_id in rows:
-        if not name:
-            stored = ctx.session.scalar(select(StoredFile).where(StoredFile.id == file_id))
-            name = stored.original_name.rsplit(".", 1)[0] if stored else f"现场处置方案{len(names) + 1}"
+    out: dict[int, list[str]] = {}
+    if not filing_ids:
+        return out
+    rows = ctx.session.execute(
+        select(FilingMaterial.filing_id, FilingMaterial.name, StoredFile.original_name)
+        .join(StoredFile, StoredFile.id == FilingMaterial.file_id)
+        .where(FilingMaterial.filing_id.in_(filing_ids), FilingMaterial.material == "onsite_plans")
+        .order_by(FilingMaterial.filing_id, FilingMaterial.id))
+    for filing_id, name, original in rows:
+        names = out.setdefault(filing_id, [])
+        name = name or original.rsplit(".", 1)[0]
         if name not in names:
             names.append(name)
-    return names
+    return out
 
 
 @dataclass(frozen=True)
@@ -351,20 +359,34 @@ class EnterpriseDrills:
 def drill_status(ctx: ServiceContext, filing: Filing, today: date) -> EnterpriseDrills:
     """第三十三条 obligations of the enterprise under its filing in force, counted from the
     filing's date for plans not drilled yet."""
-    general: date | None = None
-    onsite: dict[str, date] = {}
-    for kind, plan, held in ctx.session.execute(
-            select(Drill.kind, Drill.plan_name, func.max(Drill.held_on)).where(Drill.tenant_id == filing.tenant_id)
-            .group_by(Drill.kind, Drill.plan_name)):
-        if kind == "onsite":
-            onsite[plan] = held
-        else:
-            general = max(general or held, held)
-    since = filing.accepted_on or filing.deemed_on or filing.published_on
-    obligations = rules.drill_obligations(
-        today, last_comprehensive_or_special=general,
-        onsite_last={name: onsite.get(name) for name in onsite_plans(ctx, filing)}, since=since)
-    return EnterpriseDrills(filing.tenant, filing, obligations)
+    return _drill_statuses(ctx, [filing], today)[0]
+
+
+def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> list[EnterpriseDrills]:
+    """drill_status of many filings in three queries, whatever their number (dashboards)."""
+    general: dict[int, date] = {}
+    onsite: dict[tuple[int, str], date] = {}
+    tenant_ids = [f.tenant_id for f in filings]
+    for chunk in range(0, len(tenant_ids), 500):
+        for tenant_id, kind, plan, held in ctx.session.execute(
+                select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
+                .where(Drill.tenant_id.in_(tenant_ids[chunk:chunk + 500]))
+                .group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
+            if kind == "onsite":
+                onsite[(tenant_id, plan)] = held
+            else:
+                general[tenant_id] = max(general.get(tenant_id, held), held)
+    plans: dict[int, list[str]] = {}
+    for chunk in range(0, len(filings), 500):
+        plans.update(_onsite_plans(ctx, [f.id for f in filings[chunk:chunk + 500]]))
+    out = []
+    for f in filings:
+        obligations = rules.drill_obligations(
+            today, last_comprehensive_or_special=general.get(f.tenant_id),
+            onsite_last={name: onsite.get((f.tenant_id, name)) for name in plans.get(f.id, [])},
+            since=f.accepted_on or f.deemed_on or f.published_on)
+        out.append(EnterpriseDrills(f.tenant, f, obligations))
+    return out
 
 
 def filings_in_force(ctx: ServiceContext) -> list[Filing]:
@@ -381,7 +403,7 @@ def filings_in_force(ctx: ServiceContext) -> list[Filing]:
 def overdue_drills(ctx: ServiceContext, today: date | None = None) -> list[EnterpriseDrills]:
     """Enterprises of the caller's view with at least one drill obligation overdue."""
     today = today or beijing_today()
-    out = [drill_status(ctx, f, today) for f in filings_in_force(ctx)]
+    out = _drill_statuses(ctx, filings_in_force(ctx), today)
     return sorted((d for d in out if d.overdue), key=lambda d: (min(o.due for o in d.overdue), d.enterprise.name))
 
 
@@ -395,20 +417,26 @@ def sweep_aftercare(ctx: ServiceContext, today: date | None = None) -> str:
         raise PermissionDenied("只有系统定时任务可以执行备案后续检查")
     today = today or beijing_today()
     evaluations = drills = 0
-    for filing in filings_in_force(ctx):
+    for status in _drill_statuses(ctx, filings_in_force(ctx), today):
+        filing = status.filing
         if filing.evaluation_due:
             reached = [d for d, on in zip(rules.EVALUATION_REMINDER_DAYS, rules.evaluation_reminders(filing.evaluation_due))
                        if today >= on]
             if reached:
                 evaluations += _remind_evaluation(ctx, filing, min(reached), today) > 0
-        status = drill_status(ctx, filing, today)
         for o in status.overdue:
             drills += notifications.notify_role(
                 ctx, filing.tenant_id, ENTERPRISE_NOTIFY_ROLES, f"应急演练逾期：{o.label}",
                 body=f"应于 {o.due.isoformat()} 前完成" + (f"（上次 {o.last.isoformat()}）" if o.last else "")
                      + "。请尽快组织演练并登记演练评估报告。",
-                link="/drills", dedupe_key=f"drill-due:{filing.tenant_id}:{o.label}:{o.due.isoformat()}") > 0
+                link="/drills", dedupe_key=_drill_key(filing.tenant_id, o)) > 0
     return f"{evaluations} 件预案评估提醒，{drills} 项演练逾期提醒"
+
+
+def _drill_key(tenant_id: int, o: rules.DrillObligation) -> str:
+    # Plan names may be long: the key (at most 200 characters) carries a digest of the label.
+    digest = hashlib.sha256(o.label.encode()).hexdigest()[:16]
+    return f"drill-due:{tenant_id}:{o.kind}:{digest}:{o.due.isoformat()}"
 
 
 def _remind_evaluation(ctx: ServiceContext, filing: Filing, days: int, today: date) -> int:

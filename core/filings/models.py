@@ -67,7 +67,8 @@ class Filing(TenantOwned, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    tenant: Mapped[Tenant] = relationship(foreign_keys="Filing.tenant_id")
+    # Lists show the enterprise of every filing: load them together, not one query per row.
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Filing.tenant_id", lazy="selectin")
     bureau: Mapped[Tenant] = relationship(foreign_keys=[bureau_id])
 
     @property
