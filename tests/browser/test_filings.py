@@ -1,31 +1,20 @@
-"""The filing journey in Chromium: file → return with two items → fix and resubmit → accept;
-another county's reviewer cannot see the filing."""
+"""The filing journey in Chromium: file → return with two items → fix and resubmit → accept →
+the officer prints the 备案登记表 and downloads its PDF; another county's reviewer can see
+neither the filing nor its certificate."""
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from core.filings.service import beijing_today
 from tests.browser.conftest import login
-from tests.files import samples
+from tests.browser.helpers import logout_and_login, upload
 from tests.filings.conftest import REQUIRED
 
 pytestmark = pytest.mark.browser
-
-
-def upload(page, tmp_path, material: str, tag: str = "") -> None:
-    path = tmp_path / f"{material}{tag}.pdf"
-    path.write_bytes(samples.pdf(material + tag))
-    form = page.locator("[data-testid=upload-form]")
-    form.locator("select[name=material]").select_option(material)
-    form.locator("input[type=file]").set_input_files(str(path))
-    form.get_by_role("button", name="上传").click()
-    expect(page.locator(f"tr[data-material={material}] [data-testid=material-file]").first).to_be_visible()
-
-
-def logout_and_login(page, username: str) -> None:
-    page.context.clear_cookies()
-    login(page, username)
 
 
 def test_filing_journey(page, live_server, tmp_path):
@@ -76,5 +65,31 @@ def test_filing_journey(page, live_server, tmp_path):
     assert href.endswith("?inline=1")
     assert page.request.get(href).headers["content-type"] == "application/pdf"
 
+    filing_no = number.inner_text().strip()
+
+    # The officer prints the 备案登记表 and downloads it as a PDF named after the number.
+    logout_and_login(page, "ent1_officer")
+    page.goto(filing_url)
+    page.locator("[data-testid=filing-no-card]").get_by_role("link", name="备案登记表").click()
+    expect(page.locator("h1")).to_have_text("备案登记表")
+    expect(page.locator("[data-testid=certificate-no]")).to_have_text(filing_no)
+    certificate = page.locator("[data-testid=certificate]")
+    expect(certificate).to_contain_text("乌审旗宏达甲醇有限责任公司生产安全事故应急预案")
+    expect(certificate).to_contain_text("经形式审查，材料齐全，予以备案。")
+    expect(page.locator("[data-testid=superseded]")).to_have_count(0)
+    certificate_url = page.url
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载PDF").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf") and filing_no in download.suggested_filename
+    pdf = Path(download.path())
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert filing_no in text and "备案登记表" in text
+
     logout_and_login(page, "yjhl_reviewer")
     assert page.goto(filing_url).status == 404
+    assert page.goto(certificate_url).status == 404
+    assert page.request.get(certificate_url.replace("/certificate", "/certificate.pdf")).status == 404
