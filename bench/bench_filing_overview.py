@@ -12,13 +12,10 @@ plan aggregates, enterprises without a filing), without building any rows.
 """
 from __future__ import annotations
 
-import argparse
-import tempfile
-import uuid
 from datetime import date, timedelta
 
-from bench_scoping import timed
-from sqlalchemy import create_engine, insert, text
+from bench_scoping import on_both, timed
+from sqlalchemy import insert, text
 
 from core.context import Actor, ServiceContext
 from core.db import Database, utcnow
@@ -126,26 +123,5 @@ def run(label: str, url: str) -> None:
     db.dispose()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        run("SQLite", f"sqlite:///{d}/bench.db")
-    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    name = f"anjian_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as e:  # noqa: BLE001
-        print(f"PostgreSQL skipped: {type(e).__name__}")
-        return
-    try:
-        run("PostgreSQL", args.pg.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 if __name__ == "__main__":
-    main()
+    on_both(run)

@@ -97,7 +97,8 @@ def run(label: str, url: str) -> None:
     db.dispose()
 
 
-def main() -> None:
+def on_both(run) -> None:  # noqa: ANN001
+    """Call run(label, url) on a temporary SQLite file and a throwaway PostgreSQL database."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
@@ -119,4 +120,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    on_both(run)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.auth.models import User
 from core.filings import service
-from core.filings.models import Filing
+from core.filings.models import Filing, FilingMaterial
 from core.notifications.models import Notification
 from tenants.models import Tenant
 from tests.files import samples
@@ -77,3 +77,24 @@ def inbox(db, username: str) -> list[str]:  # noqa: ANN001
     uid = db.scalar(select(User.id).where(User.username == username))
     return db.scalars(select(Notification.title).where(Notification.user_id == uid)
                       .order_by(Notification.id)).all()
+
+
+ONSITE = ("甲醇储罐泄漏现场处置方案", "液氨泄漏现场处置方案")
+
+
+def filed_plan(ctx_for, store) -> int:  # noqa: ANN001
+    """ent1's plan set, published 2026-03-02, received Mon 23 March, accepted 24 March, with
+    two named on-site disposal plans (each to be drilled every half year)."""
+    officer = ctx_for("ent1_officer")
+    filing = complete_draft(officer, store)
+    upload(officer, store, filing, "onsite_plans", ONSITE[1])
+    officer.session.query(FilingMaterial).filter_by(filing_id=filing.id, material="onsite_plans",
+                                                    name=None).update({"name": ONSITE[0]})
+    officer.session.commit()
+    service.transition(officer, filing.id, "submit", filing.version, today=date(2026, 3, 23))
+    officer.session.commit()
+    reviewer = ctx_for("wsq_reviewer")
+    seen = service.get_filing(reviewer, filing.id)
+    service.transition(reviewer, filing.id, "accept", seen.version, today=date(2026, 3, 24))
+    reviewer.session.commit()
+    return filing.id

@@ -13,9 +13,8 @@ from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.filings import aftercare, service
 from core.filings.models import Drill, Filing, FilingEvaluation, FilingMaterial, RevisionTrigger
 from tests.files import samples
-from tests.filings.conftest import accepted, inbox, upload
+from tests.filings.conftest import ONSITE, accepted, filed_plan, inbox
 
-ONSITE = ("甲醇储罐泄漏现场处置方案", "液氨泄漏现场处置方案")
 
 
 def report(name: str = "报告") -> tuple[io.BytesIO, str]:
@@ -41,23 +40,8 @@ def drill(ctx, store, today: date, **data) -> Drill:  # noqa: ANN001
 
 
 @pytest.fixture
-def filed(ctx_for, store) -> int:
-    """ent1's plan set, published 2026-03-02, received Mon 23 March, accepted 24 March, with
-    two named on-site disposal plans."""
-    officer = ctx_for("ent1_officer")
-    from tests.filings.conftest import complete_draft
-    filing = complete_draft(officer, store)
-    upload(officer, store, filing, "onsite_plans", ONSITE[1])
-    officer.session.query(FilingMaterial).filter_by(filing_id=filing.id, material="onsite_plans",
-                                                    name=None).update({"name": ONSITE[0]})
-    officer.session.commit()
-    service.transition(officer, filing.id, "submit", filing.version, today=date(2026, 3, 23))
-    officer.session.commit()
-    reviewer = ctx_for("wsq_reviewer")
-    seen = service.get_filing(reviewer, filing.id)
-    service.transition(reviewer, filing.id, "accept", seen.version, today=date(2026, 3, 24))
-    reviewer.session.commit()
-    return filing.id
+def filed(ctx_for, store) -> int:  # noqa: ANN001
+    return filed_plan(ctx_for, store)
 
 
 def test_evaluation_moves_the_next_due_date(ctx_for, db, store, filed):

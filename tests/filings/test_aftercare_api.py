@@ -12,7 +12,7 @@ from core.filings.models import Drill, Filing, FilingEvaluation, RevisionTrigger
 from core.filings.service import beijing_today
 from tests.files import samples
 from tests.filings.conftest import tenant_id
-from tests.filings.test_aftercare_pages import ONSITE, filed_plan
+from tests.filings.conftest import ONSITE, filed_plan
 
 BASE = "/api/v1/filings"
 

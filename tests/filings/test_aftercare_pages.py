@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from core.filings import service
-from core.filings.models import Drill, Filing, FilingEvaluation, FilingMaterial, RevisionTrigger
+from core.filings.models import Drill, Filing, FilingEvaluation, RevisionTrigger
 from core.filings.service import beijing_today
 from tests.files import samples
-from tests.filings.conftest import complete_draft, draft, tenant_id, upload
-
-ONSITE = ("甲醇储罐泄漏现场处置方案", "液氨泄漏现场处置方案")
-
-
-def filed_plan(ctx_for, store) -> int:  # noqa: ANN001
-    """ent1's plan set, published 2026-03-02, accepted 2026-03-24, with two named on-site
-    disposal plans (each to be drilled every half year)."""
-    officer = ctx_for("ent1_officer")
-    filing = complete_draft(officer, store)
-    upload(officer, store, filing, "onsite_plans", ONSITE[1])
-    officer.session.query(FilingMaterial).filter_by(filing_id=filing.id, material="onsite_plans",
-                                                    name=None).update({"name": ONSITE[0]})
-    officer.session.commit()
-    service.transition(officer, filing.id, "submit", filing.version, today=date(2026, 3, 23))
-    officer.session.commit()
-    reviewer = ctx_for("wsq_reviewer")
-    seen = service.get_filing(reviewer, filing.id)
-    service.transition(reviewer, filing.id, "accept", seen.version, today=date(2026, 3, 24))
-    reviewer.session.commit()
-    return filing.id
+from tests.filings.conftest import ONSITE, draft, filed_plan, tenant_id
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
-from core.auth.models import User
 from core.errors import PermissionDenied
 from core.filings import service
 from core.filings.models import Filing
