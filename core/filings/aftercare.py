@@ -9,11 +9,13 @@ enterprise (and the filing in force when they were held).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import service as audit
 from core.context import ServiceContext
@@ -43,9 +45,14 @@ from core.filings.service import (
     get_filing,
 )
 from core.notifications import service as notifications
-from tenants.models import HAZCHEM_INDUSTRIES, Tenant
+from core.workflow import STALE_MESSAGE
+from tenants.models import Tenant
 
 # Evaluation and drill reports: documents or scans.
+REVISE_PREFIX = "评估结论：需要修订。"
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# No record of this kind predates the 2002 安全生产法; earlier dates are typing errors.
+EARLIEST = date(2002, 1, 1)
 REPORT_KINDS = frozenset({"pdf", "docx", "jpg", "png"})
 OPEN_REVISION_STATES = ("draft", "submitted", "returned")
 PARTICIPANTS_MAX = 100_000
@@ -68,16 +75,27 @@ def _past_date(value: Any, field: str, label: str, today: date, not_before: date
         day = value
     else:
         try:
-            day = date.fromisoformat(value) if isinstance(value, str) and value else None
+            # Strictly YYYY-MM-DD (fromisoformat alone also takes 20260101 and week dates).
+            day = date.fromisoformat(value) if isinstance(value, str) and DATE_RE.fullmatch(value) else None
         except ValueError:
             day = None
     if day is None:
         raise ValidationFailed({field: [f"{label}应为日期，格式 YYYY-MM-DD"]})
+    if day < EARLIEST:
+        raise ValidationFailed({field: [f"{label}不能早于 {EARLIEST.isoformat()}"]})
     if day > today:
         raise ValidationFailed({field: [f"{label}不能晚于今天"]})
     if not_before and day < not_before:
         raise ValidationFailed({field: [f"{label}不能早于预案公布日期 {not_before.isoformat()}"]})
     return day
+
+
+def _check_changes(changes: Any) -> list[str]:
+    changes = changes or []
+    if not isinstance(changes, list) or not all(isinstance(c, str) for c in changes) \
+            or not set(changes) <= rules.REFILING_CHANGES.keys():
+        raise ValidationFailed({"changes": ["修订涉及的内容不在可选范围内"]})
+    return changes
 
 
 def _filed(ctx: ServiceContext, filing_id: int) -> Filing:
@@ -116,14 +134,22 @@ def record_evaluation(ctx: ServiceContext, store: FileStore, filing_id: int, dat
     if conclusion not in EVALUATION_CONCLUSIONS:
         raise ValidationFailed({"conclusion": ["评估结论应为“预案仍然适用”或“需要修订预案”"]})
     summary = _required_text(data.get("summary"), "summary", "评估情况")
-    if conclusion == "revise" and data.get("trigger") not in rules.REVISION_TRIGGERS:
-        raise ValidationFailed({"trigger": ["评估结论为需要修订时，须选择修订情形"]})
+    if conclusion == "revise":
+        if data.get("trigger") not in rules.REVISION_TRIGGERS:
+            raise ValidationFailed({"trigger": ["评估结论为需要修订时，须选择修订情形"]})
+        _check_changes(data.get("changes"))
+        if len(REVISE_PREFIX + summary) > TEXT_MAX:
+            raise ValidationFailed({"summary": [f"评估情况不能超过{TEXT_MAX - len(REVISE_PREFIX)}字"]})
     stored = store.store_upload(ctx, stream, filename, REPORT_KINDS, tenant_id=filing.tenant_id)
     row = FilingEvaluation(tenant_id=filing.tenant_id, filing_id=filing.id, evaluated_on=evaluated_on,
                            conclusion=conclusion, summary=summary, file_id=stored.id, recorded_by=ctx.actor.user_id,
                            recorded_at=utcnow())
     ctx.session.add(row)
-    filing.evaluation_due = evaluation_due_for(ctx, filing, evaluated_on)
+    ctx.session.flush()
+    # A late-entered older evaluation must not pull the due date back: count from the latest.
+    latest = ctx.session.scalar(select(func.max(FilingEvaluation.evaluated_on))
+                                .where(FilingEvaluation.filing_id == filing.id))
+    filing.evaluation_due = evaluation_due_for(ctx, filing, latest)
     ctx.session.flush()
     audit.record(ctx, "filing.evaluation", "filing", filing.id,
                  f"预案“{filing.title}”登记评估（{evaluated_on.isoformat()}）：{row.conclusion_label}",
@@ -132,7 +158,7 @@ def record_evaluation(ctx: ServiceContext, store: FileStore, filing_id: int, dat
                  tenant_id=filing.tenant_id)
     if conclusion == "revise":
         record_trigger(ctx, filing.id, {"trigger": data["trigger"], "occurred_on": evaluated_on,
-                                        "description": f"评估结论：需要修订。{summary}",
+                                        "description": REVISE_PREFIX + summary,
                                         "changes": data.get("changes") or []}, today=today)
     return row
 
@@ -156,10 +182,7 @@ def record_trigger(ctx: ServiceContext, filing_id: int, data: dict, *, today: da
         raise ValidationFailed({"trigger": ["修订情形不在第三十六条所列范围内"]})
     occurred_on = _past_date(data.get("occurred_on"), "occurred_on", "发生日期", today)
     description = _required_text(data.get("description"), "description", "情况说明")
-    changes = data.get("changes") or []
-    if not isinstance(changes, list) or not all(isinstance(c, str) for c in changes) \
-            or not set(changes) <= rules.REFILING_CHANGES.keys():
-        raise ValidationFailed({"changes": ["修订涉及的内容不在可选范围内"]})
+    changes = _check_changes(data.get("changes"))
     refile = rules.revision_requires_refiling(set(changes))
     row = RevisionTrigger(tenant_id=filing.tenant_id, filing_id=filing.id, trigger=trigger, occurred_on=occurred_on,
                           description=description, changes=sorted(set(changes)), requires_refiling=refile,
@@ -220,6 +243,14 @@ def start_revision(ctx: ServiceContext, filing_id: int, data: dict) -> Filing:
     `filing_id`. The old version's documents are copied in as a starting point (the officer
     replaces what changed); the old filing stays in force until the new one is filed."""
     old = _filed(ctx, filing_id)
+    # Step the old filing's version first: of two revisions started at once, the second's
+    # UPDATE waits for the first and then matches no row (409), so a plan never has two
+    # revisions that would both be filed.
+    bumped = ctx.session.execute(update(Filing).where(Filing.id == old.id, Filing.version == old.version)
+                                 .values(version=Filing.version + 1).execution_options(synchronize_session=False))
+    if bumped.rowcount != 1:
+        raise Conflict(STALE_MESSAGE)
+    set_committed_value(old, "version", old.version + 1)
     pending = ctx.session.scalar(select(Filing.id).where(Filing.supersedes_id == old.id,
                                                          Filing.status.in_(OPEN_REVISION_STATES)))
     if pending is not None:
@@ -304,7 +335,7 @@ def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: Bina
     audit.record(ctx, "drill.record", "drill", drill.id, f"登记演练：{what}（{held_on.isoformat()}）",
                  payload={"kind": kind, "held_on": held_on.isoformat(), "plan_name": plan_name,
                           "participants": participants, "file_id": stored.id}, tenant_id=enterprise.id)
-    if enterprise.industry in HAZCHEM_INDUSTRIES and enterprise.parent_id:
+    if enterprise.industry in rules.DRILL_REPORTING_INDUSTRIES and enterprise.parent_id:
         notifications.notify_role(
             ctx, enterprise.parent_id, REVIEW_ROLES, f"{enterprise.name}报送应急演练情况",
             body=f"{held_on.isoformat()} {what}：{scenario[:100]}，参演 {participants} 人。",
@@ -441,7 +472,9 @@ def _drill_key(tenant_id: int, o: rules.DrillObligation) -> str:
 
 def _remind_evaluation(ctx: ServiceContext, filing: Filing, days: int, today: date) -> int:
     due = filing.evaluation_due
-    when = "今天到期" if days == 0 else f"将于 {days} 天后（{due.isoformat()}）到期"
+    # `days` is the threshold reached (90/30/0, for the dedupe key); the text says how far off it really is.
+    left = (due - today).days
+    when = "今天到期" if left == 0 else f"将于 {left} 天后（{due.isoformat()}）到期"
     if today > due:
         when = f"已于 {due.isoformat()} 到期"
     key = f"filing:{filing.id}:evaluation:{due.isoformat()}:{days}"

@@ -90,7 +90,8 @@ def _posted_settings() -> dict:
     for industry in INDUSTRIES:
         raw = request.form.get(f"years:{industry}", "").strip()
         if raw:
-            years[industry] = int(raw) if raw.isdigit() else raw
+            # Anything but a short ASCII number goes to the service as text, which refuses it.
+            years[industry] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else raw
     return {"number_format": request.form.get("number_format", "").strip() or DEFAULT_NUMBER_FORMAT,
             "material_overrides": overrides, "evaluation_years": years}
 

@@ -145,7 +145,7 @@ def load_demo_filings(db, store: FileStore, today: date | None = None) -> int:  
             d.draft("91150626MA0N3B7Q1R", days(5), skip=("risk_assessment", "resource_survey"))
         # 图克煤制烯烃: filed almost three years ago — evaluation due soon, an on-site drill overdue.
         if fresh("91150626MA0Q8L4C7U"):
-            published = today.replace(year=today.year - 3) + timedelta(days=40)
+            published = today - timedelta(days=3 * 365 - 40)
             ctx, f = d.draft("91150626MA0Q8L4C7U", published)
             d.submit(ctx, f, published + timedelta(days=7))
             d.review("150626", f.id, "accept", published + timedelta(days=9))

@@ -74,8 +74,7 @@ def summary(ctx: ServiceContext, today: date | None = None) -> Summary:
     _require(ctx)
     today = today or service.beijing_today()
     by_status = dict(ctx.session.execute(select(Filing.status, func.count(Filing.id)).group_by(Filing.status)).all())
-    counts = {name: len(table(ctx, name, today).rows) for name in LISTS if name not in ("filings", "drills")}
-    counts["drills"] = len(aftercare.overdue_drills(ctx, today))
+    counts = {name: len(table(ctx, name, today).rows) for name in LISTS if name != "filings"}
     late = (Filing.status == "submitted") & (Filing.review_due < today)
     rows = ctx.session.execute(
         select(Tenant.name,
@@ -172,11 +171,12 @@ def _unfiled(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
 
 
 def _drills(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
-    t.headers = ["企业名称", "备案编号", "演练要求", "上次演练", "应完成日期", "已逾期天数"]
+    # One row per enterprise (the figure counts enterprises), its overdue obligations listed.
+    t.headers = ["企业名称", "备案编号", "逾期的演练要求", "最早应完成日期", "已逾期天数"]
     for row in aftercare.overdue_drills(ctx, today):
-        for o in row.overdue:
-            t.add([row.enterprise.name, row.filing.filing_no, o.label, o.last, o.due, (today - o.due).days],
-                  f"/drills?enterprise={row.enterprise.id}")
+        first = min(o.due for o in row.overdue)
+        t.add([row.enterprise.name, row.filing.filing_no, "；".join(o.label for o in row.overdue), first,
+               (today - first).days], f"/drills?enterprise={row.enterprise.id}")
     return t
 
 

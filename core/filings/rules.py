@@ -22,6 +22,8 @@ EVALUATION_REMINDER_DAYS = (90, 30, 0)
 # 第二十一条: units whose plans must be reviewed (评审) by experts before publication.
 REVIEW_REQUIRED_INDUSTRIES = HAZCHEM_INDUSTRIES | {"non_coal_mine", "coal_mine", "metallurgy", "fireworks",
                                                    "oil_gas"}
+# 第三十四条(报送): units that report their drills to the county bureau.
+DRILL_REPORTING_INDUSTRIES = REVIEW_REQUIRED_INDUSTRIES
 # 第三十五条: units that must evaluate (评估) their plans every three years.
 EVALUATION_EVERY_3_YEARS = REVIEW_REQUIRED_INDUSTRIES
 
@@ -91,6 +93,8 @@ def required_materials(industry: str | None, overrides: dict[str, bool] | None =
     required = {key: key not in ("special_plans", "disposal_cards", "review_opinion") for key in MATERIALS}
     required["review_opinion"] = industry in REVIEW_REQUIRED_INDUSTRIES
     for key, value in (overrides or {}).items():
+        if key == "review_opinion" and industry in REVIEW_REQUIRED_INDUSTRIES:
+            continue  # 第二十一条 units must have their plans reviewed: no bureau may waive it
         if key in MATERIALS and key not in STATUTORY_MATERIALS:
             required[key] = bool(value)
     return required

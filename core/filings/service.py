@@ -397,14 +397,20 @@ def _supersede(ctx: ServiceContext, new: Filing, on: date) -> None:
     required re-filing are settled by the new version."""
     old = ctx.session.scalar(select(Filing).where(Filing.id == new.supersedes_id))
     if old is None or old.status not in FILED_STATES:
-        return
+        raise Conflict("原备案已不再有效（已被其他版本替代），不能以本版本替代")
     old.superseded_on, old.revision_needed = on, False
     FLOW.apply(ctx, old, "supersede", version=old.version, data={"filing_no": new.filing_no}, obj_type="filing",
                summary=f"预案备案“{old.title}”（{old.filing_no}）被重新备案的新版本（{new.filing_no}）替代")
+    settled = []
     for trigger in ctx.session.scalars(select(RevisionTrigger).where(RevisionTrigger.filing_id == old.id,
                                                                      RevisionTrigger.resolved_on.is_(None))):
         trigger.resolved_on, trigger.resolution, trigger.resolved_filing_id = on, "refiled", new.id
+        settled.append(trigger.id)
     ctx.session.flush()
+    if settled:
+        audit.record(ctx, "filing.revision_settled", "filing", old.id,
+                     f"预案“{old.title}”的修订情形由重新备案（{new.filing_no}）办结",
+                     payload={"trigger_ids": settled, "resolved_filing_id": new.id}, tenant_id=old.tenant_id)
 
 
 # ---------------------------------------------------------------------------- numbering
@@ -468,6 +474,11 @@ def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
             isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= EVALUATION_YEARS_MAX
             for v in years.values())):
         errors["evaluation_years"] = [f"评估周期应为 {{行业: 1至{EVALUATION_YEARS_MAX}年}}"]
+    elif years:
+        # 第三十五条: these units evaluate at least every three years; a bureau may only shorten it.
+        longer = [INDUSTRIES[k] for k, v in years.items() if k in rules.EVALUATION_EVERY_3_YEARS and v > 3]
+        if longer:
+            errors["evaluation_years"] = [f"{'、'.join(longer)}：法定每三年至少评估一次，评估周期不能超过3年"]
     if errors:
         raise ValidationFailed(errors)
     settings = settings_for(ctx, ctx.actor.tenant_id)
@@ -501,7 +512,8 @@ def _check_overrides(overrides: Any) -> str | None:
         for key in table:
             if key not in rules.MATERIALS:
                 return f"{where}：材料类别“{key}”不在可选范围内"
-            if key in rules.STATUTORY_MATERIALS:
+            if key in rules.STATUTORY_MATERIALS or (
+                    key == "review_opinion" and scope in rules.REVIEW_REQUIRED_INDUSTRIES and not table[key]):
                 return f"{where}：“{rules.MATERIALS[key]}”是法定必备材料，不能改为可选"
     return None
 

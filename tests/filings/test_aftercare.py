@@ -248,11 +248,52 @@ def test_sweep_reminds_evaluations_and_overdue_drills_once(ctx_for, db, store, f
     assert sweep(date(2027, 3, 3)) == "0 件预案评估提醒，0 项演练逾期提醒"
     assert sweep(date(2028, 12, 2)) == "1 件预案评估提醒，1 项演练逾期提醒"  # 90 days ahead; drills a year late
     assert sweep(date(2028, 12, 3)) == "0 件预案评估提醒，0 项演练逾期提醒"
-    assert sweep(date(2029, 1, 31)) == "1 件预案评估提醒，0 项演练逾期提醒"  # 30 days ahead
+    assert sweep(date(2029, 2, 5)) == "1 件预案评估提醒，0 项演练逾期提醒"  # within 30 days
     assert sweep(date(2029, 3, 2)) == "1 件预案评估提醒，0 项演练逾期提醒"   # due today: bureau told too
     assert sweep(date(2029, 3, 9)) == "0 件预案评估提醒，0 项演练逾期提醒"
     mine = [t for t in inbox(db, "ent1_officer") if "评估" in t]
-    assert mine == ["应急预案评估将于 90 天后（2029-03-02）到期", "应急预案评估将于 30 天后（2029-03-02）到期",
+    assert mine == ["应急预案评估将于 90 天后（2029-03-02）到期", "应急预案评估将于 25 天后（2029-03-02）到期",
                     "应急预案评估今天到期"]
     assert [t for t in inbox(db, "wsq_reviewer") if "评估" in t] == ["乌审旗宏达甲醇有限责任公司：应急预案评估今天到期"]
     assert inbox(db, "yjhl_reviewer") == []
+
+
+def test_two_revisions_at_once_one_wins(ctx_for, db, store, filed):
+    first, second = ctx_for("ent1_officer"), ctx_for("ent1_officer")
+    service.get_filing(second, filed)  # both saw the same version
+    aftercare.start_revision(first, filed, {"published_on": "2026-07-10"})
+    first.session.commit()
+    with pytest.raises(Conflict):
+        aftercare.start_revision(second, filed, {"published_on": "2026-07-11"})
+    second.session.rollback()
+    assert db.scalar(select(func.count(Filing.id)).where(Filing.supersedes_id == filed)) == 1
+
+
+def test_older_evaluation_entered_late_keeps_the_due_date(ctx_for, db, store, filed):
+    officer = ctx_for("ent1_officer")
+    evaluate(officer, store, filed, date(2026, 10, 1))
+    evaluate(officer, store, filed, date(2026, 10, 2), evaluated_on="2026-04-01")
+    db.expire_all()
+    assert db.get(Filing, filed).evaluation_due == date(2029, 10, 1)
+
+
+def test_dates_are_strict(ctx_for, store, filed):
+    officer = ctx_for("ent1_officer")
+    for bad, message in (("20260501", "发生日期应为日期，格式 YYYY-MM-DD"), ("2026-02-30", "发生日期应为日期，格式 YYYY-MM-DD"),
+                         ("0001-01-01", "发生日期不能早于 2002-01-01")):
+        with pytest.raises(ValidationFailed) as e:
+            aftercare.record_trigger(officer, filed, {"trigger": "other", "occurred_on": bad, "description": "x"})
+        assert e.value.errors == {"occurred_on": [message]}
+
+
+def test_revise_evaluation_checks_the_trigger_before_storing(ctx_for, db, store, filed):
+    officer = ctx_for("ent1_officer")
+    with pytest.raises(ValidationFailed) as e:
+        evaluate(officer, store, filed, date(2026, 6, 1), conclusion="revise", trigger="other", changes=["bogus"])
+    assert e.value.errors == {"changes": ["修订涉及的内容不在可选范围内"]}
+    officer.session.rollback()
+    with pytest.raises(ValidationFailed) as e:
+        evaluate(officer, store, filed, date(2026, 6, 1), conclusion="revise", trigger="other", summary="很" * 1995)
+    assert list(e.value.errors) == ["summary"]
+    officer.session.rollback()
+    assert db.scalar(select(func.count(FilingEvaluation.id))) == 0

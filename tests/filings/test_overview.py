@@ -109,24 +109,29 @@ def test_settings_page(as_user, ctx_for, store, db):
     page = admin.get("/filings/settings").text
     assert "乌应急备〔2024〕第012号" in page
     form = {"csrf_token": admin.csrf, "number_format": "{short}预备〔{year}〕{seq:02d}号",
-            "req:*:disposal_cards": "1", "req:hazchem_production:review_opinion": "0",
-            "years:other": "5"}
+            "req:*:disposal_cards": "1", "req:other:review_opinion": "1", "years:other": "5"}
     r = admin.post("/filings/settings", data={**form, "years:coal_mine": "abc"})
     assert r.status_code == 422 and "评估周期应为" in r.text
+    r = admin.post("/filings/settings", data={**form, "years:coal_mine": "²"})  # a digit, not a number
+    assert r.status_code == 422 and "评估周期应为" in r.text
+    # 第三十五条 and 第二十一条 are floors a bureau cannot lower.
+    r = admin.post("/filings/settings", data={**form, "years:hazchem_production": "5"})
+    assert r.status_code == 422 and "危险化学品生产：法定每三年至少评估一次，评估周期不能超过3年" in r.text
+    r = admin.post("/filings/settings", data={**form, "req:hazchem_production:review_opinion": "0"})
+    assert r.status_code == 422 and "危险化学品生产：“应急预案评审或论证意见”是法定必备材料，不能改为可选" in r.text
     r = admin.post("/filings/settings", data=form)
     assert r.status_code == 303
     ctx = ctx_for("wsq_admin")
     settings = service.settings_for(ctx, ctx.actor.tenant_id)
-    assert settings.material_overrides == {"*": {"disposal_cards": True},
-                                           "hazchem_production": {"review_opinion": False}}
+    assert settings.material_overrides == {"*": {"disposal_cards": True}, "other": {"review_opinion": True}}
     assert settings.evaluation_years == {"other": 5}
     assert "乌应急预备〔2024〕12号" in admin.get("/filings/settings").text
 
-    # The requirements follow: ent1 (hazchem producer) no longer needs the review opinion, needs the cards.
+    # The requirements follow: ent1 (hazchem producer) now needs the cards, and still the review opinion.
     officer = ctx_for("ent1_officer")
     filing = complete_draft(officer, store)
     assert service.missing_materials(officer, filing) == ["disposal_cards"]
-    assert {m.key: m.required for m in service.completeness(officer, filing)}["review_opinion"] is False
+    assert {m.key: m.required for m in service.completeness(officer, filing)}["review_opinion"] is True
 
     assert as_user("wsq_reviewer").get("/filings/settings").status_code == 403
     assert as_user("ent1_officer").post("/filings/settings", data={"csrf_token": "x"}).status_code in (400, 403)
