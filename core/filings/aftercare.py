@@ -431,10 +431,12 @@ def filings_in_force(ctx: ServiceContext) -> list[Filing]:
     return list(seen.values())
 
 
-def overdue_drills(ctx: ServiceContext, today: date | None = None) -> list[EnterpriseDrills]:
-    """Enterprises of the caller's view with at least one drill obligation overdue."""
+def overdue_drills(ctx: ServiceContext, today: date | None = None,
+                   in_force: list[Filing] | None = None) -> list[EnterpriseDrills]:
+    """Enterprises of the caller's view with at least one drill obligation overdue
+    (`in_force`: the filings in force when the caller has them already)."""
     today = today or beijing_today()
-    out = _drill_statuses(ctx, filings_in_force(ctx), today)
+    out = _drill_statuses(ctx, filings_in_force(ctx) if in_force is None else in_force, today)
     return sorted((d for d in out if d.overdue), key=lambda d: (min(o.due for o in d.overdue), d.enterprise.name))
 
 

@@ -2,7 +2,6 @@
 route, before its body is looked at."""
 from __future__ import annotations
 
-import io
 
 from flask import current_app, request
 from flask_smorest import Blueprint
@@ -83,8 +82,7 @@ def upload(filing_id: int):  # noqa: ANN201
     """上传备案材料（multipart/form-data：file、material、name；草稿或已退回时）。
     文件类型按内容识别，只收 PDF、DOCX、XLSX、JPG、PNG，其他返回 422，超过大小上限返回 413。"""
     ctx = api_ctx()
-    sent = request.files.get("file")
-    stream, filename = (sent.stream, sent.filename or "") if sent is not None else (io.BytesIO(), "")
+    stream, filename = req.uploaded_file()
     service.add_material(ctx, current_app.extensions["anjian.files"], filing_id, request.form.get("material"),
                          stream, filename, request.form.get("name"))
     filing = service.get_filing(ctx, filing_id)
@@ -155,8 +153,7 @@ def record_evaluation(filing_id: int):  # noqa: ANN201
     可重复的 changes（修订涉及的内容），同时登记该修订情形。下次评估期限从本次评估日期起算。"""
     ctx = api_ctx()
     service.get_filing(ctx, filing_id)
-    sent = request.files.get("file")
-    stream, filename = (sent.stream, sent.filename or "") if sent is not None else (io.BytesIO(), "")
+    stream, filename = req.uploaded_file()
     form = request.form
     row = aftercare.record_evaluation(
         ctx, current_app.extensions["anjian.files"], filing_id,

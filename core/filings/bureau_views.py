@@ -11,6 +11,7 @@ from core.errors import DomainError
 from core.exports import export, formats_for
 from core.filings import overview, rules, service
 from core.filings.models import DEFAULT_NUMBER_FORMAT, STATUSES
+from core.filings.views import list_filters
 from core.web import request as req
 from tenants.models import INDUSTRIES
 
@@ -18,14 +19,6 @@ bp = Blueprint("filing_overview", __name__, url_prefix="/filings")
 
 # Materials a bureau may make required or optional (the statutory core always stays required).
 CONFIGURABLE = tuple(k for k in rules.MATERIALS if k not in rules.STATUTORY_MATERIALS)
-
-
-def _filters() -> dict:
-    """The filings list's query string (the page and its export use the same)."""
-    args = request.args
-    return {"status": args.get("status") if args.get("status") in STATUSES else None,
-            "overdue": {"1": True, "0": False}.get(args.get("overdue", "")),
-            "enterprise_id": args.get("enterprise", type=int)}
 
 
 @bp.get("/overview")
@@ -38,7 +31,7 @@ def index():  # noqa: ANN201
 @bp.get("/overview/<name>")
 def show(name: str):  # noqa: ANN201
     ctx = req.ctx()
-    table = overview.table(ctx, name, **_filters())
+    table = overview.table(ctx, name, **list_filters())
     return render_template("filings/overview_list.html", table=table, lists=overview.LISTS,
                            query={k: v for k, v in request.args.items() if v},
                            formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
@@ -47,7 +40,7 @@ def show(name: str):  # noqa: ANN201
 @bp.get("/overview/<name>/export")
 def export_list(name: str):  # noqa: ANN201
     ctx = req.ctx()
-    table = overview.table(ctx, name, **_filters())
+    table = overview.table(ctx, name, **list_filters())
     content, filename, ctype = export(ctx, current_app.extensions["anjian.plugins"],
                                       request.args.get("format", "xlsx"), table.title, table.headers, table.rows)
     return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=filename)

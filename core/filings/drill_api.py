@@ -2,7 +2,6 @@
 obligations; a bureau reads its jurisdiction's drills and the enterprises with drills overdue."""
 from __future__ import annotations
 
-import io
 
 from flask import current_app, request
 from flask_smorest import Blueprint
@@ -48,8 +47,7 @@ def record():  # noqa: ANN201
     （现场处置方案演练必填，且须为已备案的现场处置方案）、scenario、participants、participant_units。
     危险化学品企业的演练同时报送所属应急管理局。"""
     ctx = api_ctx()
-    sent = request.files.get("file")
-    stream, filename = (sent.stream, sent.filename or "") if sent is not None else (io.BytesIO(), "")
+    stream, filename = req.uploaded_file()
     row = aftercare.record_drill(ctx, current_app.extensions["anjian.files"],
                                  {k: request.form.get(k) for k in FORM_FIELDS}, stream, filename)
     req.commit()

@@ -12,7 +12,6 @@ from core.errors import DomainError, TooLarge
 from core.files import service as files
 from core.filings import aftercare, service
 from core.filings.models import DRILL_KINDS
-from core.filings.views import sent_file
 from core.web import request as req
 from tenants import service as tenants
 
@@ -53,7 +52,7 @@ def record():
     posted = MultiDict({k: request.form.get(k, "") for k in FIELDS})
     data = {k: (posted[k] or None) for k in FIELDS}
     try:
-        aftercare.record_drill(ctx, current_app.extensions["anjian.files"], data, *sent_file())
+        aftercare.record_drill(ctx, current_app.extensions["anjian.files"], data, *req.uploaded_file())
         req.commit()
     except DomainError as e:
         req.db().rollback()

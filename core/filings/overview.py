@@ -74,7 +74,10 @@ def summary(ctx: ServiceContext, today: date | None = None) -> Summary:
     _require(ctx)
     today = today or service.beijing_today()
     by_status = dict(ctx.session.execute(select(Filing.status, func.count(Filing.id)).group_by(Filing.status)).all())
-    counts = {name: len(table(ctx, name, today).rows) for name in LISTS if name != "filings"}
+    # The evaluation and drill lists both start from the filings in force: read them once.
+    in_force = aftercare.filings_in_force(ctx)
+    counts = {name: len(_BUILDERS[name](ctx, Table(name, LISTS[name], []), today, in_force=in_force).rows)
+              for name in LISTS if name != "filings"}
     late = (Filing.status == "submitted") & (Filing.review_due < today)
     rows = ctx.session.execute(
         select(Tenant.name,
@@ -135,10 +138,11 @@ def _deemed(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     return t
 
 
-def _evaluations(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
+def _evaluations(ctx, t: Table, today: date, in_force=None, **_) -> Table:  # noqa: ANN001
     t.headers = ["企业名称", "预案名称", "备案编号", "公布日期", "上次评估", "评估到期日", "剩余天数", "情况"]
     horizon = today + timedelta(days=EVALUATION_WINDOW_DAYS)
-    due = sorted((f for f in aftercare.filings_in_force(ctx) if f.evaluation_due and f.evaluation_due <= horizon),
+    in_force = aftercare.filings_in_force(ctx) if in_force is None else in_force
+    due = sorted((f for f in in_force if f.evaluation_due and f.evaluation_due <= horizon),
                  key=lambda f: (f.evaluation_due, f.id))
     last = dict(ctx.session.execute(select(FilingEvaluation.filing_id, func.max(FilingEvaluation.evaluated_on))
                                     .where(FilingEvaluation.filing_id.in_([f.id for f in due]))
@@ -170,10 +174,10 @@ def _unfiled(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     return t
 
 
-def _drills(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
+def _drills(ctx, t: Table, today: date, in_force=None, **_) -> Table:  # noqa: ANN001
     # One row per enterprise (the figure counts enterprises), its overdue obligations listed.
     t.headers = ["企业名称", "备案编号", "逾期的演练要求", "最早应完成日期", "已逾期天数"]
-    for row in aftercare.overdue_drills(ctx, today):
+    for row in aftercare.overdue_drills(ctx, today, in_force):
         first = min(o.due for o in row.overdue)
         t.add([row.enterprise.name, row.filing.filing_no, "；".join(o.label for o in row.overdue), first,
                (today - first).days], f"/drills?enterprise={row.enterprise.id}")

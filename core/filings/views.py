@@ -32,13 +32,22 @@ def _store() -> files.FileStore:
     return current_app.extensions["anjian.files"]
 
 
+def list_filters() -> dict:
+    """The filings list's query string as service filters (the page, the overview list and
+    its export read it the same way)."""
+    args = request.args
+    return {"status": args.get("status") if args.get("status") in STATUSES else None,
+            "overdue": {"1": True, "0": False}.get(args.get("overdue", "")),
+            "enterprise_id": args.get("enterprise", type=int)}
+
+
 def _index(status: int = 200, error: DomainError | None = None, posted: dict | None = None):
     ctx = req.ctx()
     args = request.args
     is_bureau = ctx.actor.is_bureau
-    state = args.get("status") if args.get("status") in STATUSES else None
-    overdue = {"1": True, "0": False}.get(args.get("overdue", ""))
-    enterprise_id = args.get("enterprise", type=int) if is_bureau else None
+    filters = list_filters()
+    state, overdue = filters["status"], filters["overdue"]
+    enterprise_id = filters["enterprise_id"] if is_bureau else None
     today = service.beijing_today()
     filings = service.list_filings(ctx, state, overdue, enterprise_id, today=today)
     return render_template(
@@ -128,12 +137,7 @@ def upload(filing_id: int):
     service.get_filing(ctx, filing_id)  # another tenant's filing: 404 before the body is looked at
     posted = {"material": request.form.get("material", ""), "name": request.form.get("name", "")}
     try:
-        sent = request.files.get("file")
-        if sent is None or not sent.filename:
-            stream, filename = io.BytesIO(), ""
-        else:
-            stream, filename = sent.stream, sent.filename
-        service.add_material(ctx, _store(), filing_id, posted["material"] or None, stream, filename,
+        service.add_material(ctx, _store(), filing_id, posted["material"] or None, *req.uploaded_file(),
                              posted["name"] or None)
         req.commit()
     except DomainError as e:
@@ -194,14 +198,6 @@ def transition(filing_id: int):
     return redirect(url_for("filings.detail", filing_id=filing_id), 303)
 
 
-def sent_file() -> tuple:
-    """The uploaded "file" as (stream, filename); none sent: an empty name the store refuses."""
-    sent = request.files.get("file")
-    if sent is None or not sent.filename:
-        return io.BytesIO(), ""
-    return sent.stream, sent.filename
-
-
 @bp.post("/<int:filing_id>/evaluations")
 def evaluate(filing_id: int):
     """第三十五条: the enterprise records an evaluation with its report."""
@@ -212,7 +208,7 @@ def evaluate(filing_id: int):
             "summary": form.get("summary", ""), "trigger": form.get("trigger") or None,
             "changes": form.getlist("changes")}
     try:
-        aftercare.record_evaluation(ctx, _store(), filing_id, data, *sent_file())
+        aftercare.record_evaluation(ctx, _store(), filing_id, data, *req.uploaded_file())
         req.commit()
     except DomainError as e:
         req.db().rollback()

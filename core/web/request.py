@@ -5,6 +5,8 @@ and is closed (rolled back unless a view committed) at teardown.
 """
 from __future__ import annotations
 
+import io
+
 from flask import current_app, g, request, session as cookie
 
 from core.auth import service as auth
@@ -48,3 +50,12 @@ def ctx() -> ServiceContext | None:
 
 def commit() -> None:
     db().commit()
+
+
+def uploaded_file() -> tuple:
+    """The multipart "file" as (stream, filename) for FileStore.store_upload; when none was
+    sent, an empty name, which the store refuses with its Chinese message."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return io.BytesIO(), ""
+    return sent.stream, sent.filename
