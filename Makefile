@@ -7,10 +7,14 @@ PORT   ?= 5000
 
 .PHONY: run test install install-test services chromium fonts translations clean
 
+# setuptools reminds on every editable install that folders named like the package take
+# precedence on imports; in this checkout that is the point, so the reminder is silenced.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
+
 $(BIN)/anjian: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(EDITABLE) $(BIN)/pip install -q -e .
 	@touch $@
 
 install: $(BIN)/anjian
@@ -21,7 +25,7 @@ run: install
 	$(BIN)/anjian serve --host $(HOST) --port $(PORT)
 
 install-test: install
-	$(BIN)/pip install -q -e '.[test,prod]'
+	$(EDITABLE) $(BIN)/pip install -q -e '.[test,prod]'
 
 # PostgreSQL and Redis for the test suite: started when down (CI requires both).
 services:

@@ -1,6 +1,8 @@
-"""Time to render one 备案登记表 PDF, against the floor measured in the same run: an fpdf2
-document with the same CJK faces (regular and bold) and one line of text in each, so the
-ratio shows what the form's layout adds over loading and subsetting the font.
+"""Time to render one 备案登记表 and one 补正告知书 PDF, against the floor measured in the same
+run: an fpdf2 document with the same CJK faces (regular and bold) and one line of text in
+each, so the ratio shows what the layout adds over loading and subsetting the font. A kept
+document is rendered once (first download) and then read back from the file store, which
+the last line measures.
 
     python bench/bench_certificate.py
 """
@@ -11,19 +13,23 @@ from datetime import date
 from bench_scoping import timed
 from fpdf import FPDF
 
-from core.filings.certificate import Certificate, font_faces, render_pdf
+import tempfile
+from pathlib import Path
+
+from core.filings.certificate import Certificate, render_pdf
+from core.filings.notice import Notice, render_pdf as render_notice
+from core.pdf import font_faces
 
 CERT = Certificate(
     filing_id=1, filing_no="乌应急备〔2026〕第012号", bureau_name="乌审旗应急管理局",
-    enterprise_name="乌审旗宏达甲醇有限责任公司", uscc="91150626MA0N1H2K5G", principal="王建国",
-    address="内蒙古鄂尔多斯市乌审旗图克工业园区纬三路8号", industry="危险化学品生产",
-    title="乌审旗宏达甲醇有限责任公司生产安全事故应急预案", published_on=date(2026, 3, 2),
-    received_on=date(2026, 3, 23), filed_on=date(2026, 3, 24), deemed=False,
-    materials=(("应急预案备案申报表", ("申报表",)), ("综合应急预案", ("综合应急预案",)),
-               ("专项应急预案", ("危险化学品泄漏专项应急预案", "火灾爆炸专项应急预案")),
-               ("现场处置方案", ("甲醇储罐泄漏现场处置方案", "装卸区火灾现场处置方案", "液氨泄漏现场处置方案")),
-               ("应急预案评审或论证意见", ("专家评审意见",)), ("风险评估结果", ("风险评估报告",)),
-               ("应急资源调查清单", ("应急资源调查清单",))))
+    enterprise_name="乌审旗宏达甲醇有限责任公司", address="内蒙古鄂尔多斯市乌审旗图克工业园区纬三路8号",
+    postal_code="017300", legal_representative="王建国", handler="宏达甲醇安全员", phone="0477-7512301",
+    fax="0477-7512302", title="乌审旗宏达甲醇有限责任公司生产安全事故应急预案", filed_on=date(2026, 3, 24),
+    deemed=False)
+NOTICE = Notice(1, 1, "乌审旗宏达甲醇有限责任公司", "乌审旗宏达甲醇有限责任公司生产安全事故应急预案", date(2026, 3, 23),
+                "乌审旗应急管理局", date(2026, 3, 24),
+                (("风险评估结果", "缺少重大危险源辨识清单"), ("应急资源调查清单", "未列明消防车辆与应急物资的存放地点"),
+                 ("应急预案评审或论证意见", "评审意见缺少专家签字")), "请一次性补正后重新报送")
 
 
 def main() -> None:
@@ -43,14 +49,21 @@ def main() -> None:
         pdf.cell(text=CERT.enterprise_name + CERT.title)
         if bold:
             pdf.set_font("serif", "B", size=16)
-            pdf.cell(text="生产经营单位生产安全事故应急预案备案登记表")
+            pdf.cell(text="应急预案备案登记表")
         return bytes(pdf.output())
 
-    size = len(render_pdf(CERT, regular))
+    data = render_pdf(CERT, regular)
     floor_ms = timed(floor, repeat=5)
     cert_ms = timed(lambda: render_pdf(CERT, regular), repeat=5)
-    print(f"font {regular} (face {regular_no}){' + bold' if bold else ''}; certificate {size:,} bytes")
+    notice_ms = timed(lambda: render_notice(NOTICE, regular), repeat=5)
+    with tempfile.TemporaryDirectory() as tmp:
+        kept = Path(tmp) / "kept.pdf"
+        kept.write_bytes(data)
+        read_ms = timed(kept.read_bytes, repeat=15)
+    print(f"font {regular} (face {regular_no}){' + bold' if bold else ''}; certificate {len(data):,} bytes")
     print(f"  one certificate   floor {floor_ms:7.1f} ms   render_pdf {cert_ms:7.1f} ms   ratio {cert_ms / floor_ms:4.2f}")
+    print(f"  one notice        floor {floor_ms:7.1f} ms   render_pdf {notice_ms:7.1f} ms   ratio {notice_ms / floor_ms:4.2f}")
+    print(f"  kept copy         read  {read_ms:7.2f} ms   ({cert_ms / read_ms:,.0f}× cheaper than rendering)")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 against the raw floor measured in the same run.
 
 A city with 20 counties × 100 enterprises; each enterprise has a filing in force with two
-named on-site plans and three drills, one in ten also a filing awaiting review past the
-limit. The city admin's overview (`core.filings.overview.summary`: status counts, the five
+named on-site plans and three drills, one in ten also a filing awaiting review (a limit
+that has passed makes a plan filed as soon as it is read, so none is left past it). The city admin's overview (`core.filings.overview.summary`: status counts, the five
 supervision lists, the per-bureau table) is timed against the floor: the same facts read
 with hand-written SQL (status counts, overdue count, deemed count, the drill and on-site
 plan aggregates, enterprises without a filing), without building any rows.
@@ -68,7 +68,7 @@ def build(url: str) -> Database:
             if e % 10 == 0:
                 pending.append({"id": fid, "tenant_id": tid, "bureau_id": county, "title": "修订预案",
                                 "published_on": TODAY - timedelta(days=30), "status": "submitted",
-                                "received_on": TODAY - timedelta(days=14), "review_due": TODAY - timedelta(days=7),
+                                "received_on": TODAY - timedelta(days=1), "review_due": TODAY + timedelta(days=6),
                                 "late": False, "review_due_estimated": False, "revision_needed": False,
                                 "created_at": now, "version": 1})
                 fid += 1

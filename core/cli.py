@@ -65,6 +65,12 @@ def demo() -> None:
 def serve(host: str, port: int, debug: bool) -> None:
     """Run the development web server (use gunicorn in production, see README)."""
     from werkzeug.serving import run_simple
+
+    from core.jobs.runner import start_periodic_sweeps
+    app = current_app._get_current_object()
+    if start_periodic_sweeps(app):
+        click.echo(f"未配置 Redis：定期检查（期限届满视为备案、提醒等）在本进程内运行，"
+                   f"启动时一次，此后每 {app.config['SWEEP_MINUTES']} 分钟一次")
     click.echo(f"安监平台：http://{host}:{port}/ （Ctrl+C 停止）")
     run_simple(host, port, current_app._get_current_object(), use_debugger=debug, use_reloader=False,
                threaded=True)

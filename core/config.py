@@ -16,6 +16,8 @@ ENV_VARS = {
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCK_MINUTES": (15, int),
     "JOB_STALE_MINUTES": (30, int),
+    # Without Redis the web process runs the periodic sweeps itself, this often (0: never).
+    "SWEEP_MINUTES": (10, int),
     "RQ_QUEUE": ("anjian", str),
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
     # Behind HTTPS in production: cookies only over TLS.

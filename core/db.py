@@ -47,6 +47,41 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# Set on a session once it has written in its current transaction (flushed ORM changes or
+# ran an INSERT/UPDATE/DELETE): work that must commit on its own (deeming a filing whose
+# limit passed while it is read) then stays out of the way of the caller's locks.
+_WROTE = "anjian_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush_context) -> None:  # noqa: ANN001
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _wrote(state) -> None:  # noqa: ANN001
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def has_writes(session: Session) -> bool:
+    """Whether the session has written in its transaction, and so may hold locks another
+    session would wait for (changes still pending in the session hold none)."""
+    return bool(session.info.get(_WROTE))
+
+
+def side_session(session: Session) -> Session:
+    """A new session on the same database as `session`, for a unit of work that commits on
+    its own (the caller must not hold uncommitted writes, see has_writes)."""
+    return Session(session.get_bind(), expire_on_commit=False)
+
+
 class Database:
     """One engine and session factory per app (and per forked worker)."""
 

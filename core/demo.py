@@ -26,21 +26,32 @@ COUNTIES = [
 ]
 ENTERPRISES = [
     # (county region, name, uscc, industry, address, principal, phone)
-    ("150626", "乌审旗宏达甲醇有限责任公司", "91150626MA0N1H2K5G", "hazchem_production",
+    ("150626", "乌审旗宏达甲醇有限责任公司", "91150626MA0N1H2K6K", "hazchem_production",
      "内蒙古鄂尔多斯市乌审旗图克工业园区纬三路8号", "王建国", "0477-7512301"),
     ("150626", "鄂尔多斯市苏力格合成氨化工有限公司", "91150626MA0N3B7Q1R", "hazchem_production",
      "内蒙古鄂尔多斯市乌审旗苏力德苏木工业集中区", "李志刚", "0477-7512388"),
-    ("150626", "乌审旗图克煤制烯烃有限公司", "91150626MA0Q8L4C7U", "hazchem_production",
+    ("150626", "乌审旗图克煤制烯烃有限公司", "91150626MA0Q8L4C5M", "hazchem_production",
      "内蒙古鄂尔多斯市乌审旗图克镇纳林河工业园区", "张海峰", "13904775566"),
-    ("150626", "内蒙古纳林河精细化工有限公司", "91150626MA13T6W9XB", "hazchem_use",
+    ("150626", "内蒙古纳林河精细化工有限公司", "91150626MA13T6W93T", "hazchem_use",
      "内蒙古鄂尔多斯市乌审旗纳林河工业园区经二路", "赵永胜", "0477-7519020"),
-    ("150626", "乌审旗嘎鲁图危险化学品储运有限公司", "91150626MA0P5D2R35", "hazchem_operation",
+    ("150626", "乌审旗嘎鲁图危险化学品储运有限公司", "91150626MA0P5D2R6E", "hazchem_storage",
      "内蒙古鄂尔多斯市乌审旗嘎鲁图镇物流园区", "高明", "13947761234"),
-    ("150627", "伊金霍洛旗札萨克煤化工有限公司", "91150627MA0R2F6N4N", "hazchem_production",
+    ("150627", "伊金霍洛旗札萨克煤化工有限公司", "91150627MA0R2F6NX4", "hazchem_production",
      "内蒙古鄂尔多斯市伊金霍洛旗札萨克镇化工园区", "刘长青", "0477-8661122"),
-    ("150627", "伊金霍洛旗阿勒腾席热燃气有限公司", "91150627MA0K9U3M8E", "hazchem_operation",
+    ("150627", "伊金霍洛旗阿勒腾席热燃气有限公司", "91150627MA0K9U3M55", "hazchem_operation",
      "内蒙古鄂尔多斯市伊金霍洛旗阿勒腾席热镇", "孙立新", "13847719988"),
 ]
+# What the 备案登记表 prints and the filing rules read, per USCC: 法定代表人, 邮政编码, 传真, size
+# class and (for hazardous-chemical users) whether their use reaches the national quantities.
+FACTS = {
+    "91150626MA0N1H2K6K": ("王建国", "017300", "0477-7512302", "large", False),
+    "91150626MA0N3B7Q1R": ("李志刚", "017300", None, "medium", False),
+    "91150626MA0Q8L4C5M": ("张海峰", "017300", "0477-7516601", "large", False),
+    "91150626MA13T6W93T": ("赵永胜", "017300", None, "small", True),
+    "91150626MA0P5D2R6E": ("高明", "017300", None, "small", False),
+    "91150627MA0R2F6NX4": ("刘长青", "017200", "0477-8661123", "medium", False),
+    "91150627MA0K9U3M55": ("孙立新", "017200", None, "small", False),
+}
 # (username, display name, role, tenant key: region code or uscc, section name or None)
 USERS = [
     ("city_admin", "市局管理员", "admin", "150600", None),
@@ -48,7 +59,7 @@ USERS = [
     ("wsq_reviewer", "乌审旗审核员", "reviewer", "150626", "危险化学品安全监管股"),
     ("yjhl_admin", "伊旗管理员", "admin", "150627", None),
     ("yjhl_reviewer", "伊旗审核员", "reviewer", "150627", "危险化学品安全监督管理股"),
-    ("ent1_officer", "宏达甲醇安全员", "officer", "91150626MA0N1H2K5G", None),
+    ("ent1_officer", "宏达甲醇安全员", "officer", "91150626MA0N1H2K6K", None),
     ("ent2_officer", "苏力格安全员", "officer", "91150626MA0N3B7Q1R", None),
 ]
 
@@ -87,10 +98,12 @@ def load_demo(ctx: ServiceContext, registry=None) -> dict[str, int]:  # noqa: AN
         ent = ctx.session.scalar(select(Tenant).where(Tenant.uscc == uscc))
         if ent is None:
             supervising = next(s for s in sections.values() if s.tenant_id == counties[region].id)
+            legal, postal, fax, size, quantity = FACTS[uscc]
             ent = tenants.create_enterprise(ctx, {
                 "parent_id": counties[region].id, "name": name, "uscc": uscc, "industry": industry,
                 "region_code": region, "address": address, "principal": principal, "phone": phone,
-                "section_id": supervising.id})
+                "section_id": supervising.id, "legal_representative": legal, "postal_code": postal,
+                **({"fax": fax} if fax else {}), "size_class": size, "hazchem_quantity": quantity})
         by_key[uscc] = ent
     for username, display, role, key, section in USERS:
         if ctx.session.scalar(select(User.id).where(User.username == username)):

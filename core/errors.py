@@ -60,8 +60,9 @@ class ValidationFailed(DomainError):
 
     def __init__(self, errors: dict[str, list[str]], message: str | None = None):
         if message is None:
-            first = next(iter(errors.items()), None)
-            message = f"{first[0]}：{first[1][0]}" if first else "输入有误"
+            # Messages name their field in Chinese ("预案名称为必填项"); the key is for machines.
+            first = next(iter(errors.values()), None)
+            message = first[0] if first else "输入有误"
         super().__init__(message, errors)
 
 

@@ -20,6 +20,7 @@ STALE_MESSAGE = "该记录已被他人处理或修改，请刷新页面查看最
 
 # A guard returns None when the step may happen, or a Chinese message saying why not.
 Guard = Callable[[ServiceContext, Any, dict], "str | None"]
+Authority = Callable[[ServiceContext, Any], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Transition:
     guard: Guard | None = None
     # Fields the caller must supply, each with the Chinese name used in the error message.
     requires: dict[str, str] = field(default_factory=dict)
+    # Authority by relation, beyond the role: None when the actor may act on this object,
+    # else why not (e.g. "only the section the filing is routed to"). Asked for the buttons
+    # and again for the step itself, so the two never disagree.
+    authority: "Authority | None" = None
 
 
 @dataclass(frozen=True)
@@ -59,19 +64,24 @@ class Workflow:
     def available(self, ctx: ServiceContext, obj) -> list[Transition]:  # noqa: ANN001
         """Transitions the actor may take from the object's current state (for buttons)."""
         state = getattr(obj, self.state_attr)
-        return [t for t in self.transitions if state in t.source and _role_ok(ctx, t)]
+        return [t for t in self.transitions if state in t.source and _role_ok(ctx, t)
+                and _authority_problem(ctx, t, obj) is None]
 
     def label(self, state: str) -> str:
         return self.states.get(state, state)
 
-    def apply(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
-              data: dict | None = None, obj_type: str | None = None, summary: str | None = None):
-        """Take transition `action` on `obj`. `version` is the version the caller saw;
-        None is only allowed for system actors (sweeps)."""
+    def check(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
+              data: dict | None = None) -> Transition:
+        """Every check `apply` makes, without changing anything: a service calls it first
+        when the step has effects of its own (a number to issue) that must not happen
+        for a step that would be refused."""
         data = data or {}
         t = self.transition(action)
         if not _role_ok(ctx, t):
             raise PermissionDenied(f"当前角色无权执行“{t.label}”")
+        problem = _authority_problem(ctx, t, obj)
+        if problem:
+            raise PermissionDenied(problem)
         if version is None and not ctx.actor.is_system:
             raise ValidationFailed({"version": ["缺少版本号"]})
         if version is not None and version != obj.version:
@@ -86,6 +96,15 @@ class Workflow:
             problem = t.guard(ctx, obj, data)
             if problem:
                 raise Conflict(problem)
+        return t
+
+    def apply(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
+              data: dict | None = None, obj_type: str | None = None, summary: str | None = None):
+        """Take transition `action` on `obj`. `version` is the version the caller saw;
+        None is only allowed for system actors (sweeps)."""
+        data = data or {}
+        t = self.check(ctx, obj, action, version=version, data=data)
+        state = getattr(obj, self.state_attr)
         setattr(obj, self.state_attr, t.target)
         try:
             ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes it match no row
@@ -112,6 +131,12 @@ def check_version(version: Any) -> int:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationFailed({"version": ["版本号应为整数"]})
     return version
+
+
+def _authority_problem(ctx: ServiceContext, t: Transition, obj) -> str | None:  # noqa: ANN001
+    if ctx.actor.is_system or t.authority is None:
+        return None
+    return t.authority(ctx, obj)
 
 
 def _role_ok(ctx: ServiceContext, t: Transition) -> bool:

@@ -70,6 +70,27 @@ def update_enterprise(tenant_id: int):  # noqa: ANN201
     return ent
 
 
+class SingleLowRiskIn(ma.Schema):
+    single = ma.fields.Boolean(required=True, metadata={"description": "true：认定；false：撤销认定"})
+    reason = ma.fields.String(required=True, metadata={"description": "理由（不超过500字）"})
+    version = ma.fields.Integer(required=True)
+
+
+@blp.post("/<int:tenant_id>/single-low-risk")
+@blp.doc(**body(SingleLowRiskIn))
+@blp.response(200, TenantOut)
+def single_low_risk(tenant_id: int):  # noqa: ANN201
+    """认定（或撤销认定）企业事故风险单一、危险性小（第十五条，应急管理局管理员或审核员）：认定后其备案可以只提交
+    现场处置方案，综合应急预案不再是必备材料。须说明理由；version 过期返回 409。"""
+    ctx = api_ctx()
+    tenants.get_tenant(ctx, tenant_id)
+    data = json_body()
+    ent = tenants.set_single_low_risk(ctx, tenant_id, data.get("single") is True, data.get("reason"),
+                                      data.get("version"))
+    req.commit()
+    return ent
+
+
 @blp.get("/<int:tenant_id>/sections")
 @blp.response(200, SectionOut(many=True))
 def list_sections(tenant_id: int):  # noqa: ANN201

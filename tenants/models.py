@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from core.db import Base, utcnow
+from core.i18n import mark as _
 
 
 class TenantKind(str, enum.Enum):
@@ -15,23 +16,36 @@ class TenantKind(str, enum.Enum):
     enterprise = "enterprise"
 
 
-KIND_LABELS = {"bureau": "应急管理局", "enterprise": "企业"}
+KIND_LABELS = {"bureau": _("应急管理局"), "enterprise": _("企业")}
 
-# Industry categories decide which rules apply later (e.g. hazardous-chemical filings need a 评审).
+# Industry categories as the articles of 《生产安全事故应急预案管理办法》 name the units they
+# cover (core.filings.rules reads them: who has plans reviewed, drills half-yearly, evaluates
+# every three years).
 INDUSTRIES = {
-    "hazchem_production": "危险化学品生产",
-    "hazchem_operation": "危险化学品经营",
-    "hazchem_use": "危险化学品使用",
-    "oil_gas": "油气开采",
-    "non_coal_mine": "非煤矿山",
-    "coal_mine": "煤矿",
-    "metallurgy": "冶金工贸",
-    "fireworks": "烟花爆竹",
-    "other": "其他",
+    "hazchem_production": _("危险化学品生产"),
+    "hazchem_operation": _("危险化学品经营（带储存设施）"),
+    "hazchem_trading": _("危险化学品经营（不带储存设施）"),
+    "hazchem_storage": _("危险化学品储存"),
+    "hazchem_transport": _("危险化学品运输"),
+    "hazchem_use": _("危险化学品使用（化工企业）"),
+    "oil_gas": _("油气开采"),
+    "non_coal_mine": _("非煤矿山"),
+    "coal_mine": _("煤矿"),
+    "metallurgy": _("金属冶炼"),
+    "fireworks": _("烟花爆竹生产"),
+    "fireworks_wholesale": _("烟花爆竹批发经营"),
+    "fireworks_retail": _("烟花爆竹零售经营"),
+    "construction": _("建筑施工"),
+    "urban_rail": _("城市轨道交通运营"),
+    "crowded_place": _("人员密集场所经营（宾馆、商场、娱乐场所、旅游景区等）"),
+    "other": _("其他"),
 }
-HAZCHEM_INDUSTRIES = {"hazchem_production", "hazchem_operation", "hazchem_use"}
+HAZCHEM_INDUSTRIES = {"hazchem_production", "hazchem_operation", "hazchem_trading", "hazchem_storage",
+                      "hazchem_transport", "hazchem_use"}
+# 统计上大中小微型企业划分: the size class 第二十一、三十五条 read ("中型规模以上").
+SIZE_CLASSES = {"large": _("大型"), "medium": _("中型"), "small": _("小型"), "micro": _("微型")}
 
-STATUSES = {"active": "正常", "suspended": "停产", "closed": "注销"}
+STATUSES = {"active": _("正常"), "suspended": _("停产"), "closed": _("注销")}
 
 
 class Tenant(Base):
@@ -52,7 +66,18 @@ class Tenant(Base):
     industry: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(300))
     principal: Mapped[str | None] = mapped_column(String(50))
+    # 法定代表人: the legal representative (a different role from the 主要负责人).
+    legal_representative: Mapped[str | None] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(30))
+    fax: Mapped[str | None] = mapped_column(String(30))
+    postal_code: Mapped[str | None] = mapped_column(String(6))
+    size_class: Mapped[str | None] = mapped_column(String(8))
+    # 使用危险化学品达到国家规定数量 (第二十一、三十五条), for hazardous-chemical users.
+    hazchem_quantity: Mapped[bool] = mapped_column(default=False)
+    # 第十五条: the bureau found the unit's risk single and low, so it may file only its
+    # 现场处置方案; the reason is kept (and audited) with the finding.
+    single_low_risk: Mapped[bool] = mapped_column(default=False)
+    single_low_risk_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
     # Short bureau name used in document numbers later (e.g. 乌应急).
     short_name: Mapped[str | None] = mapped_column(String(20))
@@ -77,6 +102,10 @@ class Tenant(Base):
     @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def size_label(self) -> str:
+        return SIZE_CLASSES.get(self.size_class or "", "")
 
     @property
     def depth(self) -> int:

@@ -4,8 +4,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.schema import Schema
-from tenants.codes import phone_problem, region_problem, uscc_problem
-from tenants.models import INDUSTRIES, STATUSES
+from tenants import codes
+from tenants.codes import fax_problem, phone_problem, region_problem, uscc_problem
+from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
 
 
 def _check(problem):  # noqa: ANN001, ANN202
@@ -49,6 +50,15 @@ class EnterpriseIn(_TenantFields):
     principal = fields.String(required=True, metadata={"label": "主要负责人"},
                               validate=validate.Length(max=50, error="主要负责人不超过50个字"))
     phone = fields.String(required=True, metadata={"label": "联系电话"}, validate=_check(phone_problem))
+    legal_representative = fields.String(load_default=None, metadata={"label": "法定代表人"},
+                                         validate=validate.Length(max=50, error="法定代表人不超过50个字"))
+    postal_code = fields.String(load_default=None, metadata={"label": "邮政编码"},
+                                validate=validate.Regexp(r"^\d{6}$", error="邮政编码应为6位数字"))
+    fax = fields.String(load_default=None, metadata={"label": "传真"}, validate=_check(fax_problem))
+    size_class = fields.String(load_default=None, metadata={"label": "企业规模", "description": "large、medium、small、micro"},
+                               validate=validate.OneOf(list(SIZE_CLASSES), error="企业规模应为大型、中型、小型或微型"))
+    hazchem_quantity = fields.Boolean(load_default=False, metadata={
+        "label": "使用危险化学品达到国家规定数量", "description": "危险化学品使用单位：是否达到《危险化学品使用量的数量标准》"})
     status = fields.String(load_default="active", metadata={"label": "状态"},
                            validate=validate.OneOf(list(STATUSES), error="状态不在可选范围内"))
     section_id = fields.Integer(load_default=None, metadata={"label": "监管股室"})
@@ -79,12 +89,20 @@ class TenantOut(ma.Schema):
     parent_id = fields.Integer(allow_none=True)
     path = fields.String()
     region_code = fields.String()
+    region_name = fields.Function(lambda t: codes.region_name(t.region_code), allow_none=True)
     uscc = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
     industry_label = fields.String()
     address = fields.String(allow_none=True)
     principal = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    legal_representative = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    fax = fields.String(allow_none=True)
+    size_class = fields.String(allow_none=True)
+    hazchem_quantity = fields.Boolean()
+    single_low_risk = fields.Boolean(metadata={"description": "应急管理局认定事故风险单一、危险性小（第十五条），可以只备案现场处置方案"})
+    single_low_risk_reason = fields.String(allow_none=True)
     status = fields.String()
     short_name = fields.String(allow_none=True)
     version = fields.Integer()

@@ -14,7 +14,9 @@ from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
 from tenants.scoping import UNSCOPED
 
-TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status")
+TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status",
+                 "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity")
+REASON_MAX = 500
 
 
 def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:
@@ -26,10 +28,22 @@ def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:
 
 def list_tenants(ctx: ServiceContext, kind: str | None = None, parent_id: int | None = None,
                  q: str | None = None, status: str | None = None, industry: str | None = None,
-                 under: int | None = None) -> list[Tenant]:
+                 under: int | None = None, *, limit: int | None = None, offset: int = 0) -> list[Tenant]:
     """Visible tenants; `parent_id` = direct children, `under` = the whole subtree below a
     bureau (a city's filter covers its counties' enterprises)."""
-    stmt = select(Tenant)
+    stmt = _tenants(ctx, select(Tenant), kind, parent_id, q, status, industry, under)
+    return list(ctx.session.scalars(stmt.order_by(Tenant.path).limit(limit).offset(offset)))
+
+
+def count_tenants(ctx: ServiceContext, kind: str | None = None, parent_id: int | None = None,
+                  q: str | None = None, status: str | None = None, industry: str | None = None,
+                  under: int | None = None) -> int:
+    """How many tenants list_tenants would page through."""
+    stmt = _tenants(ctx, select(func.count(Tenant.id)), kind, parent_id, q, status, industry, under)
+    return ctx.session.scalar(stmt) or 0
+
+
+def _tenants(ctx: ServiceContext, stmt, kind, parent_id, q, status, industry, under):  # noqa: ANN001, ANN202
     if kind:
         stmt = stmt.where(Tenant.kind == kind)
     if parent_id:
@@ -42,9 +56,8 @@ def list_tenants(ctx: ServiceContext, kind: str | None = None, parent_id: int | 
     if status:
         stmt = stmt.where(Tenant.status == status)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(Tenant.name.like(like) | Tenant.uscc.like(like))
-    return list(ctx.session.scalars(stmt.order_by(Tenant.path)))
+        stmt = stmt.where(Tenant.name.contains(q, autoescape=True) | Tenant.uscc.contains(q, autoescape=True))
+    return stmt
 
 
 def list_bureaus(ctx: ServiceContext) -> list[Tenant]:
@@ -143,6 +156,33 @@ def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant
     ctx.session.flush()
     audit.record(ctx, "tenant.update", "tenant", ent.id,
                  f"修改企业“{ent.name}”：{'、'.join(changed) or '无变化'}", payload=changed, tenant_id=ent.id)
+    return ent
+
+
+def set_single_low_risk(ctx: ServiceContext, tenant_id: int, single: bool, reason: str | None,
+                        version: int | None) -> Tenant:
+    """第十五条: 事故风险单一、危险性小的生产经营单位，可以只编制现场处置方案. The enterprise's
+    bureau (an admin or reviewer) finds so, or withdraws the finding, with a reason; the
+    comprehensive plan then stops (or starts again) being a required material."""
+    ent = get_tenant(ctx, tenant_id)
+    if ent.is_bureau:
+        raise NotFound("企业不存在或无权访问")
+    ctx.require("admin", "reviewer", bureau=True, message="只有应急管理局可以认定风险单一、危险性小")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise field_error("version", "缺少版本号（读取企业信息时的 version）")
+    if version != ent.version:
+        raise Conflict("企业信息已被他人修改，请刷新后重试")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise field_error("reason", "请填写认定（或撤销认定）的理由")
+    if len(reason) > REASON_MAX:
+        raise field_error("reason", f"理由不能超过{REASON_MAX}字")
+    ent.single_low_risk, ent.single_low_risk_reason = bool(single), reason
+    ctx.session.flush()
+    audit.record(ctx, "tenant.single_low_risk", "tenant", ent.id,
+                 (f"认定“{ent.name}”事故风险单一、危险性小，可以只编制现场处置方案（第十五条）" if single
+                  else f"撤销对“{ent.name}”风险单一、危险性小的认定"),
+                 payload={"single_low_risk": bool(single), "reason": reason}, tenant_id=ent.id)
     return ent
 
 

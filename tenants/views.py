@@ -4,11 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.errors import NotFound, ValidationFailed
+from core.audit import service as audit
+from core.checklists import service as checklists
+from core.errors import DomainError, NotFound, ValidationFailed
+from core.files import service as files
+from core.filings import aftercare, service as filings
 from core.web import request as req
 from core.web.forms import form_data, rerender
 from tenants import service as tenants
-from tenants.models import INDUSTRIES, STATUSES
+from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
 
 bp = Blueprint("tenants", __name__, template_folder="templates")
 
@@ -19,7 +23,7 @@ def _bureau_options(ctx):  # noqa: ANN001, ANN202
 
 def _enterprise_form_context(ctx):  # noqa: ANN001, ANN202
     return {"bureau_options": _bureau_options(ctx), "industries": list(INDUSTRIES.items()),
-            "statuses": list(STATUSES.items()),
+            "statuses": list(STATUSES.items()), "sizes": list(SIZE_CLASSES.items()),
             "section_options": [(s.id, s.name) for s in tenants.list_sections(ctx)]}
 
 
@@ -31,16 +35,20 @@ def _enterprise_filters(args) -> dict:  # noqa: ANN001
 
 @bp.get("/enterprises")
 def enterprises():  # noqa: ANN201
+    from core.web.paging import page_of
     ctx = req.ctx()
     if not ctx.actor.is_bureau:
         return redirect(url_for("tenants.profile"))
     args = request.args
-    rows = tenants.list_tenants(ctx, kind="enterprise", **_enterprise_filters(args))
+    filters = _enterprise_filters(args)
+    paging = page_of(args, 50)
+    rows = tenants.list_tenants(ctx, kind="enterprise", **filters, limit=paging.limit, offset=paging.offset)
     from flask import current_app
 
     from core.exports import formats_for
-    return render_template("tenants/enterprises.html", rows=rows, args=args,
-                           filters={k: v for k, v in args.items() if k != "format" and v},
+    return render_template("tenants/enterprises.html", rows=rows, args=args, paging=paging,
+                           total=tenants.count_tenants(ctx, kind="enterprise", **filters),
+                           filters={k: v for k, v in args.items() if k not in ("format", "page") and v},
                            bureaus=tenants.list_bureaus(ctx), industries=INDUSTRIES, statuses=STATUSES,
                            formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
 
@@ -69,7 +77,7 @@ def new_enterprise():  # noqa: ANN201
         return render_template("tenants/enterprise_form.html", tenant=None, errors={},
                                form={"parent_id": ctx.actor.tenant_id}, **_enterprise_form_context(ctx))
     try:
-        ent = tenants.create_enterprise(ctx, form_data(ints=("parent_id", "section_id")))
+        ent = tenants.create_enterprise(ctx, form_data(ints=("parent_id", "section_id"), bools=("hazchem_quantity",)))
     except ValidationFailed as e:
         return rerender("tenants/enterprise_form.html", e, tenant=None, **_enterprise_form_context(ctx))
     req.commit()
@@ -77,15 +85,49 @@ def new_enterprise():  # noqa: ANN201
     return redirect(url_for("tenants.detail", tenant_id=ent.id))
 
 
-@bp.get("/tenants/<int:tenant_id>")
-def detail(tenant_id: int):  # noqa: ANN201
+def _enterprise_file(ctx, tenant) -> dict:  # noqa: ANN001
+    """一企一档, as its bureau sees it: the enterprise's latest filings, drills, self-checks,
+    files and recorded history, each linking to the full list."""
+    return {"filings": filings.list_filings(ctx, enterprise_id=tenant.id, limit=10),
+            "drills": aftercare.list_drills(ctx, tenant.id, limit=5),
+            "checklists": checklists.list_checklists(ctx, tenant_id=tenant.id, limit=5),
+            "files": files.list_files(ctx, tenant_id=tenant.id, limit=5),
+            "history": audit.tenant_history(ctx, tenant.id, limit=15)}
+
+
+def _detail(tenant_id: int, status: int = 200, error=None):  # noqa: ANN001, ANN202
     ctx = req.ctx()
     tenant = tenants.get_tenant(ctx, tenant_id)
+    on_file = not tenant.is_bureau and ctx.actor.is_bureau
     return render_template("tenants/detail.html", tenant=tenant,
                            parent_name=tenants.parent_name(ctx, tenant),
                            section=tenants.supervising_section(ctx, tenant.id) if not tenant.is_bureau else None,
                            children=tenants.list_tenants(ctx, parent_id=tenant.id) if tenant.is_bureau else [],
-                           sections=tenants.list_sections(ctx, tenant.id) if tenant.is_bureau else [])
+                           sections=tenants.list_sections(ctx, tenant.id) if tenant.is_bureau else [],
+                           file=_enterprise_file(ctx, tenant) if on_file else None,
+                           can_mark=on_file and ctx.actor.role in ("admin", "reviewer"),
+                           error=error, errors=error.errors if error else {}), status
+
+
+@bp.get("/tenants/<int:tenant_id>")
+def detail(tenant_id: int):  # noqa: ANN201
+    return _detail(tenant_id)
+
+
+@bp.post("/tenants/<int:tenant_id>/single-low-risk")
+def single_low_risk(tenant_id: int):  # noqa: ANN201
+    """第十五条: the bureau finds (or stops finding) the enterprise's risk single and low."""
+    ctx = req.ctx()
+    tenants.get_tenant(ctx, tenant_id)
+    try:
+        tenants.set_single_low_risk(ctx, tenant_id, request.form.get("single") == "1", request.form.get("reason"),
+                                    request.form.get("version", type=int))
+        req.commit()
+    except DomainError as e:
+        req.db().rollback()
+        return _detail(tenant_id, e.status, e)
+    flash(_("已保存认定"))
+    return redirect(url_for("tenants.detail", tenant_id=tenant_id))
 
 
 @bp.route("/tenants/<int:tenant_id>/edit", methods=["GET", "POST"])
@@ -102,7 +144,7 @@ def edit(tenant_id: int):  # noqa: ANN201
         form.update(version=tenant.version, section_id=section.id if section else "", parent_id=tenant.parent_id)
         return render_template("tenants/enterprise_form.html", tenant=tenant, form=form, errors={}, **context)
     try:
-        tenants.update_enterprise(ctx, tenant_id, form_data(ints=("section_id", "version")))
+        tenants.update_enterprise(ctx, tenant_id, form_data(ints=("section_id", "version"), bools=("hazchem_quantity",)))
     except ValidationFailed as e:
         return rerender("tenants/enterprise_form.html", e, tenant=tenant, **context)
     req.commit()

@@ -10,7 +10,7 @@ from core.auth import service as auth
 from core.auth.models import User
 from core.checklists.models import ChecklistRun
 from core.filings import service as filings
-from core.filings.models import RevisionTrigger
+from core.filings.models import FilingReturn, RevisionTrigger
 from core.jobs.models import Job
 from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
@@ -47,11 +47,15 @@ def ent1_objects(app, ctx_for):
     trigger = RevisionTrigger(tenant_id=me.tenant_id, filing_id=filing.id, trigger="other",
                               occurred_on=filing.published_on, description="修订情形")
     system.session.add(trigger)
+    # A return (round 1) with its 补正告知书, stored directly against the draft too.
+    system.session.add(FilingReturn(tenant_id=me.tenant_id, filing_id=filing.id, round=1,
+                                    items=[{"material": "application_form", "note": "未盖章"}]))
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
-            "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id}
+            "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id,
+            "round": 1}
 
 
 def id_routes(app):

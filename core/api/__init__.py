@@ -54,11 +54,12 @@ def init_api(app: Flask) -> None:
     from core.filings.drill_api import blp as drills_blp
     from core.filings.overview_api import blp as filing_overview_blp
     from core.jobs.api import blp as jobs_blp
+    from core.notifications.api import blp as notifications_blp
     from core.plugins.api import blp as plugins_blp
     from tenants.api import blp as tenants_blp
 
     for blp in (tokens_blp, me.blp, tenants_blp, auth_blp, jobs_blp, files_blp, audit_blp, plugins_blp,
-                checklists_blp, filings_blp, drills_blp, filing_overview_blp):
+                checklists_blp, filings_blp, drills_blp, filing_overview_blp, notifications_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.extensions["anjian.api"] = api
 

@@ -20,6 +20,19 @@ def json_body() -> dict:
     return data if isinstance(data, dict) else {}
 
 
+NO_FONT_503 = "服务器未安装中文字体，无法生成PDF"
+
+
+def pdf_download(description: str, **errors: str) -> dict:
+    """OpenAPI responses of a route answering a PDF document; `errors`: status → meaning
+    (a missing CJK font, 503, always applies)."""
+    return {"responses": {
+        "200": {"description": description, "content": {"application/pdf": {"schema": {"type": "string",
+                                                                                        "format": "binary"}}}},
+        **{code.lstrip("_"): {"description": text} for code, text in errors.items()},
+        "503": {"description": NO_FONT_503}}}
+
+
 def body(schema) -> dict:  # noqa: ANN001
     """OpenAPI description of a JSON request body that the service itself validates, so an
     id route answers 404 for an invisible object before it complains about the body."""

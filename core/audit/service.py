@@ -54,13 +54,18 @@ def record(ctx: ServiceContext, action: str, obj_type: str, obj_id, summary: str
         seq=seq, tenant_id=tenant_id if tenant_id is not None else ctx.actor.tenant_id,
         actor_id=ctx.actor.user_id, actor_name=ctx.actor.username, action=action,
         object_type=obj_type, object_id=None if obj_id is None else str(obj_id),
-        summary=summary, payload_digest=digest(payload or {}), prev_hash=prev,
+        summary=summary, payload_digest=digest(payload or {}), payload=_jsonable(payload or {}), prev_hash=prev,
         created_at=utcnow(),
     )
     event.hash = _event_hash(prev, seq, event)
     s.add(event)
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
     return event
+
+
+def _jsonable(payload):  # noqa: ANN001, ANN202
+    """The payload as stored: what canonical() digests, read back as JSON."""
+    return json.loads(canonical(payload))
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,24 @@ class AuditFilter:
     tenant_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    q: str | None = None  # text within the summary (names, titles, numbers)
 
 
 def list_events(ctx: ServiceContext, flt: AuditFilter, limit: int = 50, offset: int = 0):
     """Events of the caller's jurisdiction, newest first. Bureau admins only."""
     ctx.require("admin", bureau=True, message="只有应急管理局管理员可以查看审计记录")
-    q = select(AuditEvent)
+    q = _filtered(ctx, select(AuditEvent), flt)
+    return list(ctx.session.scalars(q.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)))
+
+
+def count_events(ctx: ServiceContext, flt: AuditFilter) -> int:
+    """How many events list_events would page through."""
+    ctx.require("admin", bureau=True, message="只有应急管理局管理员可以查看审计记录")
+    return ctx.session.scalar(_filtered(ctx, select(func.count(AuditEvent.id)), flt)) or 0
+
+
+def _filtered(ctx: ServiceContext, q, flt: AuditFilter):  # noqa: ANN001, ANN202
+    from core.auth.models import User
     if not ctx.scope.is_system:
         # Audit rows are not TenantOwned (system rows have no tenant); scope them here.
         q = q.where(AuditEvent.tenant_id.in_(select(Tenant.id)))
@@ -85,14 +102,91 @@ def list_events(ctx: ServiceContext, flt: AuditFilter, limit: int = 50, offset: 
     if flt.object_type:
         q = q.where(AuditEvent.object_type == flt.object_type)
     if flt.actor:
-        q = q.where(AuditEvent.actor_name == flt.actor)
+        # The username kept in the chain, or the display name the page shows.
+        q = q.where((AuditEvent.actor_name == flt.actor)
+                    | AuditEvent.actor_id.in_(select(User.id).where(User.display_name == flt.actor)))
     if flt.tenant_id:
         q = q.where(AuditEvent.tenant_id == flt.tenant_id)
     if flt.since:
         q = q.where(AuditEvent.created_at >= flt.since)
     if flt.until:
         q = q.where(AuditEvent.created_at < flt.until)
-    return list(ctx.session.scalars(q.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)))
+    if flt.q:
+        q = q.where(AuditEvent.summary.contains(flt.q, autoescape=True))
+    return q
+
+
+@dataclass(frozen=True)
+class EventNames:
+    """What a page needs to show events by name rather than by number."""
+
+    actors: dict[int, str]  # actor_id → display name
+    users: set[int]  # user ids the caller can open
+    objects: dict[tuple[str, str], str]  # (object_type, object_id) → name; visible objects only
+
+
+def event_names(ctx: ServiceContext, events: list[AuditEvent]) -> EventNames:
+    """Names for the actors and objects of `events`: one query per object type, through the
+    caller's scope, so an object the caller cannot see gets no name (the page shows its type
+    and number). Actors are named even outside the scope, as job requesters and uploaders
+    are: a county admin reads which city reviewer acted in its jurisdiction."""
+    from core.auth.models import ApiToken, User
+    from core.checklists.models import ChecklistRun
+    from core.files.models import StoredFile
+    from core.filings.models import DRILL_KINDS, Drill, Filing
+    from core.jobs.models import Job
+    from tenants.models import Section
+    from tenants.scoping import UNSCOPED
+
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.object_id and e.object_id.isdigit():
+            wanted.setdefault(e.object_type, set()).add(int(e.object_id))
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    user_ids = wanted.pop("user", set()) | actor_ids
+
+    def rows(stmt):  # noqa: ANN001, ANN202
+        return ctx.session.execute(stmt).all()
+
+    objects: dict[tuple[str, str], str] = {}
+    users = dict(rows(select(User.id, User.display_name).where(User.id.in_(user_ids)))) if user_ids else {}
+    objects.update((("user", str(i)), name) for i, name in users.items())
+    unseen = actor_ids - users.keys()
+    actors = {i: users[i] for i in actor_ids & users.keys()}
+    if unseen:
+        actors.update(rows(select(User.id, User.display_name).where(User.id.in_(unseen))
+                           .execution_options(**{UNSCOPED: True})))
+    named = {"filing": (Filing.id, Filing.title), "tenant": (Tenant.id, Tenant.name),
+             "file": (StoredFile.id, StoredFile.original_name), "checklist": (ChecklistRun.id, ChecklistRun.title),
+             "job": (Job.id, Job.title), "section": (Section.id, Section.name),
+             "api_token": (ApiToken.id, ApiToken.name)}
+    for obj_type, ids in wanted.items():
+        if obj_type in named:
+            id_col, name_col = named[obj_type]
+            found = rows(select(id_col, name_col).where(id_col.in_(ids)))
+        elif obj_type == "drill":
+            found = [(i, f"{DRILL_KINDS.get(kind, kind)}（{held_on.isoformat()}）")
+                     for i, kind, held_on in rows(select(Drill.id, Drill.kind, Drill.held_on).where(Drill.id.in_(ids)))]
+        else:
+            continue
+        objects.update(((obj_type, str(i)), name) for i, name in found)
+    return EventNames(actors, set(users), objects)
+
+
+def history(ctx: ServiceContext, object_type: str, object_id, tenant_id: int, limit: int = 500) -> list[AuditEvent]:  # noqa: ANN001
+    """The events recorded against one object, oldest first. The caller has already shown
+    the object is visible (its service's get_…); the events are those of its own tenant."""
+    q = (select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id),
+                                  AuditEvent.tenant_id == tenant_id)
+         .order_by(AuditEvent.seq).limit(limit))
+    return list(ctx.session.scalars(q))
+
+
+def tenant_history(ctx: ServiceContext, tenant_id: int, limit: int = 20) -> list[AuditEvent]:
+    """The latest events recorded against one tenant, newest first (a visible tenant: the
+    caller's service has checked that)."""
+    q = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.seq.desc()).limit(limit)
+    return list(ctx.session.scalars(q))
 
 
 @dataclass
@@ -121,6 +215,8 @@ def verify(session, progress=None, every: int = 500) -> VerifyReport:  # noqa: A
             problems.append(f"第{e.seq}号审计记录与前一条的链接断开")
         if _event_hash(e.prev_hash, e.seq, e) != e.hash:
             problems.append(f"第{e.seq}号审计记录内容被篡改（id={e.id}）")
+        elif e.payload is not None and digest(e.payload) != e.payload_digest:
+            problems.append(f"第{e.seq}号审计记录的附带内容被篡改（id={e.id}）")
         prev_hash, expected_seq = e.hash, e.seq + 1
         if progress and n % every == 0:
             progress(n, total, f"已校验 {n} / {total} 条审计记录")

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
@@ -80,12 +80,26 @@ def _can_manage(ctx: ServiceContext, tenant: Tenant) -> None:
         raise NotFound("单位不存在或无权访问")
 
 
-def list_users(ctx: ServiceContext, tenant_id: int | None = None) -> list[User]:
+def list_users(ctx: ServiceContext, tenant_id: int | None = None, *, q: str | None = None,
+               limit: int | None = None, offset: int = 0) -> list[User]:
+    """Visible users by unit, then username; `q` within the username, name or phone."""
     ctx.require("admin", "reviewer", message="无权查看用户列表")
-    stmt = select(User).join(User.tenant)
+    stmt = _users(select(User).join(User.tenant), tenant_id, q)
+    return list(ctx.session.scalars(stmt.order_by(Tenant.path, User.username).limit(limit).offset(offset)))
+
+
+def count_users(ctx: ServiceContext, tenant_id: int | None = None, *, q: str | None = None) -> int:
+    ctx.require("admin", "reviewer", message="无权查看用户列表")
+    return ctx.session.scalar(_users(select(func.count(User.id)), tenant_id, q)) or 0
+
+
+def _users(stmt, tenant_id: int | None, q: str | None):  # noqa: ANN001, ANN202
     if tenant_id:
         stmt = stmt.where(User.tenant_id == tenant_id)
-    return list(ctx.session.scalars(stmt.order_by(Tenant.path, User.username)))
+    if q:
+        stmt = stmt.where(User.username.contains(q, autoescape=True) | User.display_name.contains(q, autoescape=True)
+                          | User.phone.contains(q, autoescape=True))
+    return stmt
 
 
 def get_user(ctx: ServiceContext, user_id: int) -> User:

@@ -9,10 +9,12 @@ from core.auth.models import ROLES
 from core.errors import DomainError, ValidationFailed
 from core.web import request as req
 from core.web.forms import form_data, local_path, rerender
+from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
 bp = Blueprint("auth", __name__)
 users_bp = Blueprint("users", __name__, url_prefix="/users")
+PAGE = 50
 
 
 def _safe_next(target: str | None) -> str:
@@ -103,8 +105,11 @@ def _user_form_context(ctx):  # noqa: ANN001, ANN202
 def list_users():  # noqa: ANN201
     ctx = req.ctx()
     ctx.require("admin")
-    tenant_id = request.args.get("tenant_id", type=int)
-    return render_template("auth/users.html", users=auth.list_users(ctx, tenant_id),
+    tenant_id, q = id_of(request.args, "tenant_id"), query_of(request.args)
+    paging = page_of(request.args, PAGE)
+    return render_template("auth/users.html", users=auth.list_users(ctx, tenant_id, q=q, limit=paging.limit,
+                                                                    offset=paging.offset),
+                           total=auth.count_users(ctx, tenant_id, q=q), paging=paging, q=q, args=request.args,
                            tenant_id=tenant_id, **_user_form_context(ctx))
 
 

@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version as package_version
 from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import service as audit
+from core.auth.models import User
 from core.calendar.models import CalendarDay, CalendarYear
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.notifications import service as notifications
 from tenants.models import Tenant
 
 # chinese_calendar names its holidays in English; users read the official Chinese names.
@@ -46,6 +49,18 @@ SOURCE_MAX = 100
 DEFAULT_SOURCE = "国务院办公厅关于节假日安排的通知"
 
 OFF, ON = "休", "班"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_today() -> date:
+    """Statutory days are Beijing calendar days, whatever the server's zone."""
+    return datetime.now(BEIJING).date()
+
+
+def beijing_date(utc: datetime) -> date:
+    """The Beijing date of a stored (naive UTC) timestamp."""
+    return (utc + timedelta(hours=8)).date()
+
 WEEKDAYS_ZH = "一二三四五六日"
 
 
@@ -375,7 +390,7 @@ def overview(ctx: ServiceContext, year: int | None = None) -> CalendarOverview:
     years = _year_infos(s)
     loaded = {y.year for y in years}
     if year is None:
-        this = date.today().year
+        this = beijing_today().year
         year = this if this in loaded or not years else years[0].year
     days: list[CalendarDay] = []
     if MIN_YEAR <= year <= MAX_YEAR:
@@ -487,3 +502,50 @@ def missing_years(session: Session, a: date, b: date) -> tuple[int, ...]:
     lo, hi = min(a, b), max(a, b)
     known = set(session.scalars(select(CalendarYear.year).where(CalendarYear.year.between(lo.year, hi.year))))
     return tuple(y for y in range(lo.year, hi.year + 1) if y not in known)
+
+
+# --------------------------------------------------------------------------- the yearly notice
+
+# The 国务院办公厅 publishes next year's arrangement in October or November; from this day on
+# the top bureaus' admins are asked to load it.
+NOTICE_EXPECTED = (11, 1)
+
+
+def arrangement_needed(session: Session, today: date) -> int | None:
+    """The year whose holiday notice should be loaded now: this year if it is missing, or
+    next year from 1 November on; None when nothing is missing."""
+    known = set(session.scalars(select(CalendarYear.year).where(CalendarYear.year.in_((today.year, today.year + 1)))))
+    if today.year not in known:
+        return today.year
+    if (today.month, today.day) >= NOTICE_EXPECTED and today.year + 1 not in known:
+        return today.year + 1
+    return None
+
+
+def reminder_for(ctx: ServiceContext, today: date) -> int | None:
+    """The year a top-level bureau's admin should load (the dashboard banner), else None."""
+    if ctx.actor.is_system or not _is_root_admin(ctx):
+        return None
+    return arrangement_needed(ctx.session, today)
+
+
+def sweep_arrangement(ctx: ServiceContext, today: date | None = None) -> str:
+    """Once a year's notice is expected (see arrangement_needed), the admins of every
+    top-level bureau get one notification, until it is loaded: statutory limits reaching
+    that year are otherwise only estimated, and deeming waits for them."""
+    if not ctx.actor.is_system:
+        raise PermissionDenied("只有系统定时任务可以执行节假日安排检查")
+    today = today or beijing_today()
+    year = arrangement_needed(ctx.session, today)
+    if year is None:
+        return "节假日安排已导入"
+    admins = ctx.session.scalars(select(User.id).join(Tenant, Tenant.id == User.tenant_id)
+                                 .where(Tenant.parent_id.is_(None), Tenant.kind == "bureau", User.role == "admin",
+                                        User.active.is_(True)))
+    sent = sum(notifications.notify(
+        ctx, uid, f"请导入{year}年节假日安排",
+        body=f"{year}年法定节假日和调休安排尚未导入工作日历。涉及{year}年的法定期限（预案备案20个工作日、"
+             f"审查5个工作日等）目前只能按周一至周五估算，期限届满视为备案等不可撤销的步骤将暂缓，"
+             f"直至导入。请依据国务院办公厅关于{year}年部分节假日安排的通知，在“工作日历”中导入。",
+        link=f"/calendar?year={year}", dedupe_key=f"calendar:{year}:missing") for uid in admins)
+    return f"{year}年节假日安排未导入，已提醒 {sent} 位管理员"

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from core.calendar import service as calendar
 from core.errors import NotFound, ValidationFailed
-from core.schema import Schema, load_or_fail
+from core.filings.service import recount_deadlines
+from core.schema import Date, Schema, load_or_fail
 from core.web import request as req
 
 bp = Blueprint("calendar", __name__)
@@ -18,7 +19,7 @@ MAX_CALC_DAYS = 1000
 
 
 class CalculatorQuery(Schema):
-    start = ma.fields.Date(required=True, metadata={"label": "起算日期"})
+    start = Date(required=True, metadata={"label": "起算日期"})
     n = ma.fields.Integer(required=True, strict=False, metadata={"label": "工作日数"},
                           validate=ma.validate.Range(-MAX_CALC_DAYS, MAX_CALC_DAYS,
                                                      error=f"工作日数应在±{MAX_CALC_DAYS}以内"))
@@ -68,10 +69,13 @@ def load():  # noqa: ANN201
     try:
         # The service checks permission first, then the year (None → 年份 error) and text.
         loaded = calendar.load_year(ctx, year, form["text"], form["source"])
+        recounted = recount_deadlines(ctx)
     except ValidationFailed as e:
         req.db().rollback()
         return _render(ctx, year, form, e.errors, 422)
     req.commit()
     flash(_("已导入%(year)s年节假日安排：工作日放假%(off)s天，调休上班%(on)s天",
             year=loaded.year, off=loaded.days_off, on=loaded.make_up_days), "success")
+    if recounted:
+        flash(_("已按新的节假日安排重新计算 %(n)s 件备案的期限", n=recounted), "success")
     return redirect(url_for("calendar.index", year=loaded.year))

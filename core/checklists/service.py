@@ -93,26 +93,31 @@ def checklist_body(ctx: ServiceContext, run: ChecklistRun) -> dict:
 
 
 def list_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id: int | None = None,
-                    limit: int = 200, offset: int = 0) -> list[ChecklistRun]:
-    """Visible runs, newest first: an enterprise its own, a bureau those of its jurisdiction."""
+                    limit: int = 200, offset: int = 0, q: str | None = None) -> list[ChecklistRun]:
+    """Visible runs, newest first: an enterprise its own, a bureau those of its jurisdiction.
+    `q` within the checklist's title or the enterprise's name."""
     ctx.require()
-    q = _filtered(select(ChecklistRun), status, tenant_id)
-    return list(ctx.session.scalars(q.order_by(ChecklistRun.created_at.desc(), ChecklistRun.id.desc())
+    stmt = _filtered(select(ChecklistRun), status, tenant_id, q)
+    return list(ctx.session.scalars(stmt.order_by(ChecklistRun.created_at.desc(), ChecklistRun.id.desc())
                                     .limit(limit).offset(offset)))
 
 
-def count_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id: int | None = None) -> int:
+def count_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id: int | None = None,
+                     q: str | None = None) -> int:
     ctx.require()
-    return ctx.session.scalar(_filtered(select(func.count(ChecklistRun.id)), status, tenant_id)) or 0
+    return ctx.session.scalar(_filtered(select(func.count(ChecklistRun.id)), status, tenant_id, q)) or 0
 
 
-def _filtered(q, status: str | None, tenant_id: int | None):  # noqa: ANN001, ANN202
+def _filtered(q, status: str | None, tenant_id: int | None, text: str | None = None):  # noqa: ANN001, ANN202
     if status is not None and status not in STATUSES:
         raise ValidationFailed({"status": ["状态不在可选范围内"]})
     if status:
         q = q.where(ChecklistRun.status == status)
     if tenant_id:
         q = q.where(ChecklistRun.tenant_id == tenant_id)
+    if text:
+        q = q.where(ChecklistRun.title.contains(text, autoescape=True)
+                    | ChecklistRun.tenant_id.in_(select(Tenant.id).where(Tenant.name.contains(text, autoescape=True))))
     return q
 
 

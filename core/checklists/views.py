@@ -9,6 +9,7 @@ from core.checklists import service
 from core.checklists.models import STATUSES
 from core.errors import DomainError
 from core.web import request as req
+from core.web.paging import id_of, page_of, query_of
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 PAGE = 50
@@ -23,13 +24,13 @@ def index():  # noqa: ANN201
     ctx = req.ctx()
     args = request.args
     status = args.get("status") if args.get("status") in STATUSES else None
-    tenant_id = args.get("enterprise", type=int) if ctx.actor.is_bureau else None
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    runs = service.list_checklists(ctx, status, tenant_id=tenant_id, limit=PAGE, offset=(page - 1) * PAGE)
-    total = service.count_checklists(ctx, status, tenant_id=tenant_id)
+    tenant_id = id_of(args, "enterprise") if ctx.actor.is_bureau else None
+    q, paging = query_of(args), page_of(args, PAGE)
+    runs = service.list_checklists(ctx, status, tenant_id=tenant_id, q=q, limit=paging.limit, offset=paging.offset)
+    total = service.count_checklists(ctx, status, tenant_id=tenant_id, q=q)
     return render_template(
-        "checklists/index.html", runs=runs, names=service.people(ctx, runs), status=status, page=page,
-        total=total, has_next=page * PAGE < total,
+        "checklists/index.html", runs=runs, names=service.people(ctx, runs), status=status, paging=paging,
+        total=total, q=q, args=args,
         tenant_id=tenant_id, statuses=STATUSES, is_bureau=ctx.actor.is_bureau,
         templates=[] if ctx.actor.is_bureau else service.offered(ctx, _registry()),
         can_start=service.can_start(ctx),

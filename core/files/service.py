@@ -8,6 +8,7 @@ when the transaction that added its row commits (see the session hooks at the en
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -149,7 +150,7 @@ def list_files(ctx: ServiceContext, *, tenant_id: int | None = None, kind: str |
     if kind:
         stmt = stmt.where(StoredFile.kind == kind)
     if q:
-        stmt = stmt.where(StoredFile.original_name.like(f"%{q}%"))
+        stmt = stmt.where(StoredFile.original_name.contains(q, autoescape=True))
     total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = ctx.session.execute(stmt.order_by(StoredFile.created_at.desc(), StoredFile.id.desc())
                                .limit(limit).offset(offset)).all()
@@ -223,15 +224,32 @@ class FileStore:
                 raise file_error(f"文件“{name}”是空文件，请重新选择")
             with open(got.path, "rb") as fh:
                 found: Sniffed = sniff(fh, name, allowed_kinds)
-            row = StoredFile(tenant_id=owner, sha256=got.sha256, size=got.size, kind=found.kind,
-                             content_type=found.content_type, original_name=name,
-                             uploaded_by=ctx.actor.user_id)
+        except BaseException:
+            got.path.unlink(missing_ok=True)
+            raise
+        return self._keep(ctx, got, name, found.kind, found.content_type, owner, action="file.upload",
+                          summary=f"上传文件“{name}”（{KINDS[found.kind].label}，{human_size(got.size)}）")
+
+    def store_generated(self, ctx: ServiceContext, data: bytes, filename: str, kind: str, *,
+                        tenant_id: int) -> StoredFile:
+        """Keep a document the platform produced itself (a 备案登记表, a 补正告知书), filed
+        under the unit it concerns. No upload checks: the bytes are ours."""
+        name = clean_name(filename)
+        got = self._receive(io.BytesIO(data), name)
+        return self._keep(ctx, got, name, kind, KINDS[kind].content_type, tenant_id, action="file.generate",
+                          summary=f"生成文书“{name}”（{human_size(got.size)}）")
+
+    def _keep(self, ctx: ServiceContext, got: _Received, name: str, kind: str, content_type: str, tenant_id: int, *,
+              action: str, summary: str) -> StoredFile:
+        """The received bytes as a file row (audited) and at their content address."""
+        try:
+            row = StoredFile(tenant_id=tenant_id, sha256=got.sha256, size=got.size, kind=kind,
+                             content_type=content_type, original_name=name, uploaded_by=ctx.actor.user_id)
             ctx.session.add(row)
             ctx.session.flush()
-            audit.record(ctx, "file.upload", "file", row.id,
-                         f"上传文件“{name}”（{KINDS[found.kind].label}，{human_size(got.size)}）",
-                         payload={"sha256": got.sha256, "size": got.size, "kind": found.kind, "name": name},
-                         tenant_id=owner)
+            audit.record(ctx, action, "file", row.id, summary,
+                         payload={"sha256": got.sha256, "size": got.size, "kind": kind, "name": name},
+                         tenant_id=tenant_id)
             self._place(ctx.session, got)
         except BaseException:
             got.path.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from core.files.service import FileStore
 from core.files.sniff import KINDS, file_error
 from core.web import request as req
 from core.web.errors import respond
+from core.web.paging import page_of, query_of
 
 bp = Blueprint("files", __name__)
 
@@ -37,13 +38,12 @@ def send_stored(f: StoredFile, path: Path, *, inline: bool = False):  # noqa: AN
 
 def _index(status: int = 200, error: DomainError | None = None):  # noqa: ANN202
     ctx = req.ctx()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    paging = page_of(request.args, PER_PAGE)
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
-    q = (request.args.get("q") or "").strip()[:100] or None
-    listing = files.list_files(ctx, kind=kind, q=q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    pages = max((listing.total + PER_PAGE - 1) // PER_PAGE, 1)
+    q = query_of(request.args)
+    listing = files.list_files(ctx, kind=kind, q=q, limit=paging.limit, offset=paging.offset)
     return render_template(
-        "files/index.html", listing=listing, page=page, pages=pages, kind=kind, q=q or "",
+        "files/index.html", listing=listing, paging=paging, args=request.args, kind=kind, q=q or "",
         kinds=KINDS, error=error, can_upload=files.can_upload(ctx),
         max_label=files.human_size(store().max_bytes),
         show_tenant=bool(ctx.actor.is_bureau),

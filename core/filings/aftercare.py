@@ -9,7 +9,6 @@ enterprise (and the filing in force when they were held).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
@@ -45,12 +44,12 @@ from core.filings.service import (
     get_filing,
 )
 from core.notifications import service as notifications
+from core.schema import date_problem
 from core.workflow import STALE_MESSAGE
 from tenants.models import Tenant
 
 # Evaluation and drill reports: documents or scans.
 REVISE_PREFIX = "评估结论：需要修订。"
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # No record of this kind predates the 2002 安全生产法; earlier dates are typing errors.
 EARLIEST = date(2002, 1, 1)
 REPORT_KINDS = frozenset({"pdf", "docx", "jpg", "png"})
@@ -71,16 +70,9 @@ def _required_text(value: Any, field: str, label: str, limit: int = TEXT_MAX) ->
 
 
 def _past_date(value: Any, field: str, label: str, today: date, not_before: date | None = None) -> date:
-    if isinstance(value, date):
-        day = value
-    else:
-        try:
-            # Strictly YYYY-MM-DD (fromisoformat alone also takes 20260101 and week dates).
-            day = date.fromisoformat(value) if isinstance(value, str) and DATE_RE.fullmatch(value) else None
-        except ValueError:
-            day = None
-    if day is None:
-        raise ValidationFailed({field: [f"{label}应为日期，格式 YYYY-MM-DD"]})
+    day, problem = date_problem(value, label)
+    if problem:
+        raise ValidationFailed({field: [problem]})
     if day < EARLIEST:
         raise ValidationFailed({field: [f"{label}不能早于 {EARLIEST.isoformat()}"]})
     if day > today:
@@ -291,8 +283,8 @@ def versions_of(ctx: ServiceContext, filing: Filing) -> list[Filing]:
 
 def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: BinaryIO, filename: str, *,
                  today: date | None = None) -> Drill:
-    """第三十三、三十四条: the enterprise records a drill with its evaluation report. An
-    on-site disposal drill names the 现场处置方案 drilled. Hazardous-chemical enterprises
+    """第三十三、三十四条: the enterprise records a drill with its evaluation report (第三十四条).
+    An on-site disposal drill names the 现场处置方案 drilled. The key units of 第三十三条第二款
     report their drills to the county bureau: its reviewers are told."""
     ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以登记演练")
     enterprise = ctx.session.scalar(select(Tenant).where(Tenant.id == ctx.actor.tenant_id))
@@ -335,7 +327,8 @@ def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: Bina
     audit.record(ctx, "drill.record", "drill", drill.id, f"登记演练：{what}（{held_on.isoformat()}）",
                  payload={"kind": kind, "held_on": held_on.isoformat(), "plan_name": plan_name,
                           "participants": participants, "file_id": stored.id}, tenant_id=enterprise.id)
-    if enterprise.industry in rules.DRILL_REPORTING_INDUSTRIES and enterprise.parent_id:
+    # 第三十三条第二款: key units report each drill to the county bureau.
+    if rules.key_drill_unit(rules.UnitFacts.of(enterprise)) and enterprise.parent_id:
         notifications.notify_role(
             ctx, enterprise.parent_id, REVIEW_ROLES, f"{enterprise.name}报送应急演练情况",
             body=f"{held_on.isoformat()} {what}：{scenario[:100]}，参演 {participants} 人。",
@@ -343,13 +336,27 @@ def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: Bina
     return drill
 
 
-def list_drills(ctx: ServiceContext, enterprise_id: int | None = None, limit: int = 500) -> list[Drill]:
-    """Visible drills, latest first (an enterprise its own, a bureau its jurisdiction's)."""
+def list_drills(ctx: ServiceContext, enterprise_id: int | None = None, limit: int = 500, *, offset: int = 0,
+                q: str | None = None) -> list[Drill]:
+    """Visible drills, latest first (an enterprise its own, a bureau its jurisdiction's);
+    `q`: words of the scenario, the plan drilled or the enterprise's name."""
+    q_ = _drills(ctx, enterprise_id, q)
+    return list(ctx.session.scalars(q_.order_by(Drill.held_on.desc(), Drill.id.desc()).limit(limit).offset(offset)))
+
+
+def count_drills(ctx: ServiceContext, enterprise_id: int | None = None, *, q: str | None = None) -> int:
+    return ctx.session.scalar(select(func.count()).select_from(_drills(ctx, enterprise_id, q).subquery())) or 0
+
+
+def _drills(ctx: ServiceContext, enterprise_id: int | None, q: str | None):  # noqa: ANN202
     ctx.require()
-    q = select(Drill)
+    stmt = select(Drill)
     if enterprise_id:
-        q = q.where(Drill.tenant_id == enterprise_id)
-    return list(ctx.session.scalars(q.order_by(Drill.held_on.desc(), Drill.id.desc()).limit(limit)))
+        stmt = stmt.where(Drill.tenant_id == enterprise_id)
+    for word in (q or "").split()[:5]:
+        stmt = stmt.where(Drill.scenario.contains(word, autoescape=True) | Drill.plan_name.contains(word, autoescape=True)
+                          | Drill.tenant_id.in_(select(Tenant.id).where(Tenant.name.contains(word, autoescape=True))))
+    return stmt
 
 
 def onsite_plans(ctx: ServiceContext, filing: Filing) -> list[str]:
@@ -396,6 +403,7 @@ def drill_status(ctx: ServiceContext, filing: Filing, today: date) -> Enterprise
 def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> list[EnterpriseDrills]:
     """drill_status of many filings in three queries, whatever their number (dashboards)."""
     general: dict[int, date] = {}
+    latest: dict[int, date] = {}
     onsite: dict[tuple[int, str], date] = {}
     tenant_ids = [f.tenant_id for f in filings]
     for chunk in range(0, len(tenant_ids), 500):
@@ -403,6 +411,7 @@ def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> 
                 select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
                 .where(Drill.tenant_id.in_(tenant_ids[chunk:chunk + 500]))
                 .group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
+            latest[tenant_id] = max(latest.get(tenant_id, held), held)
             if kind == "onsite":
                 onsite[(tenant_id, plan)] = held
             else:
@@ -415,7 +424,8 @@ def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> 
         obligations = rules.drill_obligations(
             today, last_comprehensive_or_special=general.get(f.tenant_id),
             onsite_last={name: onsite.get((f.tenant_id, name)) for name in plans.get(f.id, [])},
-            since=f.accepted_on or f.deemed_on or f.published_on)
+            since=f.accepted_on or f.deemed_on or f.published_on,
+            key_unit=rules.key_drill_unit(rules.UnitFacts.of(f.tenant)), last_any=latest.get(f.tenant_id))
         out.append(EnterpriseDrills(f.tenant, f, obligations))
     return out
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from core.api.auth import api_ctx, body, json_body
+from core.api.auth import api_ctx, body, json_body, pdf_download
 from core.context import ServiceContext
-from core.filings import aftercare, rules, service
+from core.filings import aftercare, certificate as certificates, notice as notices, rules, service
 from core.filings.models import Filing, FilingEvaluation, RevisionTrigger
 from core.filings.schemas import (EvaluationIn, EvaluationOut, FilingCreateIn, FilingDetailOut, FilingOut,
                                   FilingQuery, FilingTransitionIn, FilingUploadIn, RevisionIn, RevisionTriggerIn,
@@ -40,7 +40,8 @@ def _detail(ctx: ServiceContext, filing: Filing) -> dict:
                   "returned_at": r.returned_at, "comment": r.comment,
                   "items": [{**i, "material_label": rules.MATERIALS.get(i["material"], i["material"])}
                             for i in r.items]} for r in returns],
-        actions=service.actions(ctx, filing),
+        actions=service.actions(ctx, filing), next_step=service.next_step(ctx, filing),
+        history=service.history(ctx, filing),
     )
 
 
@@ -49,9 +50,9 @@ def _detail(ctx: ServiceContext, filing: Filing) -> dict:
 @blp.response(200, FilingOut(many=True))
 def list_filings(args: dict):  # noqa: ANN201
     """可见的备案：应急管理局按审查期限排列（待审查的在前），企业看本企业的（新的在前）。
-    查询参数 status、overdue、enterprise、limit、offset。"""
+    查询参数 status、overdue、enterprise、q、limit、offset。"""
     ctx = api_ctx()
-    filings = service.list_filings(ctx, args["status"], args["overdue"], args["enterprise"],
+    filings = service.list_filings(ctx, args["status"], args["overdue"], args["enterprise"], q=args["q"],
                                    limit=args["limit"], offset=args["offset"])
     return [_out(f) for f in filings]
 
@@ -72,7 +73,7 @@ def create():  # noqa: ANN201
 def get_filing(filing_id: int):  # noqa: ANN201
     """备案详情：材料、材料完整性、退回记录及当前用户可执行的操作"""
     ctx = api_ctx()
-    return _detail(ctx, service.get_filing(ctx, filing_id))
+    return _detail(ctx, service.read_filing(ctx, filing_id))
 
 
 @blp.post("/<int:filing_id>/files")
@@ -116,17 +117,22 @@ def transition(filing_id: int):  # noqa: ANN201
 
 
 @blp.get("/<int:filing_id>/certificate")
-@blp.doc(responses={
-    "200": {"description": "备案登记表 PDF（附件，文件名含备案编号）",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-    "409": {"description": "该备案尚未取得备案编号"},
-    "503": {"description": "服务器未安装中文字体，无法生成PDF"}})
+@blp.doc(**pdf_download("备案登记表 PDF（附件，文件名含备案编号）；首次生成后保存，此后提供同一份文件",
+                        _409="该备案尚未取得备案编号"))
 def certificate(filing_id: int):  # noqa: ANN201
     """备案登记表（PDF）：已取得备案编号的备案（准予备案、逾期视为备案，或已被新版本替代时注明已失效）。
     尚无备案编号返回 409。"""
-    from core.filings import certificate as certificates
-    from core.filings.views import send_certificate
-    return send_certificate(certificates.certificate(api_ctx(), filing_id))
+    cert, stored = certificates.stored_pdf(api_ctx(), current_app.extensions["anjian.files"], filing_id)
+    return req.send_kept_document(stored, cert.download_name)
+
+
+@blp.get("/<int:filing_id>/returns/<int:round>/notice")
+@blp.doc(**pdf_download("补正告知书 PDF（一次性告知需补齐的材料及问题说明）；首次生成后保存，此后提供同一份文件",
+                        _404="备案或该次退回不存在"))
+def notice(filing_id: int, round: int):  # noqa: ANN201, A002
+    """第 round 次退回的补正告知书（PDF）。"""
+    n, stored = notices.stored_pdf(api_ctx(), current_app.extensions["anjian.files"], filing_id, round)
+    return req.send_kept_document(stored, n.download_name)
 
 
 # ---------------------------------------------------------------------------- after filing

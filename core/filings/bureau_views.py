@@ -11,8 +11,10 @@ from core.errors import DomainError
 from core.exports import export, formats_for
 from core.filings import overview, rules, service
 from core.filings.models import DEFAULT_NUMBER_FORMAT, STATUSES
-from core.filings.views import list_filters
+from core.filings.views import PAGE, list_filters
+from core.web.paging import page_of
 from core.web import request as req
+from tenants import service as tenants
 from tenants.models import INDUSTRIES
 
 bp = Blueprint("filing_overview", __name__, url_prefix="/filings")
@@ -33,7 +35,7 @@ def show(name: str):  # noqa: ANN201
     ctx = req.ctx()
     table = overview.table(ctx, name, **list_filters())
     return render_template("filings/overview_list.html", table=table, lists=overview.LISTS,
-                           query={k: v for k, v in request.args.items() if v},
+                           query={k: v for k, v in request.args.items() if v}, paging=page_of(request.args, PAGE),
                            formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
 
 
@@ -50,6 +52,9 @@ def _settings_page(status: int = 200, error: DomainError | None = None):
     ctx = req.ctx()
     ctx.require("admin", bureau=True, message=_("只有应急管理局管理员可以修改备案设置"))
     settings = service.settings_for(ctx, ctx.actor.tenant_id)
+    bureau = tenants.get_tenant(ctx, ctx.actor.tenant_id)
+    desk = request.form.get("desk_section_id", "") if error else (
+        str(settings.desk_section_id) if settings and settings.desk_section_id else "")
     return render_template(
         "filings/settings.html", settings=settings, default_format=DEFAULT_NUMBER_FORMAT,
         number_format=(request.form.get("number_format") if error else None)
@@ -60,7 +65,8 @@ def _settings_page(status: int = 200, error: DomainError | None = None):
         statutory=[rules.MATERIALS[k] for k in rules.MATERIALS if k in rules.STATUTORY_MATERIALS],
         default_years={k: 3 if k in rules.EVALUATION_EVERY_3_YEARS else None for k in INDUSTRIES},
         sample=service.format_number(settings.number_format if settings else DEFAULT_NUMBER_FORMAT,
-                                     "乌应急", 2024, 12),
+                                     bureau.short_name or bureau.name, service.beijing_today().year, 12),
+        sections=tenants.list_sections(ctx, bureau.id), desk=desk,
         error=error, errors=error.errors if error else {},
     ), status
 
@@ -86,7 +92,8 @@ def _posted_settings() -> dict:
             # Anything but a short ASCII number goes to the service as text, which refuses it.
             years[industry] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else raw
     return {"number_format": request.form.get("number_format", "").strip() or DEFAULT_NUMBER_FORMAT,
-            "material_overrides": overrides, "evaluation_years": years}
+            "material_overrides": overrides, "evaluation_years": years,
+            "desk_section_id": request.form.get("desk_section_id", type=int)}
 
 
 @bp.post("/settings")

@@ -1,5 +1,5 @@
 """Demo filings in every state, so the dashboards and lists have something to show: filed
-with drills, due for evaluation with a drill overdue, awaiting review past the limit,
+with drills, due for evaluation with a drill overdue, awaiting review,
 deemed filed, returned with a one-time list, re-filed (one version superseding another),
 and a draft. Dates are set relative to `today` through the services' `today=` arguments.
 
@@ -98,7 +98,8 @@ class _Demo:
         ctx.session.commit()
 
     def review(self, region: str, filing_id: int, action: str, on: date, **kw) -> Filing:
-        ctx = self.ctx(region, "reviewer")
+        # The bureau's admin may act on every filing of the bureau (a reviewer only on its section's).
+        ctx = self.ctx(region, "admin")
         seen = service.get_filing(ctx, filing_id)
         out = service.transition(ctx, filing_id, action, seen.version, today=on, **kw)
         ctx.session.commit()
@@ -129,11 +130,11 @@ def load_demo_filings(db, store: FileStore, today: date | None = None) -> int:  
             return today - timedelta(days=n)
 
         # 宏达甲醇 (ent1_officer): filed last spring, drills kept up; a change of resources recorded.
-        if fresh("91150626MA0N1H2K5G"):
-            ctx, f = d.draft("91150626MA0N1H2K5G", days(250))
+        if fresh("91150626MA0N1H2K6K"):
+            ctx, f = d.draft("91150626MA0N1H2K6K", days(250))
             d.submit(ctx, f, days(240))
             d.review("150626", f.id, "accept", days(238))
-            ctx = d.ctx("91150626MA0N1H2K5G", "officer")
+            ctx = d.ctx("91150626MA0N1H2K6K", "officer")
             d.drill(ctx, days(60))
             for plan in ONSITE:
                 d.drill(ctx, days(45), "onsite", plan)
@@ -144,39 +145,39 @@ def load_demo_filings(db, store: FileStore, today: date | None = None) -> int:  
         if fresh("91150626MA0N3B7Q1R"):
             d.draft("91150626MA0N3B7Q1R", days(5), skip=("risk_assessment", "resource_survey"))
         # 图克煤制烯烃: filed almost three years ago — evaluation due soon, an on-site drill overdue.
-        if fresh("91150626MA0Q8L4C7U"):
+        if fresh("91150626MA0Q8L4C5M"):
             published = today - timedelta(days=3 * 365 - 40)
-            ctx, f = d.draft("91150626MA0Q8L4C7U", published)
+            ctx, f = d.draft("91150626MA0Q8L4C5M", published)
             d.submit(ctx, f, published + timedelta(days=7))
             d.review("150626", f.id, "accept", published + timedelta(days=9))
-            ctx = d.ctx("91150626MA0Q8L4C7U", "officer")
+            ctx = d.ctx("91150626MA0Q8L4C5M", "officer")
             d.drill(ctx, days(120))
             d.drill(ctx, days(150), "onsite", ONSITE[0])
             d.drill(ctx, days(250), "onsite", ONSITE[1])
-        # 纳林河精细化工: awaiting review for 7 working days — past the limit.
-        if fresh("91150626MA13T6W9XB"):
-            ctx, f = d.draft("91150626MA13T6W9XB", days(20))
-            d.submit(ctx, f, d.workday(7))
+        # 纳林河精细化工: awaiting review for 2 working days — 3 left before it counts as filed.
+        if fresh("91150626MA13T6W93T"):
+            ctx, f = d.draft("91150626MA13T6W93T", days(20))
+            d.submit(ctx, f, d.workday(2))
         # 嘎鲁图储运: the bureau let the limit run out — deemed filed by the sweep.
-        if fresh("91150626MA0P5D2R35"):
-            ctx, f = d.draft("91150626MA0P5D2R35", days(60))
+        if fresh("91150626MA0P5D2R6E"):
+            ctx, f = d.draft("91150626MA0P5D2R6E", days(60))
             d.submit(ctx, f, days(50))
             system = ServiceContext.system(d.ctx("150626", "reviewer").session, "demo")
             service.sweep_deadlines(system, today=days(40))
             system.session.commit()
         # 札萨克煤化工 (伊金霍洛旗): returned with a one-time list of two items.
-        if fresh("91150627MA0R2F6N4N"):
-            ctx, f = d.draft("91150627MA0R2F6N4N", days(15))
+        if fresh("91150627MA0R2F6NX4"):
+            ctx, f = d.draft("91150627MA0R2F6NX4", days(15))
             d.submit(ctx, f, days(8))
             d.review("150627", f.id, "return", days(7), comment="请按一次性告知内容补正后重新提交", items=[
                 {"material": "review_opinion", "note": "评审意见缺少专家签字"},
                 {"material": "resource_survey", "note": "应急资源调查清单未列明消防车辆与物资存放地点"}])
         # 阿勒腾席热燃气: re-filed after its command structure changed — v2 supersedes v1.
-        if fresh("91150627MA0K9U3M8E"):
-            ctx, f = d.draft("91150627MA0K9U3M8E", days(400))
+        if fresh("91150627MA0K9U3M55"):
+            ctx, f = d.draft("91150627MA0K9U3M55", days(400))
             d.submit(ctx, f, days(395))
             d.review("150627", f.id, "accept", days(394))
-            ctx = d.ctx("91150627MA0K9U3M8E", "officer")
+            ctx = d.ctx("91150627MA0K9U3M55", "officer")
             aftercare.record_trigger(ctx, f.id, {"trigger": "command_changed", "occurred_on": days(40).isoformat(),
                                                  "description": "公司应急指挥部总指挥由总经理调整为董事长",
                                                  "changes": ["command_system"]}, today=today)

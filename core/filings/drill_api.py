@@ -45,7 +45,8 @@ def list_drills(args: dict):  # noqa: ANN201
 def record():  # noqa: ANN201
     """登记演练（企业管理员或安全员）。multipart/form-data：file（演练评估报告）、kind、held_on、plan_name
     （现场处置方案演练必填，且须为已备案的现场处置方案）、scenario、participants、participant_units。
-    危险化学品企业的演练同时报送所属应急管理局。"""
+    危险物品生产经营储存运输、矿山、金属冶炼、城市轨道交通运营、建筑施工单位和人员密集场所经营单位的演练
+    同时报送所属应急管理局（第三十三条第二款）。"""
     ctx = api_ctx()
     stream, filename = req.uploaded_file()
     row = aftercare.record_drill(ctx, current_app.extensions["anjian.files"],

@@ -13,27 +13,33 @@ from core.files import service as files
 from core.filings import aftercare, service
 from core.filings.models import DRILL_KINDS
 from core.web import request as req
+from core.web.paging import page_of, query_of
 from tenants import service as tenants
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
 
 FIELDS = ("kind", "held_on", "plan_name", "scenario", "participants", "participant_units")
+PAGE = 50
 
 
 def _index(status: int = 200, error: DomainError | None = None, posted: MultiDict | None = None):
     ctx = req.ctx()
     today = service.beijing_today()
     is_bureau = ctx.actor.is_bureau
+    q = query_of(request.args)
+    paging = page_of(request.args, PAGE)
+    enterprise_id = request.args.get("enterprise", type=int) if is_bureau else None
     page = {"is_bureau": is_bureau, "today": today, "kinds": DRILL_KINDS, "posted": posted or MultiDict(),
-            "error": error, "errors": error.errors if error else {}}
+            "error": error, "errors": error.errors if error else {}, "q": q or "", "paging": paging,
+            "drills": aftercare.list_drills(ctx, enterprise_id, paging.limit, offset=paging.offset, q=q),
+            "total": aftercare.count_drills(ctx, enterprise_id, q=q),
+            "args": {k: v for k, v in request.args.items() if k in ("enterprise", "q")}}
     if is_bureau:
-        enterprise_id = request.args.get("enterprise", type=int)
         enterprises = {t.id: t.name for t in tenants.list_tenants(ctx, kind="enterprise")}
-        page.update(enterprise_id=enterprise_id, enterprises=enterprises,
-                    drills=aftercare.list_drills(ctx, enterprise_id), overdue=aftercare.overdue_drills(ctx, today))
+        page.update(enterprise_id=enterprise_id, enterprises=enterprises, overdue=aftercare.overdue_drills(ctx, today))
     else:
         in_force = aftercare.filing_in_force(ctx, ctx.actor.tenant_id)
-        page.update(in_force=in_force, drills=aftercare.list_drills(ctx),
+        page.update(in_force=in_force,
                     status=aftercare.drill_status(ctx, in_force, today) if in_force else None,
                     onsite=aftercare.onsite_plans(ctx, in_force) if in_force else [],
                     recordable=ctx.actor.has_role(*service.ENTERPRISE_ROLES))

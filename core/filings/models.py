@@ -8,17 +8,18 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
+from core.i18n import mark as _
 from core.files.models import StoredFile
 from tenants.models import Tenant, TenantOwned
 
 STATUSES = {
-    "draft": "草稿",
-    "submitted": "待审查",
-    "returned": "已退回补正",
-    "accepted": "已备案",
-    "deemed": "逾期视为备案",
-    "withdrawn": "已撤回",
-    "superseded": "已被新版本替代",
+    "draft": _("草稿"),
+    "submitted": _("待审查"),
+    "returned": _("已退回补正"),
+    "accepted": _("已备案"),
+    "deemed": _("逾期视为备案"),
+    "withdrawn": _("已撤回"),
+    "superseded": _("已被新版本替代"),
 }
 # States in which the plan counts as filed (a number has been issued).
 FILED_STATES = ("accepted", "deemed")
@@ -48,19 +49,28 @@ class Filing(TenantOwned, Base):
     review_due: Mapped[date | None]
     # True when the deadline was counted Monday–Friday for a year whose holidays are not loaded.
     review_due_estimated: Mapped[bool] = mapped_column(default=False)
-    # 第二十六条: first submitted after the 20-working-day limit.
-    late: Mapped[bool] = mapped_column(default=False)
+    # 第二十六条: the first submission came after the 20-working-day limit. None: not known
+    # yet, because the count reaches a year whose holiday notice is not loaded.
+    late: Mapped[bool | None] = mapped_column(default=False)
+    first_submitted_on: Mapped[date | None]
     filing_no: Mapped[str | None] = mapped_column(String(100))
     filing_year: Mapped[int | None]
     filing_seq: Mapped[int | None]
     accepted_on: Mapped[date | None]
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # 审查意见: what the reviewer wrote when accepting.
+    review_opinion: Mapped[str | None] = mapped_column(Text)
     deemed_on: Mapped[date | None]
     # 第三十七条 re-filing: the filing this version replaces; the old one becomes "superseded".
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
     superseded_on: Mapped[date | None]
     revision_needed: Mapped[bool] = mapped_column(default=False)
     evaluation_due: Mapped[date | None]
+    # The 备案登记表 as issued: {"content": {...}} fixed when the plan is filed, and its PDF
+    # (then the copy marked invalid once superseded), each rendered once and kept.
+    certificate: Mapped[dict | None] = mapped_column(JSON)
+    certificate_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    superseded_certificate_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -118,6 +128,9 @@ class FilingReturn(TenantOwned, Base):
     comment: Mapped[str | None] = mapped_column(Text)
     # [{"material": key of rules.MATERIALS, "note": str}]
     items: Mapped[list] = mapped_column(JSON, default=list)
+    # The 补正告知书 as issued (content fixed at the return) and its PDF, rendered once.
+    notice: Mapped[dict | None] = mapped_column(JSON)
+    notice_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
 
 
 class FilingCounter(Base):
@@ -146,11 +159,13 @@ class FilingSettings(TenantOwned, Base):
     material_overrides: Mapped[dict] = mapped_column(JSON, default=dict)
     # {industry: years}: evaluation cycle (第三十五条) where the bureau sets one.
     evaluation_years: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The section that receives every filing (备案窗口); None: each enterprise's supervising section.
+    desk_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-EVALUATION_CONCLUSIONS = {"keep": "预案仍然适用，无需修订", "revise": "需要修订预案"}
-DRILL_KINDS = {"comprehensive": "综合应急预案演练", "special": "专项应急预案演练", "onsite": "现场处置方案演练"}
+EVALUATION_CONCLUSIONS = {"keep": _("预案仍然适用，无需修订"), "revise": _("需要修订预案")}
+DRILL_KINDS = {"comprehensive": _("综合应急预案演练"), "special": _("专项应急预案演练"), "onsite": _("现场处置方案演练")}
 
 
 class FilingEvaluation(TenantOwned, Base):

@@ -24,7 +24,9 @@ NO_LIMIT = None
 
 LISTS = {
     "filings": "预案备案",
-    "overdue": "审查逾期的备案",
+    # A limit that has certainly passed makes the plan filed at once (deemed); what stays
+    # past it is waiting for a year's holiday notice to confirm the limit.
+    "overdue": "审查期限待确认的备案",
     "deemed": "逾期视为备案的备案",
     "evaluations": "评估到期或即将到期的预案",
     "unfiled": "没有有效备案的企业",
@@ -38,12 +40,29 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
-    # Page link of each row (the filing or the enterprise), None when there is none.
+    # Page link of each row (the filing or the enterprise), None when there is none, shown on
+    # the column named `link_column` (the plan's name where there is one).
     links: list[str | None] = field(default_factory=list)
 
     def add(self, row: list, link: str | None) -> None:
         self.rows.append(row)
         self.links.append(link)
+
+    @property
+    def link_column(self) -> int:
+        return self.headers.index("预案名称") if "预案名称" in self.headers else 0
+
+    def matching(self, q: str | None) -> "Table":
+        """The rows with every word of `q` in one of their cells (the page's search box)."""
+        words = (q or "").split()
+        if not words:
+            return self
+        out = Table(self.name, self.title, self.headers)
+        for row, link in zip(self.rows, self.links):
+            text = " ".join("" if v is None else str(v) for v in row)
+            if all(w in text for w in words):
+                out.add(row, link)
+        return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,7 @@ def _yes(flag: bool) -> str:
 def summary(ctx: ServiceContext, today: date | None = None) -> Summary:
     _require(ctx)
     today = today or service.beijing_today()
+    service.deem_due(ctx, today)
     by_status = dict(ctx.session.execute(select(Filing.status, func.count(Filing.id)).group_by(Filing.status)).all())
     # The evaluation and drill lists both start from the filings in force: read them once.
     in_force = aftercare.filings_in_force(ctx)
@@ -91,26 +111,27 @@ def summary(ctx: ServiceContext, today: date | None = None) -> Summary:
 
 
 def table(ctx: ServiceContext, name: str, today: date | None = None, *, status: str | None = None,
-          overdue: bool | None = None, enterprise_id: int | None = None) -> Table:
-    """The named list of LISTS as rows; `status`, `overdue` and `enterprise_id` filter the
-    "filings" list like the filings page does."""
+          overdue: bool | None = None, enterprise_id: int | None = None, q: str | None = None) -> Table:
+    """The named list of LISTS as rows; `status`, `overdue`, `enterprise_id` and `q` filter
+    the "filings" list like the filings page does."""
     _require(ctx)
     if name not in LISTS:
         raise NotFound("统计清单不存在")
     today = today or service.beijing_today()
-    return _BUILDERS[name](ctx, Table(name, LISTS[name], []), today, status=status, overdue=overdue,
-                           enterprise_id=enterprise_id)
+    t = _BUILDERS[name](ctx, Table(name, LISTS[name], []), today, status=status, overdue=overdue,
+                        enterprise_id=enterprise_id, q=q)
+    return t if name == "filings" else t.matching(q)  # the filings list searches in SQL
 
 
 def _bureau_names(ctx: ServiceContext) -> dict[int, str]:
     return dict(ctx.session.execute(select(Tenant.id, Tenant.name).where(Tenant.kind == "bureau")).all())
 
 
-def _filings(ctx, t: Table, today: date, *, status=None, overdue=None, enterprise_id=None) -> Table:  # noqa: ANN001
+def _filings(ctx, t: Table, today: date, *, status=None, overdue=None, enterprise_id=None, q=None) -> Table:  # noqa: ANN001
     t.headers = ["企业名称", "统一社会信用代码", "预案名称", "状态", "公布日期", "收到日期", "审查期限", "审查逾期",
                  "逾期报备", "备案编号", "备案日期", "需修订", "下次评估", "备案机关"]
     bureaus = _bureau_names(ctx)
-    for f in service.list_filings(ctx, status, overdue, enterprise_id, today=today, limit=NO_LIMIT):
+    for f in service.list_filings(ctx, status, overdue, enterprise_id, q=q, today=today, limit=NO_LIMIT):
         t.add([f.tenant.name, f.tenant.uscc, f.title, f.status_label, f.published_on, f.received_on, f.review_due,
                _yes(f.overdue(today)), _yes(f.late), f.filing_no, f.accepted_on or f.deemed_on,
                _yes(f.revision_needed), f.evaluation_due, bureaus.get(f.bureau_id, "")], f"/filings/{f.id}")
@@ -119,7 +140,7 @@ def _filings(ctx, t: Table, today: date, *, status=None, overdue=None, enterpris
 
 def _overdue(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     from core.calendar.service import working_days_between
-    t.headers = ["企业名称", "预案名称", "收到日期", "审查期限", "已超期工作日", "备案机关"]
+    t.headers = ["企业名称", "预案名称", "收到日期", "审查期限（估算）", "按估算已超期工作日", "备案机关"]
     bureaus = _bureau_names(ctx)
     for f in service.list_filings(ctx, "submitted", True, today=today, limit=NO_LIMIT):
         t.add([f.tenant.name, f.title, f.received_on, f.review_due, working_days_between(ctx.session, f.review_due, today),
@@ -195,14 +216,17 @@ class EnterpriseView:
     pending: Filing | None           # the latest filing not yet filed (draft, submitted, returned)
     overdue_drills: list
     evaluation_due: date | None
+    next_step: str | None = None     # what the enterprise has to do on the pending filing
 
 
 def enterprise_view(ctx: ServiceContext, today: date | None = None) -> EnterpriseView:
     today = today or service.beijing_today()
     tenant_id = ctx.actor.tenant_id
+    service.deem_due(ctx, today)
     in_force = aftercare.filing_in_force(ctx, tenant_id)
     pending = ctx.session.scalar(select(Filing).where(Filing.tenant_id == tenant_id,
                                                       Filing.status.in_(("draft", "submitted", "returned")))
                                  .order_by(Filing.id.desc()).limit(1))
     drills = aftercare.drill_status(ctx, in_force, today).overdue if in_force else []
-    return EnterpriseView(in_force, pending, drills, in_force.evaluation_due if in_force else None)
+    return EnterpriseView(in_force, pending, drills, in_force.evaluation_due if in_force else None,
+                          service.next_step(ctx, pending, today) if pending else None)

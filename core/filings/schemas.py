@@ -8,13 +8,13 @@ from marshmallow import fields, validate
 
 from core.filings.models import DRILL_KINDS, EVALUATION_CONCLUSIONS, STATUSES
 from core.filings.rules import MATERIALS, REFILING_CHANGES, REVISION_TRIGGERS
-from core.schema import Schema
+from core.schema import Date, Schema
 
 
 class FilingCreateIn(Schema):
     title = fields.String(required=True, metadata={"label": "预案名称"},
                           validate=validate.Length(min=1, max=300, error="预案名称为1至300个字符"))
-    published_on = fields.Date(required=True, metadata={"label": "公布日期",
+    published_on = Date(required=True, metadata={"label": "预案公布日期",
                                                         "description": "预案公布（签署发布）日期，YYYY-MM-DD"})
 
 
@@ -24,6 +24,8 @@ class FilingQuery(Schema):
     overdue = fields.Boolean(load_default=None, metadata={"label": "审查逾期",
                                                           "description": "true：待审查且已超过5个工作日审查期限"})
     enterprise = fields.Integer(load_default=None, metadata={"label": "企业"})
+    q = fields.String(load_default=None, metadata={"label": "搜索", "description": "预案名称、企业名称或备案编号中的文字"},
+                      validate=validate.Length(max=100, error="搜索文字不超过100字"))
     limit = fields.Integer(load_default=50, metadata={"label": "条数"},
                            validate=validate.Range(min=1, max=200, error="条数应为1至200"))
     offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
@@ -112,9 +114,13 @@ class FilingOut(ma.Schema):
     status_label = fields.String()
     received_on = fields.Date(allow_none=True)
     review_due = fields.Date(allow_none=True)
-    review_due_estimated = fields.Boolean()
-    overdue = fields.Boolean(metadata={"description": "待审查且已超过审查期限"})
-    late = fields.Boolean(metadata={"description": "超过公布后20个工作日才首次提交（第二十六条）"})
+    review_due_estimated = fields.Boolean(metadata={
+        "description": "审查期限涉及的年份节假日安排尚未导入、按周一至周五估算：期限待确认，不会据此视为备案"})
+    overdue = fields.Boolean(metadata={"description": "待审查且已过（估算的）审查期限：期限待确认的备案"})
+    first_submitted_on = fields.Date(allow_none=True, metadata={"description": "首次提交日期"})
+    late = fields.Boolean(allow_none=True, metadata={
+        "description": "超过公布后20个工作日才首次提交（第二十六条）；null：涉及的年份节假日安排尚未导入，待确认"})
+    review_opinion = fields.String(allow_none=True, metadata={"description": "准予备案时的审查意见"})
     filing_no = fields.String(allow_none=True)
     accepted_on = fields.Date(allow_none=True)
     accepted_by = fields.Integer(allow_none=True)
@@ -127,7 +133,19 @@ class FilingOut(ma.Schema):
     version = fields.Integer()
 
 
+class HistoryItemOut(ma.Schema):
+    at = fields.DateTime(metadata={"description": "UTC"})
+    actor = fields.String(metadata={"description": "办理人姓名；系统自动办理的为“系统”"})
+    action = fields.String()
+    label = fields.String(metadata={"description": "办理事项（中文）"})
+    summary = fields.String()
+    comment = fields.String(allow_none=True)
+    items = fields.List(fields.Dict(), metadata={"description": "退回时一次性告知的补正事项"})
+
+
 class FilingDetailOut(FilingOut):
+    next_step = fields.String(allow_none=True, metadata={"description": "当前用户下一步要做的事"})
+    history = fields.List(fields.Nested(HistoryItemOut), metadata={"description": "办理记录（取自审计记录）"})
     materials = fields.List(fields.Nested(FilingMaterialOut))
     completeness = fields.List(fields.Nested(MaterialStatusOut))
     returns = fields.List(fields.Nested(FilingReturnOut))
@@ -218,6 +236,8 @@ class DrillIn(Schema):
 
 class DrillQuery(Schema):
     enterprise = fields.Integer(load_default=None, metadata={"label": "企业"})
+    q = fields.String(load_default=None, metadata={"label": "搜索", "description": "预案名称、企业名称或备案编号中的文字"},
+                      validate=validate.Length(max=100, error="搜索文字不超过100字"))
     limit = fields.Integer(load_default=200, metadata={"label": "条数"},
                            validate=validate.Range(min=1, max=500, error="条数应为1至500"))
 

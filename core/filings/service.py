@@ -7,17 +7,17 @@ The statutory rules live in core.filings.rules; this module applies them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.audit import service as audit
+from core.calendar.service import beijing_date, beijing_today
 from core.auth.models import User
 from core.context import ServiceContext
-from core.db import utcnow
+from core.db import has_writes, side_session, utcnow
 from core.errors import (
     Conflict,
     DomainError,
@@ -41,8 +41,8 @@ from core.filings.models import (
 from core.filings.schemas import FilingCreateIn
 from core.notifications import service as notifications
 from core.schema import load_or_fail
-from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
-from tenants.models import INDUSTRIES, Tenant
+from core.workflow import Transition, Workflow, check_version
+from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
 from tenants.scoping import UNSCOPED
 
 ENTERPRISE_ROLES = ("admin", "officer")
@@ -56,13 +56,7 @@ NOTE_MAX = 500
 NAME_MAX = 200
 RETURN_ITEMS_MAX = 50
 EVALUATION_YEARS_MAX = 10
-BEIJING = ZoneInfo("Asia/Shanghai")
 ENTERPRISE_NOTIFY_ROLES = ("admin", "officer", "viewer")
-
-
-def beijing_today() -> date:
-    """Statutory days are Beijing calendar days, whatever the server's zone."""
-    return datetime.now(BEIJING).date()
 
 
 # ---------------------------------------------------------------------------- workflow
@@ -74,15 +68,26 @@ def _materials_complete(ctx: ServiceContext, filing: Filing, _data: dict) -> str
     return None
 
 
+def _corrected(ctx: ServiceContext, filing: Filing, data: dict) -> str | None:
+    """A resubmission answers the return: every material it named has a new document."""
+    left = uncorrected(ctx, filing)
+    if left:
+        return (f"以下退回补正的材料尚未修改，不能重新提交：{'、'.join(rules.MATERIALS[k] for k in left)}"
+                "（请上传补正后的文件）")
+    return _materials_complete(ctx, filing, data)
+
+
 FLOW = Workflow(
     name="filing", initial="draft", states=STATUSES,
     transitions=(
         Transition("submit", ("draft",), "submitted", ENTERPRISE_ROLES, "提交备案", bureau=False,
                    guard=_materials_complete),
-        Transition("return", ("submitted",), "returned", REVIEW_ROLES, "退回补正", bureau=True),
+        Transition("return", ("submitted",), "returned", REVIEW_ROLES, "退回补正", bureau=True,
+                   authority=lambda ctx, f: review_authority(ctx, f)),
         Transition("resubmit", ("returned",), "submitted", ENTERPRISE_ROLES, "补正后重新提交", bureau=False,
-                   guard=_materials_complete),
-        Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "准予备案", bureau=True),
+                   guard=_corrected),
+        Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "准予备案", bureau=True,
+                   authority=lambda ctx, f: review_authority(ctx, f)),
         Transition("withdraw", ("draft", "submitted", "returned"), "withdrawn", ENTERPRISE_ROLES, "撤回",
                    bureau=False),
         # Only the deadline sweep (the system) takes this one: no role holds it.
@@ -108,31 +113,49 @@ def get_filing(ctx: ServiceContext, filing_id: int) -> Filing:
 
 
 def list_filings(ctx: ServiceContext, status: str | None = None, overdue: bool | None = None,
-                 enterprise_id: int | None = None, *, today: date | None = None, limit: int = 200,
-                 offset: int = 0) -> list[Filing]:
+                 enterprise_id: int | None = None, *, q: str | None = None, today: date | None = None,
+                 limit: int | None = 200, offset: int = 0) -> list[Filing]:
     """Visible filings. A bureau's inbox: filings awaiting review first, the earliest review
     deadline first; an enterprise sees its own, newest first. `overdue`: awaiting review
-    past the 5-working-day limit (True) or not (False)."""
+    past the 5-working-day limit (True) or not (False); `q`: words of the plan's name, the
+    enterprise's name or the 备案编号."""
+    today = today or beijing_today()
+    deem_due(ctx, today)
+    stmt = _filtered(ctx, status, overdue, enterprise_id, q, today)
+    if ctx.actor.is_bureau or ctx.actor.is_system:
+        stmt = stmt.order_by(case((Filing.status == "submitted", 0), else_=1), Filing.review_due.is_(None),
+                             Filing.review_due, Filing.id)
+    else:
+        stmt = stmt.order_by(Filing.created_at.desc(), Filing.id.desc())
+    return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def count_filings(ctx: ServiceContext, status: str | None = None, overdue: bool | None = None,
+                  enterprise_id: int | None = None, *, q: str | None = None, today: date | None = None) -> int:
+    """How many filings list_filings would give without a limit."""
+    stmt = _filtered(ctx, status, overdue, enterprise_id, q, today or beijing_today())
+    return ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def _filtered(ctx: ServiceContext, status: str | None, overdue: bool | None, enterprise_id: int | None,
+              q: str | None, today: date):  # noqa: ANN202
     ctx.require()
     if status is not None and status not in STATUSES:
         raise ValidationFailed({"status": ["状态不在可选范围内"]})
-    today = today or beijing_today()
-    q = select(Filing)
+    stmt = select(Filing)
     if status:
-        q = q.where(Filing.status == status)
+        stmt = stmt.where(Filing.status == status)
     if enterprise_id:
-        q = q.where(Filing.tenant_id == enterprise_id)
+        stmt = stmt.where(Filing.tenant_id == enterprise_id)
     late_review = (Filing.status == "submitted") & (Filing.review_due < today)
     if overdue is True:
-        q = q.where(late_review)
+        stmt = stmt.where(late_review)
     elif overdue is False:
-        q = q.where(~late_review)
-    if ctx.actor.is_bureau or ctx.actor.is_system:
-        q = q.order_by(case((Filing.status == "submitted", 0), else_=1), Filing.review_due.is_(None),
-                       Filing.review_due, Filing.id)
-    else:
-        q = q.order_by(Filing.created_at.desc(), Filing.id.desc())
-    return list(ctx.session.scalars(q.limit(limit).offset(offset)))
+        stmt = stmt.where(~late_review)
+    for word in (q or "").split()[:5]:
+        stmt = stmt.where(Filing.title.contains(word, autoescape=True) | Filing.filing_no.contains(word, autoescape=True)
+                          | Filing.tenant_id.in_(select(Tenant.id).where(Tenant.name.contains(word, autoescape=True))))
+    return stmt
 
 
 def materials_of(ctx: ServiceContext, filing: Filing) -> list[FilingMaterial]:
@@ -155,7 +178,7 @@ def settings_for(ctx: ServiceContext, bureau_id: int) -> FilingSettings | None:
 def required_for(ctx: ServiceContext, filing: Filing) -> dict[str, bool]:
     """第二十七条 materials for this filing: the enterprise's industry, the bureau's overrides."""
     settings = settings_for(ctx, filing.bureau_id)
-    return rules.required_materials(filing.tenant.industry, overrides_for(settings, filing.tenant.industry))
+    return rules.required_materials(rules.UnitFacts.of(filing.tenant), overrides_for(settings, filing.tenant.industry))
 
 
 def overrides_for(settings: FilingSettings | None, industry: str | None) -> dict[str, bool]:
@@ -169,7 +192,7 @@ def evaluation_due_for(ctx: ServiceContext, filing: Filing, start: date) -> date
     (publication, or the last evaluation), with the bureau's cycle for the industry."""
     settings = settings_for(ctx, filing.bureau_id)
     years = (settings.evaluation_years if settings else {}).get(filing.tenant.industry or "")
-    return rules.evaluation_due(start, filing.tenant.industry, years)
+    return rules.evaluation_due(start, rules.UnitFacts.of(filing.tenant), years)
 
 
 @dataclass(frozen=True)
@@ -298,36 +321,92 @@ def remove_material(ctx: ServiceContext, filing_id: int, material_id: int) -> Fi
 
 def _clean_items(items: Any) -> list[dict]:
     """The one-time correction list (一次性告知) of a return: at least one item, each naming
-    a material of the checklist."""
+    a material of the checklist once and saying what is wrong with it (第二十八条: the
+    enterprise must learn at once everything it has to supply). Errors are keyed
+    `items.<material>` (`items.<n>` when the material itself is unknown)."""
     refused = "退回时须至少列出一项需补正的材料（一次性告知）"
     if items is None or items == []:
         raise ValidationFailed({"items": [refused]}, message=refused)
     if not isinstance(items, list) or len(items) > RETURN_ITEMS_MAX:
         raise ValidationFailed({"items": [f"补正事项应为不超过{RETURN_ITEMS_MAX}项的列表"]})
-    out, errors = [], {}
+    out, errors, seen = [], {}, set()
     for i, item in enumerate(items, 1):
-        key = f"items.{i}"
         if not isinstance(item, dict) or not set(item) <= {"material", "note"}:
-            errors[key] = [f"第{i}项：格式应为 {{\"material\": …, \"note\": …}}"]
+            errors[f"items.{i}"] = [f"第{i}项：格式应为 {{\"material\": …, \"note\": …}}"]
             continue
-        if item.get("material") not in rules.MATERIALS:
-            errors[key] = [f"第{i}项：材料类别不在可选范围内"]
+        material = item.get("material")
+        if not isinstance(material, str) or material not in rules.MATERIALS:
+            errors[f"items.{i}"] = [f"第{i}项：材料类别不在可选范围内"]
             continue
-        note = item.get("note") or ""
-        if not isinstance(note, str) or len(note.strip()) > NOTE_MAX:
-            errors[key] = [f"第{i}项：说明应为不超过{NOTE_MAX}字的文字"]
+        key, label = f"items.{material}", rules.MATERIALS[material]
+        if material in seen:
+            errors[key] = [f"“{label}”重复列出"]
             continue
-        out.append({"material": item["material"], "note": note.strip()})
+        seen.add(material)
+        note = item.get("note")
+        note = note.strip() if isinstance(note, str) else note
+        if not isinstance(note, str | None) or (note and len(note) > NOTE_MAX):
+            errors[key] = [f"“{label}”：问题说明应为不超过{NOTE_MAX}字的文字"]
+        elif not note:
+            errors[key] = [f"“{label}”：请填写问题说明（说明需要如何补正）"]
+        else:
+            out.append({"material": material, "note": note})
     if errors:
         raise ValidationFailed(errors, message=next(iter(errors.values()))[0])
     return out
+
+
+def changed_since(ctx: ServiceContext, filing: Filing, since) -> set[str]:  # noqa: ANN001
+    """Material keys the enterprise uploaded a document for after `since` (a return's time)."""
+    return set(ctx.session.scalars(select(FilingMaterial.material).where(
+        FilingMaterial.filing_id == filing.id, FilingMaterial.uploaded_at > since)))
+
+
+def _check_one_time(ctx: ServiceContext, filing: Filing, items: list[dict]) -> None:
+    """第二十八条 一次性告知: a later return may name only what the first list named, or a
+    material the enterprise changed after the first return; anything else should have
+    been on the first list."""
+    rounds = returns_of(ctx, filing)
+    if not rounds:
+        return
+    first = rounds[0]
+    allowed = {i["material"] for i in first.items} | changed_since(ctx, filing, first.returned_at)
+    late = [i["material"] for i in items if i["material"] not in allowed]
+    if late:
+        names = "、".join(f"“{rules.MATERIALS[m]}”" for m in late)
+        day = (first.notice or {}).get("returned_on") or beijing_date(first.returned_at).isoformat()
+        message = (f"第二十八条要求一次性告知需要补齐的材料：{names}不在首次退回（{day}）"
+                   f"告知的清单中，企业此后也未修改，不能再要求补正")
+        raise ValidationFailed({f"items.{m}": [message] for m in late}, message=message)
+
+
+def returnable(ctx: ServiceContext, filing: Filing) -> set[str] | None:
+    """Materials a new return may name (see _check_one_time); None: any (no return yet)."""
+    rounds = returns_of(ctx, filing)
+    if not rounds:
+        return None
+    return {i["material"] for i in rounds[0].items} | changed_since(ctx, filing, rounds[0].returned_at)
+
+
+def uncorrected(ctx: ServiceContext, filing: Filing) -> list[str]:
+    """Materials named on the latest return that have had no new document since it."""
+    rounds = returns_of(ctx, filing)
+    if filing.status != "returned" or not rounds:
+        return []
+    latest = rounds[-1]
+    changed = changed_since(ctx, filing, latest.returned_at)
+    return [i["material"] for i in latest.items if i["material"] not in changed]
 
 
 def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, comment: Any = None,
                items: Any = None, *, today: date | None = None) -> Filing:
     """submit / resubmit / withdraw (enterprise), return / accept (bureau).
 
-    return needs the one-time list of items; accept issues the 备案编号."""
+    return needs the one-time list of items; accept issues the 备案编号. A filing whose
+    review limit has passed is deemed filed first (第二十八条), so nothing else can happen
+    to it any more."""
+    today = today or beijing_today()
+    deem_due(ctx, today, filing_id=filing_id)
     filing = get_filing(ctx, filing_id)
     ctx.require()
     version = check_version(version)
@@ -339,22 +418,26 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     if not isinstance(action, str) or not action or action in SYSTEM_ACTIONS:
         raise ValidationFailed({"action": ["操作为必填项，且应为 submit、resubmit、return、accept 或 withdraw"]})
     t = FLOW.transition(action)
-    ctx.require(*t.roles, bureau=t.bureau, message=f"当前角色无权执行“{t.label}”")
-    # Checked here as well as in the engine so nothing (a number, a return) is written first.
-    if version != filing.version:
-        raise Conflict(STALE_MESSAGE)
-    if filing.status not in t.source:
-        raise Conflict(f"当前状态为“{filing.status_label}”，不能执行“{t.label}”")
+    if filing.status == "deemed" and t.name in ("return", "accept", "withdraw"):
+        raise Conflict(f"审查期限（{filing.review_due.isoformat()}）已届满，依照第二十八条该备案已视为已经备案"
+                       f"（备案编号 {filing.filing_no}），不能再{t.label}")
+    # Every check of the engine first, so that nothing (a number, a return) is written for
+    # a step that would be refused.
+    FLOW.check(ctx, filing, t.name, version=version)
+    if t.name in ("return", "withdraw"):
+        _check_limit_open(ctx, filing, t, today)
     clean_items = _clean_items(items) if t.name == "return" else None
-    today = today or beijing_today()
+    if clean_items:
+        _check_one_time(ctx, filing, clean_items)
     stamps: dict[str, Any] = {}
     if t.name in ("submit", "resubmit"):
         due = rules.review_deadline(ctx.session, today)
         stamps.update(received_on=today, review_due=due.date, review_due_estimated=due.estimated)
         if t.name == "submit":
-            stamps["late"] = rules.is_late_filing(ctx.session, filing.published_on, today)
+            stamps.update(first_submitted_on=today,
+                          late=rules.late_filing(ctx.session, filing.published_on, today))
     elif t.name == "accept":
-        stamps.update(accepted_on=today, accepted_by=ctx.actor.user_id,
+        stamps.update(accepted_on=today, accepted_by=ctx.actor.user_id, review_opinion=comment,
                       evaluation_due=evaluation_due_for(ctx, filing, filing.published_on))
         stamps.update(_allocate_number(ctx, filing, today))
     data: dict[str, Any] = {"comment": comment} if comment else {}
@@ -362,6 +445,9 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
         data["items"] = clean_items
     if "filing_no" in stamps:
         data["filing_no"] = stamps["filing_no"]
+    if t.name == "accept":
+        # What the 备案登记表 says is fixed now, in the same UPDATE as the acceptance.
+        stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
     before = {k: getattr(filing, k) for k in stamps}
     for k, v in stamps.items():
         setattr(filing, k, v)
@@ -382,13 +468,88 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
         raise
     if clean_items is not None:
         done = ctx.session.scalar(select(func.count(FilingReturn.id)).where(FilingReturn.filing_id == filing.id))
-        ctx.session.add(FilingReturn(tenant_id=filing.tenant_id, filing_id=filing.id, round=(done or 0) + 1,
-                                     returned_by=ctx.actor.user_id, returned_at=utcnow(), comment=comment,
-                                     items=clean_items))
+        returned = FilingReturn(tenant_id=filing.tenant_id, filing_id=filing.id, round=(done or 0) + 1,
+                                returned_by=ctx.actor.user_id, returned_at=utcnow(), comment=comment,
+                                items=clean_items)
+        returned.notice = notice_content(ctx, filing, returned, today)
+        ctx.session.add(returned)
         ctx.session.flush()
     if t.name == "accept" and filing.supersedes_id:
         _supersede(ctx, filing, today)
+    _tell_next(ctx, filing, t.name, clean_items)
     return filing
+
+
+# ---------------------------------------------------------------------------- who acts next
+
+def routed_section(ctx: ServiceContext, filing: Filing) -> Section | None:
+    """The section that handles the filing: the filing desk the bureau names on 备案设置,
+    else the section supervising the enterprise; None when the bureau has neither (then
+    any of its reviewers handles it). Read unscoped: the enterprise submitting a filing
+    routes it to a section of its bureau."""
+    settings = settings_for(ctx, filing.bureau_id)
+    section_id = settings.desk_section_id if settings and settings.desk_section_id else ctx.session.scalar(
+        select(SectionAssignment.section_id).where(SectionAssignment.tenant_id == filing.tenant_id)
+        .execution_options(**{UNSCOPED: True}))
+    if section_id is None:
+        return None
+    return ctx.session.scalar(select(Section).where(Section.id == section_id, Section.tenant_id == filing.bureau_id)
+                              .execution_options(**{UNSCOPED: True}))
+
+
+def review_authority(ctx: ServiceContext, filing: Filing) -> str | None:
+    """Who may return or accept a filing: the filing bureau's admin, or a reviewer of the
+    section it is routed to. Every user of a bureau above reads it, but only the filing
+    bureau acts on it."""
+    a = ctx.actor
+    if a.tenant_id != filing.bureau_id:
+        return "只有受理该备案的应急管理局可以审查"
+    if a.role == "admin":
+        return None
+    section = routed_section(ctx, filing)
+    if section is not None and a.section_id != section.id:
+        return f"该备案由“{section.name}”审查，本股室不能办理"
+    return None
+
+
+def reviewers_of(ctx: ServiceContext, filing: Filing) -> list[int]:
+    """Users to tell when a filing awaits review: the active reviewers of the section it is
+    routed to, else every reviewer of the filing bureau."""
+    section = routed_section(ctx, filing)
+    q = (select(User.id).where(User.tenant_id == filing.bureau_id, User.role == "reviewer", User.active.is_(True))
+         .order_by(User.id).execution_options(**{UNSCOPED: True}))
+    if section is not None:
+        mine = list(ctx.session.scalars(q.where(User.section_id == section.id)))
+        if mine:
+            return mine
+    return list(ctx.session.scalars(q))
+
+
+def _tell_next(ctx: ServiceContext, filing: Filing, action: str, items: list[dict] | None) -> None:
+    """Every step tells the person who must act next, once (the dedupe key names the step
+    by the version it produced), with a link straight to the filing."""
+    link, key = f"/filings/{filing.id}", f"filing:{filing.id}:{action}:{filing.version}"
+    ent = filing.tenant.name
+    if action in ("submit", "resubmit", "withdraw"):
+        title = {"submit": f"新的预案备案待审查：{ent}", "resubmit": f"补正后重新提交，待审查：{ent}",
+                 "withdraw": f"企业已撤回预案备案：{ent}"}[action]
+        body = (f"“{filing.title}”于 {filing.received_on.isoformat()} 收到，请在 {filing.review_due.isoformat()} "
+                f"前完成形式审查（准予备案或一次性告知补正），逾期视为已经备案（第二十八条）。"
+                if action != "withdraw" else f"“{filing.title}”已由企业撤回，无需继续审查。")
+        for uid in reviewers_of(ctx, filing):
+            notifications.notify(ctx, uid, title, body=body, link=link, dedupe_key=key)
+        return
+    if action == "return":
+        lines = "；".join(f"{i + 1}. {rules.MATERIALS[it['material']]}：{it['note']}" for i, it in enumerate(items or []))
+        title, body = (f"预案备案被退回补正：需补正 {len(items or [])} 项材料",
+                       f"“{filing.title}”经形式审查材料不齐全，请一次性补正以下材料后重新提交：{lines}")
+    elif action == "accept":
+        title, body = (f"预案备案已准予备案：{filing.filing_no}",
+                       f"“{filing.title}”经形式审查予以备案，备案编号 {filing.filing_no}，可打印备案登记表。")
+    else:
+        return
+    notifications.notify_role(ctx, filing.tenant_id, ENTERPRISE_NOTIFY_ROLES, title, body=body, link=link,
+                              dedupe_key=key)
 
 
 def _supersede(ctx: ServiceContext, new: Filing, on: date) -> None:
@@ -411,6 +572,32 @@ def _supersede(ctx: ServiceContext, new: Filing, on: date) -> None:
         audit.record(ctx, "filing.revision_settled", "filing", old.id,
                      f"预案“{old.title}”的修订情形由重新备案（{new.filing_no}）办结",
                      payload={"trigger_ids": settled, "resolved_filing_id": new.id}, tenant_id=old.tenant_id)
+
+
+def certificate_content(ctx: ServiceContext, filing: Filing, **stamps) -> dict:
+    """What the 备案登记表 of a filed plan set says (core.filings.certificate prints it);
+    `stamps`: the filing's values being set by the step that files it."""
+    def value(name: str):  # noqa: ANN202
+        return stamps[name] if name in stamps else getattr(filing, name)
+    ent = filing.tenant
+    handler = people(ctx, {filing.created_by}).get(filing.created_by, "")
+    accepted_on, deemed_on = value("accepted_on"), value("deemed_on")
+    return {"filing_no": value("filing_no"), "bureau_name": bureau_name(ctx, filing),
+            "enterprise_name": ent.name, "address": ent.address or "", "postal_code": ent.postal_code or "",
+            "legal_representative": ent.legal_representative or "", "handler": handler, "phone": ent.phone or "",
+            "fax": ent.fax or "", "title": filing.title, "filed_on": (accepted_on or deemed_on).isoformat(),
+            "deemed": accepted_on is None and deemed_on is not None}
+
+
+def notice_content(ctx: ServiceContext, filing: Filing, returned: FilingReturn, on: date | None = None) -> dict:
+    """What the 补正告知书 of a return says (core.filings.notice prints it); `on`: the day of
+    the return (default: the Beijing date it was recorded)."""
+    return {"enterprise_name": filing.tenant.name, "title": filing.title,
+            "received_on": filing.received_on.isoformat() if filing.received_on else None,
+            "bureau_name": bureau_name(ctx, filing),
+            "returned_on": (on or beijing_date(returned.returned_at)).isoformat(),
+            "items": [[rules.MATERIALS.get(i["material"], i["material"]), i["note"]] for i in returned.items],
+            "comment": returned.comment}
 
 
 # ---------------------------------------------------------------------------- numbering
@@ -479,6 +666,10 @@ def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
         longer = [INDUSTRIES[k] for k, v in years.items() if k in rules.EVALUATION_EVERY_3_YEARS and v > 3]
         if longer:
             errors["evaluation_years"] = [f"{'、'.join(longer)}：法定每三年至少评估一次，评估周期不能超过3年"]
+    desk = data.get("desk_section_id")
+    if desk is not None and (isinstance(desk, bool) or not isinstance(desk, int) or ctx.session.scalar(
+            select(Section.id).where(Section.id == desk, Section.tenant_id == ctx.actor.tenant_id)) is None):
+        errors["desk_section_id"] = ["受理备案的股室须为本局的股室"]
     if errors:
         raise ValidationFailed(errors)
     settings = settings_for(ctx, ctx.actor.tenant_id)
@@ -492,10 +683,12 @@ def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
         settings.material_overrides = {k: dict(v) for k, v in overrides.items() if v}
     if years is not None:
         settings.evaluation_years = dict(years)
+    if "desk_section_id" in data:
+        settings.desk_section_id = desk
     ctx.session.flush()
     audit.record(ctx, "filing.settings", "filing_settings", settings.id, "修改备案设置",
                  payload={"number_format": settings.number_format, "material_overrides": settings.material_overrides,
-                          "evaluation_years": settings.evaluation_years},
+                          "evaluation_years": settings.evaluation_years, "desk_section_id": settings.desk_section_id},
                  tenant_id=ctx.actor.tenant_id)
     return settings
 
@@ -512,45 +705,192 @@ def _check_overrides(overrides: Any) -> str | None:
         for key in table:
             if key not in rules.MATERIALS:
                 return f"{where}：材料类别“{key}”不在可选范围内"
-            if key in rules.STATUTORY_MATERIALS or (
+            if (key in rules.STATUTORY_MATERIALS and not table[key]) or (
                     key == "review_opinion" and scope in rules.REVIEW_REQUIRED_INDUSTRIES and not table[key]):
                 return f"{where}：“{rules.MATERIALS[key]}”是法定必备材料，不能改为可选"
     return None
 
 
-# ---------------------------------------------------------------------------- deadline sweep
+# ---------------------------------------------------------------------------- deadlines
+
+CALENDAR_PENDING = "节假日安排未导入，期限待确认"
+
+
+def _check_limit_open(ctx: ServiceContext, filing: Filing, t: Transition, today: date) -> None:
+    """第二十八条: once the 5 working days have passed the plan is filed; a return (or a
+    withdrawal) then comes too late. While the limit cannot be confirmed for want of a
+    holiday notice, neither is allowed on the estimate either."""
+    if filing.status != "submitted":
+        return
+    state = rules.review_limit_state(ctx.session, filing.received_on, today)
+    if state == rules.LIMIT_PASSED:
+        raise Conflict(f"审查期限已于 {rules.review_deadline(ctx.session, filing.received_on).date.isoformat()} "
+                       f"届满，依照第二十八条该备案视为已经备案，不能再{t.label}")
+    if state == rules.LIMIT_UNCONFIRMED:
+        years = "、".join(map(str, rules.review_deadline(ctx.session, filing.received_on).unknown_years))
+        raise Conflict(f"{CALENDAR_PENDING}：{years}年节假日安排尚未导入，无法确认5个工作日的审查期限是否已届满，"
+                       f"暂不能{t.label}；请市级应急管理局管理员在“工作日历”中导入后再办理")
+
+
+@dataclass(frozen=True)
+class ReviewClock:
+    """The bureau's review limit of a filing awaiting review, counted on the current calendar."""
+
+    due: date
+    estimated: bool
+    note: str
+    state: str          # rules.LIMIT_OPEN / LIMIT_PASSED / LIMIT_UNCONFIRMED
+    days_left: int      # working days left (negative: passed by that many)
+
+
+def review_clock(ctx: ServiceContext, filing: Filing, today: date | None = None) -> ReviewClock | None:
+    """The review limit as the calendar stands now (never the copy stored at submission)."""
+    if filing.status != "submitted" or filing.received_on is None:
+        return None
+    from core.calendar.service import working_days_between
+    today = today or beijing_today()
+    due = rules.review_deadline(ctx.session, filing.received_on)
+    return ReviewClock(due.date, due.estimated, due.note,
+                       rules.review_limit_state(ctx.session, filing.received_on, today),
+                       working_days_between(ctx.session, today, due.date))
+
+
+def read_filing(ctx: ServiceContext, filing_id: int, today: date | None = None) -> Filing:
+    """A visible filing as it stands today: one whose review limit has passed is deemed
+    filed first (第二十八条 takes effect when the limit passes, not when a sweep runs)."""
+    deem_due(ctx, today, filing_id=filing_id)
+    return get_filing(ctx, filing_id)
+
+
+def deem_due(ctx: ServiceContext, today: date | None = None, *, filing_id: int | None = None) -> list[int]:
+    """Deem filed (视为已经备案) every filing visible to the caller (or the one named) whose
+    review limit has certainly passed, each in a transaction of its own, so that the
+    caller's request (even one that is then refused) cannot roll the deeming back. Called
+    before a filing is read or acted on; the sweep does the same for everyone. Returns the
+    ids deemed. A caller holding uncommitted writes is left alone (the sweep follows)."""
+    today = today or beijing_today()
+    q = select(Filing.id).where(Filing.status == "submitted", Filing.review_due < today,
+                                Filing.review_due_estimated.is_(False))
+    if filing_id is not None:
+        q = q.where(Filing.id == filing_id)
+    # No autoflush: a pending change of the caller's (a token's last use) must not take the
+    # write lock the deeming's own transaction is about to need.
+    with ctx.session.no_autoflush:
+        ids = list(ctx.session.scalars(q))
+    if not ids or has_writes(ctx.session):
+        return []
+    done = []
+    for fid in ids:
+        with side_session(ctx.session) as s:
+            system = ServiceContext.system(s, "deadline")
+            filing = s.scalar(select(Filing).where(Filing.id == fid, Filing.status == "submitted"))
+            if filing is None or not rules.is_deemed_filed(s, filing.received_on, today):
+                continue
+            try:
+                _deem(system, filing)
+                s.commit()
+                done.append(fid)
+            except Conflict:
+                s.rollback()  # deemed (or acted on) by someone else meanwhile
+    if done:  # the deemed filings (and any version they superseded) read anew
+        for obj in list(ctx.session.identity_map.values()):
+            if isinstance(obj, Filing):
+                ctx.session.expire(obj)
+    return done
+
+
+def recount_deadlines(ctx: ServiceContext) -> int:
+    """Count the open deadlines again on the current calendar: the review limit of every
+    filing awaiting review, and the 逾期报备 flag left undecided at submission because the
+    count reached a year without a holiday notice. Run when a year's notice is loaded (and
+    by the sweep). The calendar is national, so every jurisdiction's filings are recounted
+    whoever loads it: the query is deliberately unscoped and returns only a count. Each
+    changed filing is audited."""
+    changed: set[int] = set()
+    open_ = (Filing.status == "submitted") | (Filing.late.is_(None) & Filing.first_submitted_on.is_not(None))
+    rows = ctx.session.execute(select(Filing.id, Filing.tenant_id, Filing.title, Filing.status, Filing.received_on,
+                                      Filing.published_on, Filing.first_submitted_on, Filing.review_due,
+                                      Filing.review_due_estimated, Filing.late)
+                               .where(open_).order_by(Filing.id).execution_options(**{UNSCOPED: True})).all()
+    for f in rows:
+        before = (f.review_due, f.review_due_estimated, f.late)
+        due, estimated, late = before
+        if f.status == "submitted" and f.received_on:
+            limit = rules.review_deadline(ctx.session, f.received_on)
+            due, estimated = limit.date, limit.estimated
+        if f.late is None and f.first_submitted_on:
+            late = rules.late_filing(ctx.session, f.published_on, f.first_submitted_on)
+        after = (due, estimated, late)
+        if after == before:
+            continue
+        changed.add(f.id)
+        # Not a step of the filing: its version stays, so a reviewer's open page can still act.
+        ctx.session.execute(update(Filing).where(Filing.id == f.id)
+                            .values(review_due=due, review_due_estimated=estimated, late=late)
+                            .execution_options(synchronize_session=False, **{UNSCOPED: True}))
+        parts = []
+        if after[:2] != before[:2]:
+            parts.append(f"审查期限 {before[0]}{'（估算）' if before[1] else ''} → {due}{'（估算）' if estimated else ''}")
+        if late != before[2]:
+            parts.append("逾期报备：" + {True: "是", False: "否", None: "待确认"}[late])
+        audit.record(ctx, "filing.recount", "filing", f.id,
+                     f"按最新节假日安排重新计算预案备案“{f.title}”的期限：{'；'.join(parts)}",
+                     payload={"review_due": str(due), "review_due_estimated": estimated, "late": late},
+                     tenant_id=f.tenant_id)
+    for obj in list(ctx.session.identity_map.values()):
+        if isinstance(obj, Filing) and obj.id in changed:
+            ctx.session.expire(obj, ["review_due", "review_due_estimated", "late"])  # read the new values
+    return len(changed)
+
 
 def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
-    """第二十八条 deadlines of filings awaiting review. Reviewers are reminded from the 4th
-    working day after receipt; after the 5th, a filing neither accepted nor returned is
+    """第二十八条 deadlines of filings awaiting review. Deadlines are first counted again
+    (a year's holiday notice may have been loaded since). Reviewers are reminded from the
+    4th working day after receipt; after the 5th, a filing neither accepted nor returned is
     deemed filed (逾期视为备案): it gets its number, and the enterprise and the bureau are
-    told. Idempotent: reminders and notices carry dedupe keys."""
+    told. A limit that has passed only on an estimate waits, and the bureau's admins are
+    told why. Idempotent: reminders and notices carry dedupe keys."""
     if not ctx.actor.is_system:
         raise PermissionDenied("只有系统定时任务可以执行备案期限检查")
     today = today or beijing_today()
-    deemed = reminded = 0
+    recount_deadlines(ctx)
+    deemed = reminded = waiting = 0
     pending = list(ctx.session.scalars(select(Filing).where(Filing.status == "submitted")
                                        .order_by(Filing.review_due, Filing.id)))
     for filing in pending:
-        if filing.review_due_estimated:
-            # The year's holidays may have been loaded since: count again.
-            due = rules.review_deadline(ctx.session, filing.received_on)
-            filing.review_due, filing.review_due_estimated = due.date, due.estimated
-        if rules.is_deemed_filed(ctx.session, filing.received_on, today):
+        state = rules.review_limit_state(ctx.session, filing.received_on, today)
+        if state == rules.LIMIT_PASSED:
             _deem(ctx, filing)
             deemed += 1
+        elif state == rules.LIMIT_UNCONFIRMED:
+            waiting += 1
+            _tell_unconfirmed(ctx, filing)
         elif today >= rules.review_reminder_date(ctx.session, filing.received_on):
             reminded += _remind(ctx, filing) > 0
-    return f"{deemed} 件备案逾期视为备案，{reminded} 件备案提醒审查"
+    return (f"{deemed} 件备案逾期视为备案，{reminded} 件备案提醒审查"
+            + (f"，{waiting} 件备案{CALENDAR_PENDING}" if waiting else ""))
+
+
+def _tell_unconfirmed(ctx: ServiceContext, filing: Filing) -> int:
+    due = rules.review_deadline(ctx.session, filing.received_on)
+    years = "、".join(map(str, due.unknown_years))
+    return notifications.notify_role(
+        ctx, filing.bureau_id, ("admin",), f"备案审查期限待确认：{filing.tenant.name}",
+        body=f"“{filing.title}”于 {filing.received_on.isoformat()} 收到，按周一至周五估算的审查期限"
+             f"（{due.date.isoformat()}）已过，但{years}年节假日安排尚未导入，系统不会据估算视为备案、发放备案编号。"
+             f"请市级应急管理局管理员在“工作日历”中导入{years}年节假日安排，导入后期限自动重新计算。",
+        link=f"/filings/{filing.id}", dedupe_key=f"filing:{filing.id}:unconfirmed:{filing.received_on.isoformat()}")
 
 
 def _deem(ctx: ServiceContext, filing: Filing) -> None:
     # Deemed filed from the day after the last working day of the limit, even if the
-    # sweep runs later than that.
+    # sweep runs later than that; the limit as the calendar stands now.
+    filing.review_due = rules.review_deadline(ctx.session, filing.received_on).date
     deemed_on = filing.review_due + timedelta(days=1)
     stamps = {"deemed_on": deemed_on,
               "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
               **_allocate_number(ctx, filing, deemed_on)}
+    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
     for k, v in stamps.items():
         setattr(filing, k, v)
     FLOW.apply(ctx, filing, "deem", version=None, data={"filing_no": stamps["filing_no"]}, obj_type="filing",
@@ -585,6 +925,36 @@ def _remind(ctx: ServiceContext, filing: Filing) -> int:
 
 # --- what the filing page shows ---
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in a filing's life as the page shows it, from the audit trail."""
+
+    at: Any            # naive UTC datetime
+    actor: str         # display name; "系统" for sweeps and deadlines
+    action: str        # audit action code
+    label: str         # the action in Chinese
+    summary: str
+    comment: str | None
+    items: list[dict]  # a return's one-time list, with material labels
+
+
+def history(ctx: ServiceContext, filing: Filing) -> list[HistoryEntry]:
+    """Who did what to the filing and when, with comments, oldest first (a visible filing)."""
+    from core.audit.labels import action_label
+    events = audit.history(ctx, "filing", filing.id, filing.tenant_id)
+    names = people(ctx, {e.actor_id for e in events})
+    out = []
+    for e in events:
+        payload = e.payload or {}
+        comment = payload.get("comment") or payload.get("note")
+        items = [{**i, "label": rules.MATERIALS.get(i.get("material"), i.get("material"))}
+                 for i in payload.get("items") or [] if isinstance(i, dict)]
+        actor = names.get(e.actor_id) or ("系统" if e.actor_id is None else e.actor_name)
+        out.append(HistoryEntry(e.created_at, actor, e.action, action_label(e.action), e.summary,
+                                comment if isinstance(comment, str) else None, items))
+    return out
+
+
 def can_edit(ctx: ServiceContext, filing: Filing) -> bool:
     """Whether the caller may change the filing's materials now (its enterprise, while a
     draft or returned)."""
@@ -605,9 +975,29 @@ def filing_deadline_of(ctx: ServiceContext, filing: Filing):  # noqa: ANN201
     return rules.filing_deadline(ctx.session, filing.published_on)
 
 
-def review_days_left(ctx: ServiceContext, filing: Filing, today: date) -> int | None:
-    """Working days left in the bureau's review (negative: overdue by that many)."""
-    if filing.status != "submitted" or filing.review_due is None:
+def next_step(ctx: ServiceContext, filing: Filing, today: date | None = None) -> str | None:
+    """What the caller has to do next on the filing, in one sentence (None: nothing)."""
+    a = ctx.actor
+    if not a.is_bureau and a.has_role(*ENTERPRISE_ROLES):
+        if filing.status == "draft":
+            missing = missing_materials(ctx, filing)
+            return f"上传 {len(missing)} 项必备材料后提交备案" if missing else "必备材料已齐全，请提交备案"
+        if filing.status == "returned":
+            left = uncorrected(ctx, filing)
+            return f"补正 {len(left)} 项材料后重新提交" if left else "补正材料已上传，请重新提交"
+        if filing.status == "submitted":
+            return f"等待应急管理局审查（审查期限 {filing.review_due.isoformat()}）"
         return None
-    from core.calendar.service import working_days_between
-    return working_days_between(ctx.session, today, filing.review_due)
+    if filing.status == "submitted" and review_authority(ctx, filing) is None:
+        clock = review_clock(ctx, filing, today)
+        if clock and clock.state == rules.LIMIT_OPEN:
+            return (f"请在 {clock.due.isoformat()} 前审查：材料齐全的准予备案，不齐全的一次性告知补正；"
+                    "逾期视为已经备案（第二十八条）")
+    return None
+
+
+def late_now(ctx: ServiceContext, filing: Filing) -> bool | None:
+    """第二十六条 逾期报备 of the first submission, on the current calendar (None: 待确认)."""
+    if filing.first_submitted_on is None:
+        return filing.late
+    return rules.late_filing(ctx.session, filing.published_on, filing.first_submitted_on)

@@ -2,8 +2,6 @@
 inbox, one filing with its materials checklist, upload form, returns and workflow buttons."""
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     current_app,
@@ -11,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,9 +17,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError, TooLarge
 from core.files import service as files
-from core.filings import aftercare, certificate as certificates, rules, service
+from core.filings import aftercare, certificate as certificates, notice as notices, rules, service
 from core.filings.models import EVALUATION_CONCLUSIONS, FILED_STATES, STATUSES
 from core.web import request as req
+from core.pdf import cn_date
+from core.web.paging import page_of, query_of
 from tenants import service as tenants
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
@@ -32,28 +31,37 @@ def _store() -> files.FileStore:
     return current_app.extensions["anjian.files"]
 
 
-def list_filters() -> dict:
+PAGE = 50
+
+
+def list_filters(default_status: str | None = None) -> dict:
     """The filings list's query string as service filters (the page, the overview list and
-    its export read it the same way)."""
+    its export read it the same way). `default_status` applies while no status is chosen
+    at all ("all" chooses every status)."""
     args = request.args
-    return {"status": args.get("status") if args.get("status") in STATUSES else None,
+    status = args.get("status") or default_status
+    return {"status": status if status in STATUSES else None,
             "overdue": {"1": True, "0": False}.get(args.get("overdue", "")),
-            "enterprise_id": args.get("enterprise", type=int)}
+            "enterprise_id": args.get("enterprise", type=int), "q": query_of(args)}
 
 
 def _index(status: int = 200, error: DomainError | None = None, posted: dict | None = None):
     ctx = req.ctx()
     args = request.args
     is_bureau = ctx.actor.is_bureau
-    filters = list_filters()
-    state, overdue = filters["status"], filters["overdue"]
-    enterprise_id = filters["enterprise_id"] if is_bureau else None
+    # A bureau opens the list to what awaits its review; the status filter shows the rest.
+    filters = list_filters("submitted" if is_bureau else None)
+    if not is_bureau:
+        filters["enterprise_id"] = None
     today = service.beijing_today()
-    filings = service.list_filings(ctx, state, overdue, enterprise_id, today=today)
+    paging = page_of(args, PAGE)
+    filings = service.list_filings(ctx, **filters, today=today, limit=paging.limit, offset=paging.offset)
+    total = service.count_filings(ctx, **filters, today=today)
     return render_template(
-        "filings/index.html", filings=filings, statuses=STATUSES, status=state, overdue=overdue,
-        enterprise_id=enterprise_id, is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin",
-        filters={k: v for k, v in args.items() if k in ("status", "overdue", "enterprise") and v},
+        "filings/index.html", filings=filings, statuses=STATUSES, status=filters["status"],
+        overdue=filters["overdue"], enterprise_id=filters["enterprise_id"], q=filters["q"] or "",
+        is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin", paging=paging, total=total,
+        filters={k: v for k, v in args.items() if k in ("status", "overdue", "enterprise", "q")},
         enterprises=[(t.id, t.name) for t in tenants.list_tenants(ctx, kind="enterprise")] if is_bureau else [],
         form=posted or {}, error=error, errors=error.errors if error else {},
     ), status
@@ -106,21 +114,25 @@ def _detail(filing_id: int, status: int = 200, error: DomainError | None = None,
     """The filing page; `which` names the form whose values and field errors are shown
     again (evaluation, trigger, settle:<id>, revision; empty: the materials and actions)."""
     ctx = req.ctx()
-    filing = service.get_filing(ctx, filing_id)
     today = service.beijing_today()
+    filing = service.read_filing(ctx, filing_id, today)
     returns = service.returns_of(ctx, filing)
     materials = service.materials_of(ctx, filing)
     by_key: dict[str, list] = {}
     for m in materials:
         by_key.setdefault(m.material, []).append(m)
+    latest = returns[-1] if returns and filing.status == "returned" else None
     return render_template(
         "filings/detail.html", filing=filing, today=today, bureau_name=service.bureau_name(ctx, filing),
-        returns=returns, by_key=by_key,
+        returns=returns, by_key=by_key, next_step=service.next_step(ctx, filing, today),
+        uncorrected=service.uncorrected(ctx, filing), returnable=service.returnable(ctx, filing),
+        correction_notes={i["material"]: i["note"] for i in latest.items} if latest else {},
+        history=service.history(ctx, filing),
         completeness=service.completeness(ctx, filing), missing=service.missing_materials(ctx, filing),
         labels=rules.MATERIALS, actions=service.actions(ctx, filing),
         names=service.people(ctx, {r.returned_by for r in returns} | {filing.accepted_by, filing.created_by}),
         editable=service.can_edit(ctx, filing), filing_deadline=service.filing_deadline_of(ctx, filing),
-        days_left=service.review_days_left(ctx, filing, today), overdue=filing.overdue(today),
+        clock=service.review_clock(ctx, filing, today), late=service.late_now(ctx, filing),
         posted=MultiDict(posted or {}), error=error, errors=error.errors if error else {}, which=which,
         **_aftercare(ctx, filing, today),
     ), status
@@ -272,18 +284,22 @@ def revise(filing_id: int):
 def certificate(filing_id: int):
     """The 备案登记表 as a printable page (409 while the filing has no number)."""
     cert = certificates.certificate(req.ctx(), filing_id)
-    return render_template("filings/certificate.html", cert=cert, cn_date=certificates.cn_date)
+    return render_template("filings/certificate.html", cert=cert, cn_date=cn_date)
 
 
 @bp.get("/<int:filing_id>/certificate.pdf")
 def certificate_pdf(filing_id: int):
-    return send_certificate(certificates.certificate(req.ctx(), filing_id))
+    cert, stored = certificates.stored_pdf(req.ctx(), _store(), filing_id)
+    return req.send_kept_document(stored, cert.download_name)
 
 
-def send_certificate(cert: certificates.Certificate):  # noqa: ANN201
-    """The certificate's PDF as a download named after its number (pages and the API)."""
-    rv = send_file(io.BytesIO(certificates.render_pdf(cert)), mimetype="application/pdf", as_attachment=True,
-                   download_name=cert.download_name)
-    rv.headers["X-Content-Type-Options"] = "nosniff"
-    rv.cache_control.private = True  # tenant data: no shared caches
-    return rv
+@bp.get("/<int:filing_id>/returns/<int:round>/notice")
+def notice(filing_id: int, round: int):  # noqa: A002 - the URL's name for the return's number
+    """The 补正告知书 of a return as a printable page."""
+    return render_template("filings/notice.html", notice=notices.notice(req.ctx(), filing_id, round), cn_date=cn_date)
+
+
+@bp.get("/<int:filing_id>/returns/<int:round>/notice.pdf")
+def notice_pdf(filing_id: int, round: int):  # noqa: A002
+    n, stored = notices.stored_pdf(req.ctx(), _store(), filing_id, round)
+    return req.send_kept_document(stored, n.download_name)

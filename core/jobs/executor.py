@@ -136,6 +136,7 @@ class RqExecutor:
 def init_executor(app) -> None:  # noqa: ANN001
     """Called by the app factory: registers the built-in job kinds and chooses the
     executor from REDIS_URL. Calling it again (after changing the config) switches."""
+    import core.calendar.jobs  # noqa: F401 - the yearly holiday-notice reminder
     import core.filings.jobs  # noqa: F401 - the filing deadline sweep
     import core.jobs.builtin  # noqa: F401 - registers the core's job kinds in every process
     from core.jobs import runner

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ SQLITE_BUSY_MS = 30000            # the engine's normal busy timeout (core.db.ma
 QUEUE_GRACE = timedelta(seconds=60)
 
 _databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
+_sweeper_lock = threading.Lock()
 _process_app = None
 
 
@@ -277,3 +279,35 @@ def run_sweeps(app) -> list[SweepOutcome]:  # noqa: ANN001
             finally:
                 s.close()
     return outcomes
+
+
+# --- periodic sweeps in the web process (inline mode) ---
+
+def start_periodic_sweeps(app) -> threading.Thread | None:  # noqa: ANN001
+    """Without Redis there is no rq cron: the web process itself runs the sweeps (deemed
+    filings, reminders, stale jobs) at once and then every SWEEP_MINUTES, so statutory
+    steps happen without a cron entry. Once per app; off with SWEEP_MINUTES = 0, under
+    TESTING and when Redis is configured (then cron or rq runs `anjian sweep`)."""
+    minutes = app.config.get("SWEEP_MINUTES") or 0
+    with _sweeper_lock:
+        if "anjian.sweeper" in app.extensions:
+            return app.extensions["anjian.sweeper"]
+        if minutes <= 0 or app.config.get("TESTING") or app.config.get("REDIS_URL"):
+            app.extensions["anjian.sweeper"] = None
+            return None
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    for outcome in run_sweeps(app):
+                        log.info("sweep %s: %s", outcome.name, outcome.summary)
+                except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
+                    log.exception("periodic sweep failed")
+                stop.wait(minutes * 60)
+
+        thread = threading.Thread(target=loop, name="anjian-sweeps", daemon=True)
+        thread.stop = stop  # type: ignore[attr-defined]
+        app.extensions["anjian.sweeper"] = thread
+        thread.start()
+        return thread

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.audit import service as audit
 from core.auth.models import User
@@ -96,18 +96,31 @@ def get_job(ctx: ServiceContext, job_id: int) -> Job:
     return job
 
 
-def list_jobs(ctx: ServiceContext, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Job]:
-    """The caller's own tenant's jobs, newest first. Jobs of tenants below a bureau stay
-    reachable by id (scoping allows it) but are not the bureau's list to work through."""
+def list_jobs(ctx: ServiceContext, *, status: str | None = None, limit: int = 50, offset: int = 0,
+              q: str | None = None) -> list[Job]:
+    """The caller's own tenant's jobs, newest first; `q` within the title. Jobs of tenants
+    below a bureau stay reachable by id (scoping allows it) but are not the bureau's list to
+    work through."""
     ctx.require()
-    q = select(Job)
+    stmt = _jobs(ctx, select(Job), status, q)
+    return list(ctx.session.scalars(stmt.order_by(Job.id.desc()).limit(limit).offset(offset)))
+
+
+def count_jobs(ctx: ServiceContext, *, status: str | None = None, q: str | None = None) -> int:
+    ctx.require()
+    return ctx.session.scalar(_jobs(ctx, select(func.count(Job.id)), status, q)) or 0
+
+
+def _jobs(ctx: ServiceContext, stmt, status: str | None, q: str | None):  # noqa: ANN001, ANN202
     if not ctx.actor.is_system:
-        q = q.where(Job.tenant_id == ctx.actor.tenant_id)
+        stmt = stmt.where(Job.tenant_id == ctx.actor.tenant_id)
     if status:
         if status not in JOB_STATUSES:
             raise field_error("状态", "状态不在可选范围内")
-        q = q.where(Job.status == status)
-    return list(ctx.session.scalars(q.order_by(Job.id.desc()).limit(limit).offset(offset)))
+        stmt = stmt.where(Job.status == status)
+    if q:
+        stmt = stmt.where(Job.title.contains(q, autoescape=True))
+    return stmt
 
 
 def requester_names(ctx: ServiceContext, jobs: Iterable[Job]) -> dict[int, str]:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from core.jobs import service
 from core.web import request as req
+from core.web.paging import page_of, query_of
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 PAGE = 50
@@ -15,10 +16,10 @@ PAGE = 50
 @bp.get("")
 def list_jobs():  # noqa: ANN201
     ctx = req.ctx()
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = service.list_jobs(ctx, limit=PAGE + 1, offset=(page - 1) * PAGE)
-    return render_template("jobs/list.html", rows=rows[:PAGE], has_next=len(rows) > PAGE, page=page,
-                           names=service.requester_names(ctx, rows),
+    q, paging = query_of(request.args), page_of(request.args, PAGE)
+    rows = service.list_jobs(ctx, q=q, limit=paging.limit, offset=paging.offset)
+    return render_template("jobs/list.html", rows=rows, paging=paging, total=service.count_jobs(ctx, q=q), q=q,
+                           args=request.args, names=service.requester_names(ctx, rows),
                            can_verify_audit=service.can_enqueue(ctx, "audit.verify"))
 
 

@@ -46,11 +46,23 @@ def unread_count(ctx: ServiceContext) -> int:
         Notification.user_id == ctx.actor.user_id, Notification.read_at.is_(None))) or 0
 
 
-def inbox(ctx: ServiceContext, unread_only: bool = False, limit: int = 100) -> list[Notification]:
+def _mine(ctx: ServiceContext, unread_only: bool, text: str | None = None):  # noqa: ANN202
     q = select(Notification).where(Notification.user_id == ctx.actor.user_id)
-    if unread_only:
-        q = q.where(Notification.read_at.is_(None))
-    return list(ctx.session.scalars(q.order_by(Notification.id.desc()).limit(limit)))
+    if text:
+        q = q.where(Notification.title.contains(text, autoescape=True) | Notification.body.contains(text, autoescape=True))
+    return q.where(Notification.read_at.is_(None)) if unread_only else q
+
+
+def inbox(ctx: ServiceContext, unread_only: bool = False, limit: int = 100, offset: int = 0, *,
+          q: str | None = None) -> list[Notification]:
+    """The caller's own messages, newest first (nobody reads another user's inbox); `q`
+    within the title or text."""
+    stmt = _mine(ctx, unread_only, q).order_by(Notification.id.desc())
+    return list(ctx.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def inbox_count(ctx: ServiceContext, unread_only: bool = False, *, q: str | None = None) -> int:
+    return ctx.session.scalar(select(func.count()).select_from(_mine(ctx, unread_only, q).subquery())) or 0
 
 
 def mark_read(ctx: ServiceContext, notification_id: int) -> Notification:

@@ -5,15 +5,20 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from core.notifications import service as notifications
 from core.web import request as req
 from core.web.forms import local_path
+from core.web.paging import page_of, query_of
 
 bp = Blueprint("notifications", __name__, url_prefix="/inbox")
+PAGE = 50
 
 
 @bp.get("")
 def inbox():  # noqa: ANN201
+    ctx = req.ctx()
     unread_only = request.args.get("unread") == "1"
-    return render_template("notifications/inbox.html", items=notifications.inbox(req.ctx(), unread_only),
-                           unread_only=unread_only)
+    q, paging = query_of(request.args), page_of(request.args, PAGE)
+    return render_template("notifications/inbox.html", unread_only=unread_only, q=q, paging=paging,
+                           items=notifications.inbox(ctx, unread_only, paging.limit, paging.offset, q=q),
+                           total=notifications.inbox_count(ctx, unread_only, q=q), args=request.args)
 
 
 @bp.post("/<int:notification_id>/open")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from core.auth import service as auth
+from core.calendar import service as calendar
 from core.jobs import service as jobs
 from core.notifications import service as notifications
 from core.web import request as req
@@ -25,13 +26,14 @@ def dashboard():  # noqa: ANN201
     common = {"me": me, "inbox": notifications.inbox(ctx, unread_only=True, limit=5),
               "jobs": jobs.list_jobs(ctx, limit=5)}
     from core.filings import overview
-    from core.filings.service import beijing_today
+    today = calendar.beijing_today()
     if me.is_bureau:
         return render_template("dashboard_bureau.html", summary=tenants.jurisdiction_summary(ctx),
+                               calendar_year=calendar.reminder_for(ctx, today),
                                filings=overview.summary(ctx),
                                industries=INDUSTRIES, statuses=STATUSES,
                                users=len(auth.list_users(ctx)) if ctx.actor.role in ("admin", "reviewer") else None,
                                **common)
     return render_template("dashboard_enterprise.html", parent_name=tenants.parent_name(ctx, me),
-                           filing=overview.enterprise_view(ctx), today=beijing_today(),
+                           filing=overview.enterprise_view(ctx), today=today,
                            section=tenants.supervising_section(ctx, me.id), **common)

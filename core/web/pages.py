@@ -11,31 +11,40 @@ from core.web.csrf import check_csrf, csrf_token
 PUBLIC = {"auth.login", "static", "health.healthz", "api-docs.openapi_json", "api_docs_page.docs"}
 
 
-def _nav() -> list[tuple[str, str]]:
-    """Menu entries for the current user: (endpoint, label)."""
+def _nav() -> list[dict]:
+    """Menu entries for the current user, in order: a link is {"endpoint", "label"}; a group
+    is {"label", "links": [link, ...]}, shown as one entry that opens a small menu. A bureau
+    admin's administration pages form the group "管理" so the menu fits on one row at 1366 px."""
     ctx = req.ctx()
     if ctx is None:
         return []
     a = ctx.actor
-    items = [("main.dashboard", _("工作台"))]
+
+    def link(endpoint: str, label: str) -> dict:
+        return {"endpoint": endpoint, "label": label}
+
+    items = [link("main.dashboard", _("工作台"))]
+    admin: list[dict] = []
     if a.is_bureau:
-        items.append(("tenants.enterprises", _("企业")))
+        items.append(link("tenants.enterprises", _("企业")))
         if a.role == "admin":
-            items += [("tenants.bureaus", _("单位与股室")), ("users.list_users", _("用户")),
-                      ("audit.events", _("审计记录")), ("calendar.index", _("工作日历")),
-                      ("plugins.index", _("插件"))]
+            admin = [link("tenants.bureaus", _("单位与股室")), link("users.list_users", _("用户")),
+                     link("audit.events", _("审计记录")), link("calendar.index", _("工作日历")),
+                     link("plugins.index", _("插件"))]
     else:
-        items.append(("tenants.profile", _("企业信息")))
+        items.append(link("tenants.profile", _("企业信息")))
         if a.role == "admin":
-            items.append(("users.list_users", _("用户")))
-    items.append(("filings.index", _("预案备案")))
-    items.append(("drills.index", _("应急演练")))
+            items.append(link("users.list_users", _("用户")))
+    items.append(link("filings.index", _("预案备案")))
+    items.append(link("drills.index", _("应急演练")))
     if a.is_bureau:
-        items.append(("filing_overview.index", _("备案统计")))
-    items += [("checklists.index", _("检查表自查")), ("files.index", _("文件")), ("jobs.list_jobs", _("任务"))]
+        items.append(link("filing_overview.index", _("备案统计")))
+    items += [link("checklists.index", _("检查表自查")), link("files.index", _("文件")), link("jobs.list_jobs", _("任务"))]
     from core.plugins.service import menu_items
     from core.plugins.web import registry
-    items += [(m.endpoint, m.label) for m in menu_items(ctx, registry(current_app))]
+    items += [link(m.endpoint, m.label) for m in menu_items(ctx, registry(current_app))]
+    if admin:
+        items.append({"label": _("管理"), "links": admin})
     return items
 
 
@@ -63,6 +72,14 @@ def register(app: Flask) -> None:
     from core.plugins.web import register_plugin_blueprints
     register_plugin_blueprints(app)
     app.teardown_appcontext(req.close_db)
+
+    @app.before_request
+    def sweeps_in_process():  # noqa: ANN202
+        # Inline mode under any server (anjian serve, gunicorn without Redis): the first
+        # request starts the periodic sweeps if nothing did.
+        if "anjian.sweeper" not in app.extensions:
+            from core.jobs.runner import start_periodic_sweeps
+            start_periodic_sweeps(app)
 
     @app.before_request
     def guard():  # noqa: ANN202

@@ -59,3 +59,16 @@ def uploaded_file() -> tuple:
     if sent is None or not sent.filename:
         return io.BytesIO(), ""
     return sent.stream, sent.filename
+
+
+def send_kept_document(stored, download_name: str):  # noqa: ANN001, ANN201
+    """A document the platform keeps (备案登记表, 补正告知书) as a PDF download, for pages
+    and the API alike."""
+    from flask import send_file
+    _, path = current_app.extensions["anjian.files"].open_blob(ctx(), stored.id)
+    # A few hundred kilobytes at most: served from memory, no file handle outlives the request.
+    rv = send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,
+                   download_name=download_name)
+    rv.headers["X-Content-Type-Options"] = "nosniff"
+    rv.cache_control.private = True  # tenant data: no shared caches
+    return rv

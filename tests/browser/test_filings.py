@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.filings.service import beijing_today
 from tests.browser.conftest import login
-from tests.browser.helpers import logout_and_login, upload
+from tests.browser.helpers import confirm_next, logout_and_login, mark_for_return, upload
 from tests.filings.conftest import REQUIRED
 
 pytestmark = pytest.mark.browser
@@ -37,15 +37,13 @@ def test_filing_journey(page, live_server, tmp_path):
     logout_and_login(page, "wsq_reviewer")
     page.get_by_role("link", name="预案备案", exact=True).click()
     page.get_by_role("link", name="乌审旗宏达甲醇有限责任公司生产安全事故应急预案").click()
-    ret = page.locator("form[data-action=return]")
-    ret.get_by_label("风险评估结果", exact=True).check()
-    ret.get_by_label("问题说明：风险评估结果").fill("缺少重大危险源辨识")
-    ret.get_by_label("应急资源调查清单", exact=True).check()
-    ret.get_by_label("问题说明：应急资源调查清单").fill("清单未盖章")
-    ret.get_by_role("button", name="退回补正").click()
+    mark_for_return(page, {"风险评估结果": "缺少重大危险源辨识", "应急资源调查清单": "清单未盖章"})
+    asked = confirm_next(page)
+    page.locator("form[data-action=return]").get_by_role("button", name="退回补正").click()
     items = page.locator("[data-testid=return-item]")
     expect(items).to_have_count(2)
     expect(page.locator("[data-testid=returns]")).to_contain_text("缺少重大危险源辨识")
+    assert len(asked) == 1 and "· 风险评估结果\n· 应急资源调查清单" in asked[0], asked
 
     logout_and_login(page, "ent1_officer")
     page.goto(filing_url)
@@ -57,9 +55,11 @@ def test_filing_journey(page, live_server, tmp_path):
 
     logout_and_login(page, "wsq_reviewer")
     page.goto(filing_url)
+    asked = confirm_next(page)
     page.locator("form[data-action=accept]").get_by_role("button", name="准予备案").click()
     number = page.locator("[data-testid=filing-no]")
     expect(number).to_have_text(re.compile(r"乌应急备〔\d{4}〕第001号"))
+    assert len(asked) == 1 and asked[0].startswith("确认准予备案"), asked
     # The preview link opens the stored PDF inline.
     href = page.locator("tr[data-material=comprehensive_plan] a").first.get_attribute("href")
     assert href.endswith("?inline=1")
@@ -75,7 +75,7 @@ def test_filing_journey(page, live_server, tmp_path):
     expect(page.locator("[data-testid=certificate-no]")).to_have_text(filing_no)
     certificate = page.locator("[data-testid=certificate]")
     expect(certificate).to_contain_text("乌审旗宏达甲醇有限责任公司生产安全事故应急预案")
-    expect(certificate).to_contain_text("经形式审查，材料齐全，予以备案。")
+    expect(certificate).to_contain_text("经形式审查，符合要求，予以备案。")
     expect(page.locator("[data-testid=superseded]")).to_have_count(0)
     certificate_url = page.url
     with page.expect_download() as info:

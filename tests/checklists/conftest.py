@@ -12,7 +12,7 @@ from tenants.models import Tenant
 CHECKLISTS = "checklists = tests.plugins.sample_plugins:checklists"
 CHECKLISTS_V2 = "checklists_v2 = tests.plugins.sample_plugins:checklists_v2"
 SCORED = "scored = tests.checklists.conftest:ScoredPlugin"
-ENT1_USCC = "91150626MA0N1H2K5G"
+ENT1_USCC = "91150626MA0N1H2K6K"
 TEMPLATE = "sample.site_check"
 SCORED_TEMPLATE = "sample.scored_check"
 # Every item of the sample template answered (2.2, a text item, is optional).

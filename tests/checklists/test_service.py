@@ -13,7 +13,7 @@ from core.plugins.models import TemplateSnapshot
 from tenants.models import Tenant
 from tests.checklists.conftest import FULL, SCORED_TEMPLATE, TEMPLATE, enable, tenant_id
 
-YJHL_ENT_USCC = "91150627MA0R2F6N4N"
+YJHL_ENT_USCC = "91150627MA0R2F6NX4"
 ENT2_USCC = "91150626MA0N3B7Q1R"
 
 

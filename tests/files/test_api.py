@@ -111,8 +111,8 @@ def test_isolation(api, db) -> None:  # noqa: ANN001
 
 
 def test_bureau_upload_for_an_enterprise(api, db) -> None:  # noqa: ANN001
-    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
-    other = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150627MA0R2F6N4N"))
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K6K"))
+    other = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150627MA0R2F6NX4"))
     r = send(api("wsq_reviewer"), samples.pdf(), "检查记录.pdf", tenant_id=str(ent1))
     assert r.status_code == 201 and r.json["tenant_id"] == ent1 and r.json["uploaded_by_name"] == "乌审旗审核员"
     r = send(api("wsq_reviewer"), samples.pdf(), "检查记录.pdf", tenant_id=str(other))

@@ -108,7 +108,7 @@ def test_csrf_required(as_user, app, db) -> None:  # noqa: ANN001
 
 def test_viewer_sees_no_form_and_cannot_upload(as_user, ctx_for, app, db) -> None:  # noqa: ANN001
     sys = ctx_for()
-    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     auth.create_user(sys, {"username": "ent1_viewer", "display_name": "宏达只读", "password": "anjian-demo",
                            "role": "viewer", "tenant_id": ent1})
     sys.session.commit()

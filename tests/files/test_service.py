@@ -35,8 +35,8 @@ def tenant_id(db, uscc: str) -> int:  # noqa: ANN001
     return db.scalar(select(Tenant.id).where(Tenant.uscc == uscc))
 
 
-ENT1 = "91150626MA0N1H2K5G"
-YJHL_ENT = "91150627MA0R2F6N4N"
+ENT1 = "91150626MA0N1H2K6K"
+YJHL_ENT = "91150627MA0R2F6NX4"
 
 
 def upload(app, ctx, data: bytes, name: str, **kw) -> StoredFile:  # noqa: ANN001

@@ -15,9 +15,9 @@ from core.notifications.models import Notification
 from tenants.models import Tenant
 from tests.files import samples
 
-ENT1_USCC = "91150626MA0N1H2K5G"   # 乌审旗宏达甲醇 (hazchem_production: 评审意见 required)
+ENT1_USCC = "91150626MA0N1H2K6K"   # 乌审旗宏达甲醇 (hazchem_production: 评审意见 required)
 ENT2_USCC = "91150626MA0N3B7Q1R"   # 鄂尔多斯市苏力格合成氨化工 (乌审旗)
-YJHL_ENT_USCC = "91150627MA0R2F6N4N"
+YJHL_ENT_USCC = "91150627MA0R2F6NX4"
 # What a hazardous-chemical producer must file (第二十七条 with 第二十一条).
 REQUIRED = ("application_form", "comprehensive_plan", "onsite_plans", "review_opinion", "risk_assessment",
             "resource_survey")

@@ -17,6 +17,9 @@ from tests.filings.conftest import ONSITE, accepted, filed_plan, inbox
 
 
 
+# What the reviewer heard when the plan was first submitted.
+SUBMITTED = "新的预案备案待审查：乌审旗宏达甲醇有限责任公司"
+
 def report(name: str = "报告") -> tuple[io.BytesIO, str]:
     return io.BytesIO(samples.pdf(name)), f"{name}.pdf"
 
@@ -108,7 +111,7 @@ def test_minor_revision_is_settled_in_place(ctx_for, db, store, filed):
     officer.session.commit()
     assert not row.requires_refiling
     assert db.get(Filing, filed).revision_needed
-    assert inbox(db, "wsq_reviewer") == []  # nothing to re-file
+    assert inbox(db, "wsq_reviewer") == [SUBMITTED]  # nothing to re-file
 
     with pytest.raises(ValidationFailed):
         aftercare.settle_trigger(officer, row.id, " ")
@@ -133,7 +136,7 @@ def test_refiling_supersedes_the_old_version(ctx_for, db, store, filed):
                                                     "changes": ["command_system"]}, today=date(2026, 7, 2))
     officer.session.commit()
     assert row.requires_refiling
-    assert inbox(db, "wsq_reviewer") == ["乌审旗宏达甲醇有限责任公司的应急预案须修订并重新备案"]
+    assert inbox(db, "wsq_reviewer") == [SUBMITTED, "乌审旗宏达甲醇有限责任公司的应急预案须修订并重新备案"]
     with pytest.raises(Conflict) as e:
         aftercare.settle_trigger(officer, row.id, "改了")
     assert "须重新备案" in e.value.message
@@ -217,8 +220,8 @@ def test_drills_and_their_obligations(ctx_for, db, store, filed):
     late = aftercare.drill_status(officer, filing, date(2026, 9, 25))
     assert [o.label for o in late.overdue] == [f"现场处置方案“{ONSITE[1]}”演练（每半年至少一次）"]
     assert late.obligations[0].due == date(2027, 9, 1)
-    # 乌审旗宏达甲醇 is a hazardous-chemical producer: its drills are reported to the county bureau.
-    assert inbox(db, "wsq_reviewer") == ["乌审旗宏达甲醇有限责任公司报送应急演练情况"] * 2
+    # 乌审旗宏达甲醇 is a hazardous-chemical producer (第三十三条第二款): its drills are reported to the county bureau.
+    assert inbox(db, "wsq_reviewer") == [SUBMITTED] + ["乌审旗宏达甲醇有限责任公司报送应急演练情况"] * 2
     assert len(aftercare.list_drills(ctx_for("wsq_reviewer"))) == 2
     assert aftercare.list_drills(ctx_for("yjhl_reviewer")) == []
     assert aftercare.list_drills(ctx_for("ent2_officer")) == []
@@ -279,8 +282,9 @@ def test_older_evaluation_entered_late_keeps_the_due_date(ctx_for, db, store, fi
 
 def test_dates_are_strict(ctx_for, store, filed):
     officer = ctx_for("ent1_officer")
-    for bad, message in (("20260501", "发生日期应为日期，格式 YYYY-MM-DD"), ("2026-02-30", "发生日期应为日期，格式 YYYY-MM-DD"),
-                         ("0001-01-01", "发生日期不能早于 2002-01-01")):
+    # A malformed date, a day that does not exist and a blank one each say what is wrong.
+    for bad, message in (("20260501", "发生日期格式应为 YYYY-MM-DD（如 2026-03-02）"), ("2026-02-30", "2026-02-30 不是有效日期"),
+                         ("", "发生日期为必填项"), ("0001-01-01", "发生日期不能早于 2002-01-01")):
         with pytest.raises(ValidationFailed) as e:
             aftercare.record_trigger(officer, filed, {"trigger": "other", "occurred_on": bad, "description": "x"})
         assert e.value.errors == {"occurred_on": [message]}

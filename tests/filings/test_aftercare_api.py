@@ -54,7 +54,7 @@ def test_evaluations(api, db, filed) -> None:  # noqa: ANN001
     r = evaluate(ent1, filed, samples.EXE)
     assert r.status_code == 422 and "file" in r.json["errors"]
     r = evaluate(ent1, filed, evaluated_on="明天")
-    assert r.status_code == 422 and r.json["errors"] == {"evaluated_on": ["评估日期应为日期，格式 YYYY-MM-DD"]}
+    assert r.status_code == 422 and r.json["errors"] == {"evaluated_on": ["评估日期格式应为 YYYY-MM-DD（如 2026-03-02）"]}
     r = api("wsq_reviewer").post(f"{BASE}/{filed}/evaluations", data={"conclusion": "keep"},
                                  content_type="multipart/form-data")
     assert r.status_code == 403 and r.json["message"] == "只有企业管理员或安全员可以登记"

@@ -82,7 +82,13 @@ def test_journey_by_pages(app, as_user, db) -> None:
     assert "已退回补正" in page and "第 1 次退回" in page and "缺少重大危险源辨识" in page and "未盖章" in page
     assert "请一并补正" in page and 'data-action="resubmit"' in page
 
+    # Both returned materials must be corrected before the filing goes back (一次性告知).
     assert upload(ent1, filing_id, "risk_assessment").status_code == 303
+    page = ent1.get(f"/filings/{filing_id}").text
+    assert "补正 1 项材料后重新提交" in page
+    r = act(ent1, filing_id, "resubmit", version_on(page))
+    assert r.status_code == 409 and "以下退回补正的材料尚未修改，不能重新提交：应急资源调查清单" in r.text
+    assert upload(ent1, filing_id, "resource_survey").status_code == 303
     page = ent1.get(f"/filings/{filing_id}").text
     assert act(ent1, filing_id, "resubmit", version_on(page)).status_code == 303
     page = reviewer.get(f"/filings/{filing_id}").text

@@ -42,7 +42,7 @@ def test_required_materials_by_industry_and_bureau_overrides():
 
 
 def test_evaluation_every_three_years_for_hazchem():
-    due = rules.evaluation_due(date(2024, 2, 29), "hazchem_use")
+    due = rules.evaluation_due(date(2024, 2, 29), "hazchem_production")
     assert due == date(2027, 2, 28)
     assert rules.evaluation_due(date(2024, 5, 6), "other") is None
     assert rules.evaluation_due(date(2024, 5, 6), "other", years=5) == date(2029, 5, 6)

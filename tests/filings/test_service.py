@@ -56,6 +56,13 @@ def test_full_journey(ctx_for, db, store):
     assert filing.status == "returned"
     upload(officer, store, filing, "review_opinion", "补正后的评审意见")
     officer.session.commit()
+    with pytest.raises(Conflict) as e:  # the other returned material is not corrected yet
+        service.transition(officer, filing.id, "resubmit", filing.version, today=date(2026, 3, 27))
+    assert e.value.message == "以下退回补正的材料尚未修改，不能重新提交：应急资源调查清单（请上传补正后的文件）"
+    officer.session.rollback()
+    filing = service.get_filing(officer, filing.id)
+    upload(officer, store, filing, "resource_survey", "补正后的资源调查清单")
+    officer.session.commit()
     service.transition(officer, filing.id, "resubmit", filing.version, today=date(2026, 3, 27))
     officer.session.commit()
     # The clock restarts: Fri 27 March + 5 working days.
@@ -74,7 +81,8 @@ def test_full_journey(ctx_for, db, store):
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "filing")
                          .order_by(AuditEvent.seq)).all()
     assert actions == ["filing.create"] + ["filing.material.add"] * 7 + [
-        "filing.submit", "filing.return", "filing.material.add", "filing.resubmit", "filing.accept"]
+        "filing.submit", "filing.return", "filing.material.add", "filing.material.add", "filing.resubmit",
+        "filing.accept"]
 
 
 def test_late_first_submission_is_flagged(ctx_for, store):
@@ -105,13 +113,21 @@ def test_return_requires_items_from_the_checklist(ctx_for, db, store):
     fid = submitted(ctx_for, store, date(2026, 3, 23))
     reviewer = ctx_for("wsq_reviewer")
     filing = service.get_filing(reviewer, fid)
+    on = date(2026, 3, 24)
     for items in (None, []):
         with pytest.raises(ValidationFailed) as e:
-            service.transition(reviewer, fid, "return", filing.version, comment="材料不全", items=items)
+            service.transition(reviewer, fid, "return", filing.version, comment="材料不全", items=items, today=on)
         assert e.value.message == "退回时须至少列出一项需补正的材料（一次性告知）"
     with pytest.raises(ValidationFailed) as e:
-        service.transition(reviewer, fid, "return", filing.version, items=[{"material": "photos", "note": "x"}])
+        service.transition(reviewer, fid, "return", filing.version, items=[{"material": "photos", "note": "x"}],
+                           today=on)
     assert e.value.errors == {"items.1": ["第1项：材料类别不在可选范围内"]}
+    # Every item says what is wrong (第二十八条): a blank note is refused, naming the material.
+    with pytest.raises(ValidationFailed) as e:
+        service.transition(reviewer, fid, "return", filing.version, today=on,
+                           items=[{"material": "risk_assessment", "note": "缺少辨识清单"},
+                                  {"material": "review_opinion", "note": "  "}])
+    assert e.value.errors == {"items.review_opinion": ["“应急预案评审或论证意见”：请填写问题说明（说明需要如何补正）"]}
     reviewer.session.rollback()
     assert count(db, FilingReturn) == 0 and db.get(Filing, fid).status == "submitted"
 
@@ -167,18 +183,19 @@ def test_roles_and_sides(ctx_for, store):
     fid = submitted(ctx_for, store, date(2026, 3, 23))
     officer = ctx_for("ent1_officer")
     filing = service.get_filing(officer, fid)
+    on = date(2026, 3, 24)
     with pytest.raises(PermissionDenied):
-        service.transition(officer, fid, "accept", filing.version)
+        service.transition(officer, fid, "accept", filing.version, today=on)
     with pytest.raises(PermissionDenied):
         service.create_filing(ctx_for("wsq_reviewer"), {"title": "x", "published_on": "2026-03-02"})
     with pytest.raises(ValidationFailed) as e:
         service.create_filing(officer, {"title": "", "published_on": "2026-13-01"})
     assert set(e.value.errors) == {"title", "published_on"}
     with pytest.raises(Conflict):
-        service.transition(officer, fid, "submit", filing.version)       # already submitted
+        service.transition(officer, fid, "submit", filing.version, today=on)       # already submitted
     with pytest.raises(Conflict):
-        service.transition(officer, fid, "withdraw", filing.version - 1)  # stale
-    service.transition(officer, fid, "withdraw", filing.version)
+        service.transition(officer, fid, "withdraw", filing.version - 1, today=on)  # stale
+    service.transition(officer, fid, "withdraw", filing.version, today=on)
     assert filing.status == "withdrawn"
 
 
@@ -189,12 +206,17 @@ def test_inbox_sorted_by_review_deadline_and_overdue_filter(ctx_for, store):
     plain = draft(officer, title="丙")
     officer.session.commit()
     reviewer = ctx_for("wsq_reviewer")
-    assert [f.id for f in service.list_filings(reviewer)] == [early, later, plain.id]
+    assert [f.id for f in service.list_filings(reviewer, today=date(2026, 3, 5))] == [early, later, plain.id]
+    assert service.list_filings(reviewer, overdue=True, today=date(2026, 3, 5)) == []
+    # By 20 March the first limit has passed: reading the list deems that filing first (第二十八条),
+    # so nothing is "awaiting review past its limit" on a calendar that is known.
     today = date(2026, 3, 20)
-    assert [f.id for f in service.list_filings(reviewer, overdue=True, today=today)] == [early]
-    assert [f.id for f in service.list_filings(reviewer, overdue=False, today=today)] == [later, plain.id]
-    assert [f.id for f in service.list_filings(reviewer, status="draft")] == [plain.id]
-    assert [f.id for f in service.list_filings(officer)] == [plain.id, later, early]
+    assert service.list_filings(reviewer, overdue=True, today=today) == []
+    assert [f.id for f in service.list_filings(reviewer, overdue=False, today=today)] == [later, early, plain.id]
+    assert [(f.id, f.status, f.deemed_on) for f in service.list_filings(reviewer, status="deemed", today=today)] \
+        == [(early, "deemed", date(2026, 3, 10))]
+    assert [f.id for f in service.list_filings(reviewer, status="draft", today=today)] == [plain.id]
+    assert [f.id for f in service.list_filings(officer, today=today)] == [plain.id, later, early]
     with pytest.raises(ValidationFailed):
         service.list_filings(reviewer, status="nonsense")
 

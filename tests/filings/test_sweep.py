@@ -15,7 +15,7 @@ from core.filings.models import Filing
 from core.jobs import registry
 from core.jobs.cli import sweep
 from core.notifications.models import Notification
-from tests.filings.conftest import inbox, submitted
+from tests.filings.conftest import inbox, submitted, upload
 
 
 def run(ctx_for, today: date) -> str:  # noqa: ANN001
@@ -28,13 +28,14 @@ def run(ctx_for, today: date) -> str:  # noqa: ANN001
 def test_reminder_then_deemed_filed_once(ctx_for, db, store):
     # Received Mon 2026-03-23: reminder from Fri 27 March, limit Mon 30 March.
     fid = submitted(ctx_for, store, date(2026, 3, 23))
+    submitted_notice = "新的预案备案待审查：乌审旗宏达甲醇有限责任公司"
     assert run(ctx_for, date(2026, 3, 26)) == "0 件备案逾期视为备案，0 件备案提醒审查"
-    assert inbox(db, "wsq_reviewer") == []
+    assert inbox(db, "wsq_reviewer") == [submitted_notice]
 
     assert run(ctx_for, date(2026, 3, 27)) == "0 件备案逾期视为备案，1 件备案提醒审查"
     assert run(ctx_for, date(2026, 3, 30)) == "0 件备案逾期视为备案，0 件备案提醒审查"  # already reminded
     reminder = "预案备案审查即将到期：乌审旗宏达甲醇有限责任公司"
-    assert inbox(db, "wsq_reviewer") == inbox(db, "wsq_admin") == [reminder]
+    assert inbox(db, "wsq_reviewer") == [submitted_notice, reminder] and inbox(db, "wsq_admin") == [reminder]
     assert inbox(db, "ent1_officer") == [] and inbox(db, "yjhl_reviewer") == []
     assert db.get(Filing, fid).status == "submitted"  # the last day of the limit is still in time
 
@@ -47,7 +48,7 @@ def test_reminder_then_deemed_filed_once(ctx_for, db, store):
     assert filing.evaluation_due == date(2029, 3, 2)
     deemed = "预案备案“乌审旗宏达甲醇有限责任公司生产安全事故应急预案”逾期视为已经备案"
     assert inbox(db, "ent1_officer") == [deemed]
-    assert inbox(db, "wsq_reviewer") == [reminder, "乌审旗宏达甲醇有限责任公司" + deemed]
+    assert inbox(db, "wsq_reviewer") == [submitted_notice, reminder, "乌审旗宏达甲醇有限责任公司" + deemed]
     assert inbox(db, "ent2_officer") == [] and inbox(db, "yjhl_reviewer") == []
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "filing.deem")).all()
     assert len(events) == 1 and "视为已经备案" in events[0].summary
@@ -67,10 +68,13 @@ def test_resubmission_restarts_the_clock_and_reminds_again(ctx_for, db, store):
     assert run(ctx_for, date(2026, 4, 20)) == "0 件备案逾期视为备案，0 件备案提醒审查"  # returned: no clock
     officer = ctx_for("ent1_officer")
     filing = service.get_filing(officer, fid)
+    upload(officer, store, filing, "review_opinion", "补签后的评审意见")
+    officer.session.commit()
     service.transition(officer, fid, "resubmit", filing.version, today=date(2026, 4, 20))
     officer.session.commit()
     assert run(ctx_for, date(2026, 4, 24)) == "0 件备案逾期视为备案，1 件备案提醒审查"
-    assert len(inbox(db, "wsq_reviewer")) == 2
+    assert [t for t in inbox(db, "wsq_reviewer") if t.startswith("预案备案审查即将到期")] == \
+        ["预案备案审查即将到期：乌审旗宏达甲醇有限责任公司"] * 2
 
 
 def test_deemed_numbers_follow_accepted_ones(ctx_for, db, store):

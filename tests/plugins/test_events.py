@@ -26,7 +26,7 @@ def doc_id(app, db, ctx_for):
     for name in ("raising", "listening"):
         service.set_enabled(wsq, reg, name, True)
     wsq.session.commit()
-    ent1 = db.scalar(select(Tenant).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    ent1 = db.scalar(select(Tenant).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     doc = Doc(tenant_id=ent1.id)
     db.add(doc)
     db.commit()
@@ -60,7 +60,7 @@ def test_events_of_a_rolled_back_transaction_are_never_delivered(app, ctx_for, d
 
 def test_plugins_not_enabled_for_the_tenant_hear_nothing(app, ctx_for, db, doc_id):
     system = ctx_for()
-    yjhl = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150627MA0R2F6N4N"))
+    yjhl = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150627MA0R2F6NX4"))
     emit(system, "deadline.passed", tenant_id=yjhl, payload={"what": "演练"})
     system.session.commit()
     assert sample_plugins.RECEIVED == []
@@ -68,7 +68,7 @@ def test_plugins_not_enabled_for_the_tenant_hear_nothing(app, ctx_for, db, doc_i
 
 
 def test_sweep_delivers_what_after_commit_delivery_missed(app, ctx_for, db, doc_id):
-    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     db.add(OutboxEvent(name="deadline.passed", tenant_id=ent1, payload={"what": "备案"}))
     db.commit()  # written without emit(): nobody scheduled delivery
     assert deliver_pending(app) == 1
@@ -81,7 +81,7 @@ def test_delivery_on_a_real_rq_worker(app, ctx_for, db, doc_id, redis_url, tmp_p
     from tests.jobs.sample_jobs import drop_queue, run_worker_process, use_rq
     use_rq(app, redis_url)
     try:
-        ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+        ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K6K"))
         system = ctx_for()
         emit(system, "deadline.passed", tenant_id=ent1, payload={"what": "演练"})
         system.session.commit()
@@ -101,7 +101,7 @@ def test_a_leased_event_is_not_delivered_twice_until_the_lease_runs_out(app, db,
     from datetime import timedelta
 
     from core.db import utcnow
-    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     db.add(OutboxEvent(name="deadline.passed", tenant_id=ent1, payload={}, claimed_until=utcnow() + timedelta(minutes=3)))
     db.commit()
     assert deliver_pending(app) == 0 and sample_plugins.RECEIVED == []   # another deliverer holds it

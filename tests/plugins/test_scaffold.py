@@ -26,7 +26,7 @@ from core.plugins.scaffold import names, new_command, scaffold
 from core.plugins.templates import template_hash, validate_template
 
 PIP_TIMEOUT = 300
-YJHL_ENTERPRISE_USCC = "91150627MA0R2F6N4N"   # 伊金霍洛旗札萨克煤化工有限公司
+YJHL_ENTERPRISE_USCC = "91150627MA0R2F6NX4"   # 伊金霍洛旗札萨克煤化工有限公司
 
 
 # --- the package as written -----------------------------------------------------------

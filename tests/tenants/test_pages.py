@@ -3,7 +3,7 @@ def test_enterprise_list_and_filters(as_user):
     page = c.get("/enterprises")
     assert page.status_code == 200 and "乌审旗宏达甲醇有限责任公司" in page.text
     assert "伊金霍洛旗札萨克煤化工有限公司" not in page.text
-    filtered = c.get("/enterprises?industry=hazchem_operation")
+    filtered = c.get("/enterprises?industry=hazchem_storage")
     assert "嘎鲁图" in filtered.text and "宏达甲醇" not in filtered.text
 
 

@@ -48,7 +48,7 @@ def test_missing_fields_named_in_chinese(ctx_for):
 def test_duplicate_uscc_refused_even_across_jurisdictions(ctx_for):
     ctx = ctx_for("yjhl_admin")
     with pytest.raises(ValidationFailed) as e:
-        tenants.create_enterprise(ctx, {**NEW, "region_code": "150627", "uscc": "91150626MA0N1H2K5G"})
+        tenants.create_enterprise(ctx, {**NEW, "region_code": "150627", "uscc": "91150626MA0N1H2K6K"})
     assert "已登记" in e.value.errors["uscc"][0]
 
 
@@ -125,4 +125,4 @@ def test_enterprise_sees_its_supervising_section(ctx_for):
 def test_city_filter_covers_the_counties_below(ctx_for, db):
     city = db.scalar(select(Tenant.id).where(Tenant.region_code == "150600"))
     assert len(tenants.list_tenants(ctx_for("city_admin"), kind="enterprise", under=city)) == 7
-    assert len(tenants.list_tenants(ctx_for("city_admin"), kind="enterprise", industry="hazchem_operation")) == 2
+    assert len(tenants.list_tenants(ctx_for("city_admin"), kind="enterprise", industry="hazchem_production")) == 4

@@ -45,7 +45,7 @@ FLOW = Workflow(
 def doc_id(app, db):
     engine = app.extensions["anjian.db"].engine
     SampleBase.metadata.create_all(engine)
-    ent1 = db.scalar(select(Tenant).where(Tenant.uscc == "91150626MA0N1H2K5G"))
+    ent1 = db.scalar(select(Tenant).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     doc = Doc(tenant_id=ent1.id)
     db.add(doc)
     db.commit()
