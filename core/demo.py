@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.auth import service as auth
+from core.audit import service as audit
 from core.auth.models import User
 from core.context import ServiceContext
 from tenants import service as tenants
@@ -80,6 +81,24 @@ def _section(ctx: ServiceContext, bureau: Tenant, name: str, duties: str) -> Sec
     return found or tenants.create_section(ctx, {"name": name, "duties": duties}, bureau_id=bureau.id)
 
 
+def _renamed(ctx: ServiceContext, county: Tenant, name: str, uscc: str) -> Tenant | None:
+    """A demo enterprise loaded before its USCC was corrected (the embedded organisation code's
+    check digit): give it the corrected code and the facts added since, so running the demo
+    again finds it instead of adding a second one."""
+    ent = ctx.session.scalar(select(Tenant).where(Tenant.parent_id == county.id, Tenant.name == name,
+                                                  Tenant.kind == "enterprise"))
+    if ent is None:
+        return None
+    legal, postal, fax, size, quantity = FACTS[uscc]
+    old = ent.uscc
+    ent.uscc, ent.legal_representative, ent.postal_code = uscc, ent.legal_representative or legal, ent.postal_code or postal
+    ent.fax, ent.size_class, ent.hazchem_quantity = ent.fax or fax, ent.size_class or size, ent.hazchem_quantity or quantity
+    ctx.session.flush()
+    audit.record(ctx, "tenant.update", "tenant", ent.id, f"演示数据：更正企业“{name}”的统一社会信用代码 {old} → {uscc}",
+                 payload={"uscc": [old, uscc]}, tenant_id=ent.id)
+    return ent
+
+
 BUILTIN_PLUGINS = ("hazchem_warning_month", "leadership_reporting", "emergency_system_check")
 
 
@@ -95,7 +114,8 @@ def load_demo(ctx: ServiceContext, registry=None) -> dict[str, int]:  # noqa: AN
             sections[name] = _section(ctx, county, name, duties)
     by_key = {"150600": city, **counties}
     for region, name, uscc, industry, address, principal, phone in ENTERPRISES:
-        ent = ctx.session.scalar(select(Tenant).where(Tenant.uscc == uscc))
+        ent = ctx.session.scalar(select(Tenant).where(Tenant.uscc == uscc)) or _renamed(ctx, counties[region], name,
+                                                                                         uscc)
         if ent is None:
             supervising = next(s for s in sections.values() if s.tenant_id == counties[region].id)
             legal, postal, fax, size, quantity = FACTS[uscc]

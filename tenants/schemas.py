@@ -71,9 +71,13 @@ class EnterpriseIn(_TenantFields):
 
 
 class EnterpriseUpdate(EnterpriseIn):
-    """Edits send the version the editor saw (optimistic locking)."""
+    """Edits send the version the editor saw (optimistic locking). The codes are checked by
+    the service when they change: one registered before a stricter check (or a region code
+    withdrawn since) stays editable around it."""
 
     version = fields.Integer(required=True, metadata={"label": "版本号"})
+    uscc = fields.String(required=True, metadata={"label": "统一社会信用代码"})
+    region_code = fields.String(required=True, metadata={"label": "行政区划代码"})
 
 
 class SectionIn(Schema):

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from core.audit import service as audit
 from core.context import ServiceContext
-from core.errors import Conflict, NotFound, field_error
+from core.errors import Conflict, NotFound, PermissionDenied, field_error
 from core.schema import load_or_fail
-from tenants.codes import region_within
+from tenants.codes import region_problem, region_within, uscc_problem
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
 from tenants.scoping import UNSCOPED
@@ -17,6 +17,9 @@ from tenants.scoping import UNSCOPED
 TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status",
                  "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity")
 REASON_MAX = 500
+# What decides which statutory duties apply (第二十一、三十三、三十五条) is for the bureau to
+# record: an enterprise keeps its own contact details, not the facts that relax its duties.
+BUREAU_ONLY = ("status", "industry", "size_class", "hazchem_quantity")
 
 
 def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:
@@ -128,7 +131,7 @@ def create_enterprise(ctx: ServiceContext, data: dict) -> Tenant:
 
 def require_can_edit(ctx: ServiceContext, ent: Tenant) -> None:
     """Bureau admins edit any field; an enterprise's own admin/officer edits its profile
-    but not its status or supervising section."""
+    but not the facts of BUREAU_ONLY or its supervising section."""
     if ent.is_bureau:
         raise NotFound("企业不存在或无权访问")
     if ctx.actor.tenant_id == ent.id:
@@ -144,9 +147,12 @@ def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant
     d = load_or_fail(EnterpriseUpdate(), data)
     if d["version"] != ent.version:
         raise Conflict("企业信息已被他人修改，请刷新后重试")
+    for name, problem in (("uscc", uscc_problem), ("region_code", region_problem)):
+        if d[name] != getattr(ent, name) and problem(d[name]):
+            raise field_error(name, problem(d[name]))
     _check_region(d["region_code"], _parent_of(ctx, ent))
     _check_uscc_free(ctx, d["uscc"], exclude_id=ent.id)
-    fields = [f for f in TENANT_FIELDS if not (own and f == "status")]
+    fields = [f for f in TENANT_FIELDS if not (own and f in BUREAU_ONLY)]
     before = {f: getattr(ent, f) for f in fields}
     for f in fields:
         setattr(ent, f, d[f])
@@ -168,6 +174,8 @@ def set_single_low_risk(ctx: ServiceContext, tenant_id: int, single: bool, reaso
     if ent.is_bureau:
         raise NotFound("企业不存在或无权访问")
     ctx.require("admin", "reviewer", bureau=True, message="只有应急管理局可以认定风险单一、危险性小")
+    if not ctx.actor.is_system and ctx.actor.tenant_id != ent.parent_id:
+        raise PermissionDenied("只有企业所属的应急管理局可以认定风险单一、危险性小")
     if isinstance(version, bool) or not isinstance(version, int):
         raise field_error("version", "缺少版本号（读取企业信息时的 version）")
     if version != ent.version:

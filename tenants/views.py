@@ -11,7 +11,7 @@ from core.files import service as files
 from core.filings import aftercare, service as filings
 from core.web import request as req
 from core.web.forms import form_data, rerender
-from tenants import service as tenants
+from tenants import codes, service as tenants
 from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
 
 bp = Blueprint("tenants", __name__, template_folder="templates")
@@ -106,6 +106,9 @@ def _detail(tenant_id: int, status: int = 200, error=None):  # noqa: ANN001, ANN
                            sections=tenants.list_sections(ctx, tenant.id) if tenant.is_bureau else [],
                            file=_enterprise_file(ctx, tenant) if on_file else None,
                            can_mark=on_file and ctx.actor.role in ("admin", "reviewer"),
+                           # A code registered before the structural check, or a county merged since.
+                           code_problems=[p for p in (codes.uscc_problem(tenant.uscc) if tenant.uscc else None,
+                                                      codes.region_problem(tenant.region_code)) if p],
                            error=error, errors=error.errors if error else {}), status
 
 

@@ -6,13 +6,14 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
 from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, User
 from core.auth.schemas import PasswordIn, TokenIn, UserIn, UserUpdate
 from core.context import ServiceContext
-from core.db import utcnow
+from core.db import side_session, utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
 from core.schema import load_or_fail
 from tenants.models import Section, Tenant
@@ -214,9 +215,15 @@ def user_for_token(session, secret: str) -> User | None:  # noqa: ANN001
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
-    # Keep writes rare: record use at most once a minute.
+    # Keep writes rare: record use at most once a minute. Recorded in a transaction of its
+    # own, so a read over the API (which commits nothing) keeps it too, and the request's
+    # own transaction starts without a write of ours.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        with side_session(session) as s:
+            s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                      .execution_options(**{UNSCOPED: True}))
+            s.commit()
+        set_committed_value(token, "last_used_at", now)
     return token.user
 
 

@@ -93,7 +93,9 @@ def certificate(ctx: ServiceContext, filing_id: int) -> Certificate:
     filing = service.read_filing(ctx, filing_id)
     if not filing.filing_no:
         raise Conflict("该备案尚未取得备案编号，没有备案登记表")
-    stored = (filing.certificate or {}).get("content") or service.certificate_content(ctx, filing)
+    # Filings filed before contents were kept get theirs fixed on this first reading.
+    stored = documents.kept(ctx, Filing, filing.id, "certificate",
+                            lambda c: {"content": service.certificate_content(c, filing)})["content"]
     return Certificate(filing_id=filing.id, **{**stored, "filed_on": date.fromisoformat(stored["filed_on"])},
                        superseded=_superseded(ctx, filing))
 

@@ -1,8 +1,10 @@
-"""Documents a bureau issues on a filing (备案登记表, 补正告知书) are legal documents: each is
-rendered once and kept as a file, and every later download serves that copy."""
+"""Documents a bureau issues on a filing (备案登记表, 补正告知书) are legal documents: what each
+says is fixed once, and its PDF is rendered once and kept as a file; every later reading
+serves what was kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -13,34 +15,39 @@ from core.files.models import StoredFile
 from core.files.service import FileStore
 
 
-def stored_copy(ctx: ServiceContext, store: FileStore, model, obj_id: int, attr: str,  # noqa: ANN001
-                render: Callable[[], bytes], filename: str) -> StoredFile:
-    """The file kept in `model.attr` of a visible object, rendering and keeping it first if
-    there is none yet. The first copy is kept in a unit of work of its own, so a plain GET
-    keeps it too; of two first requests at once, the one that stores first wins and the
-    other serves that copy."""
+def kept(ctx: ServiceContext, model, obj_id: int, attr: str, make: Callable[[ServiceContext], Any]) -> Any:  # noqa: ANN001
+    """`model.attr` of a visible object, set first to `make(ctx)` while it is still empty.
+    Kept in a unit of work of its own, so a plain read (a GET commits nothing) keeps it too;
+    of two first readers at once the first to store wins and the other reads its value."""
     obj = ctx.session.scalar(select(model).where(model.id == obj_id))
     if getattr(obj, attr) is None:
-        data = render()
-        if has_writes(ctx.session):
+        if has_writes(ctx.session):  # the caller's transaction holds locks: keep it there
             with ctx.session.begin_nested() as savepoint:
-                if not _keep(ctx, store, model, obj, attr, data, filename):
+                if not _set_once(ctx, model, obj, attr, make):
                     savepoint.rollback()
         else:
             with side_session(ctx.session) as s:
-                if _keep(ServiceContext.system(s, "documents"), store, model, obj, attr, data, filename):
+                system = ServiceContext.system(s, "documents")
+                if _set_once(system, model, s.get(model, obj.id), attr, make):
                     s.commit()
                 else:
                     s.rollback()
         ctx.session.expire(obj)
-    return files.get_file(ctx, getattr(obj, attr))
+    return getattr(obj, attr)
 
 
-def _keep(ctx: ServiceContext, store: FileStore, model, obj, attr: str, data: bytes,  # noqa: ANN001
-          filename: str) -> bool:
-    row = store.store_generated(ctx, data, filename, "pdf", tenant_id=obj.tenant_id)
-    column = getattr(model, attr)
-    # Not a change of the object's state: no version step, so nobody's edit goes stale.
-    taken = ctx.session.execute(update(model).where(model.id == obj.id, column.is_(None)).values({attr: row.id})
-                                .execution_options(synchronize_session=False)).rowcount
+def _set_once(ctx: ServiceContext, model, obj, attr: str, make: Callable[[ServiceContext], Any]) -> bool:  # noqa: ANN001
+    value = make(ctx)
+    # Not a change of the object's state: no version step, so nobody's open page goes stale.
+    taken = ctx.session.execute(update(model).where(model.id == obj.id, getattr(model, attr).is_(None))
+                                .values({attr: value}).execution_options(synchronize_session=False)).rowcount
     return bool(taken)
+
+
+def stored_copy(ctx: ServiceContext, store: FileStore, model, obj_id: int, attr: str,  # noqa: ANN001
+                render: Callable[[], bytes], filename: str) -> StoredFile:
+    """The PDF kept in `model.attr` (a file id), rendered and kept on first request."""
+    def keep(c: ServiceContext) -> int:
+        obj = c.session.scalar(select(model).where(model.id == obj_id))
+        return store.store_generated(c, render(), filename, "pdf", tenant_id=obj.tenant_id).id
+    return files.get_file(ctx, kept(ctx, model, obj_id, attr, keep))

@@ -49,6 +49,8 @@ class Filing(TenantOwned, Base):
     review_due: Mapped[date | None]
     # True when the deadline was counted Monday–Friday for a year whose holidays are not loaded.
     review_due_estimated: Mapped[bool] = mapped_column(default=False)
+    # The section routed to review it (its reviewers act), fixed at each (re)submission.
+    review_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
     # 第二十六条: the first submission came after the 20-working-day limit. None: not known
     # yet, because the count reaches a year whose holiday notice is not loaded.
     late: Mapped[bool | None] = mapped_column(default=False)
@@ -68,7 +70,7 @@ class Filing(TenantOwned, Base):
     evaluation_due: Mapped[date | None]
     # The 备案登记表 as issued: {"content": {...}} fixed when the plan is filed, and its PDF
     # (then the copy marked invalid once superseded), each rendered once and kept.
-    certificate: Mapped[dict | None] = mapped_column(JSON)
+    certificate: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     certificate_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     superseded_certificate_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -129,7 +131,7 @@ class FilingReturn(TenantOwned, Base):
     # [{"material": key of rules.MATERIALS, "note": str}]
     items: Mapped[list] = mapped_column(JSON, default=list)
     # The 补正告知书 as issued (content fixed at the return) and its PDF, rendered once.
-    notice: Mapped[dict | None] = mapped_column(JSON)
+    notice: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     notice_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
 
 

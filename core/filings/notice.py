@@ -63,7 +63,8 @@ def _return_of(ctx: ServiceContext, filing_id: int, round_: int) -> tuple[Filing
 def notice(ctx: ServiceContext, filing_id: int, round_: int) -> Notice:
     """The 补正告知书 of the `round_`-th return of a visible filing."""
     filing, returned = _return_of(ctx, filing_id, round_)
-    stored = returned.notice or service.notice_content(ctx, filing, returned)
+    stored = documents.kept(ctx, FilingReturn, returned.id, "notice",
+                            lambda c: service.notice_content(c, filing, returned))
     return Notice(filing.id, returned.round, stored["enterprise_name"], stored["title"],
                   date.fromisoformat(stored["received_on"]) if stored["received_on"] else None, stored["bureau_name"],
                   date.fromisoformat(stored["returned_on"]), tuple(tuple(i) for i in stored["items"]),

@@ -85,8 +85,8 @@ def _require(ctx: ServiceContext) -> None:
     ctx.require(*VIEW_ROLES, bureau=True, message="只有应急管理局可以查看备案统计")
 
 
-def _yes(flag: bool) -> str:
-    return "是" if flag else "否"
+def _yes(flag: bool | None) -> str:
+    return "待确认" if flag is None else ("是" if flag else "否")
 
 
 def summary(ctx: ServiceContext, today: date | None = None) -> Summary:

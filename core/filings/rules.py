@@ -21,13 +21,13 @@ EVALUATION_REMINDER_DAYS = (90, 30, 0)
 
 # What a unit is, as the articles name it. Industry keys are tenants.models.INDUSTRIES.
 MINES = frozenset({"coal_mine", "non_coal_mine", "oil_gas"})
-# 易燃易爆物品、危险化学品等危险物品 by what the unit does with them.
+# 易燃易爆物品、危险化学品等危险物品 by what the unit does with them. 第二十一条 defines 经营 as
+# 带储存设施的 "下同" (and so for the articles after it): traders without storage, like
+# fireworks retailers, fall under 第二十一、三十三、三十五条 only by their size.
 DANGEROUS_GOODS_PRODUCTION = frozenset({"hazchem_production", "fireworks"})
-DANGEROUS_GOODS_TRADE_WITH_STORAGE = frozenset({"hazchem_operation"})
-DANGEROUS_GOODS_TRADE = DANGEROUS_GOODS_TRADE_WITH_STORAGE | {"hazchem_trading", "fireworks_wholesale",
-                                                              "fireworks_retail"}
+DANGEROUS_GOODS_TRADE_WITH_STORAGE = frozenset({"hazchem_operation", "fireworks_wholesale"})
 DANGEROUS_GOODS_STORAGE_TRANSPORT = frozenset({"hazchem_storage", "hazchem_transport"})
-DANGEROUS_GOODS = DANGEROUS_GOODS_PRODUCTION | DANGEROUS_GOODS_TRADE | DANGEROUS_GOODS_STORAGE_TRANSPORT
+DANGEROUS_GOODS = DANGEROUS_GOODS_PRODUCTION | DANGEROUS_GOODS_TRADE_WITH_STORAGE | DANGEROUS_GOODS_STORAGE_TRANSPORT
 FIREWORKS_PRODUCTION_WHOLESALE = frozenset({"fireworks", "fireworks_wholesale"})
 CROWDED_PLACES = frozenset({"crowded_place"})  # 宾馆、商场、娱乐场所、旅游景区等人员密集场所
 MEDIUM_OR_LARGER = frozenset({"large", "medium"})
@@ -64,12 +64,9 @@ def _facts(unit: "UnitFacts | str | None") -> UnitFacts:
 
 # Industries whose every unit falls under the article, whatever its size or quantities
 # (a bureau may not relax these); other units fall under it by their facts.
-REVIEW_REQUIRED_INDUSTRIES = MINES | {"metallurgy"} | DANGEROUS_GOODS_PRODUCTION | DANGEROUS_GOODS_TRADE_WITH_STORAGE \
-    | DANGEROUS_GOODS_STORAGE_TRANSPORT | FIREWORKS_PRODUCTION_WHOLESALE
+REVIEW_REQUIRED_INDUSTRIES = MINES | {"metallurgy"} | DANGEROUS_GOODS | FIREWORKS_PRODUCTION_WHOLESALE
 KEY_DRILL_INDUSTRIES = DANGEROUS_GOODS | MINES | {"metallurgy", "urban_rail", "construction"} | CROWDED_PLACES
-EVALUATION_EVERY_3_YEARS = MINES | {"metallurgy", "construction"} | DANGEROUS_GOODS_PRODUCTION \
-    | DANGEROUS_GOODS_TRADE_WITH_STORAGE | {"hazchem_trading"} | DANGEROUS_GOODS_STORAGE_TRANSPORT \
-    | FIREWORKS_PRODUCTION_WHOLESALE
+EVALUATION_EVERY_3_YEARS = MINES | {"metallurgy", "construction"} | DANGEROUS_GOODS | FIREWORKS_PRODUCTION_WHOLESALE
 
 
 def review_required(unit: "UnitFacts | str | None") -> bool:

@@ -424,15 +424,18 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     # Every check of the engine first, so that nothing (a number, a return) is written for
     # a step that would be refused.
     FLOW.check(ctx, filing, t.name, version=version)
-    if t.name in ("return", "withdraw"):
+    if t.name in ("return", "withdraw", "accept"):
         _check_limit_open(ctx, filing, t, today)
     clean_items = _clean_items(items) if t.name == "return" else None
     if clean_items:
         _check_one_time(ctx, filing, clean_items)
     stamps: dict[str, Any] = {}
+    was = filing.status
     if t.name in ("submit", "resubmit"):
         due = rules.review_deadline(ctx.session, today)
-        stamps.update(received_on=today, review_due=due.date, review_due_estimated=due.estimated)
+        section = routed_section(ctx, filing)
+        stamps.update(received_on=today, review_due=due.date, review_due_estimated=due.estimated,
+                      review_section_id=section.id if section else None)
         if t.name == "submit":
             stamps.update(first_submitted_on=today,
                           late=rules.late_filing(ctx.session, filing.published_on, today))
@@ -476,21 +479,25 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
         ctx.session.flush()
     if t.name == "accept" and filing.supersedes_id:
         _supersede(ctx, filing, today)
-    _tell_next(ctx, filing, t.name, clean_items)
+    _tell_next(ctx, filing, t.name, clean_items, was)
     return filing
 
 
 # ---------------------------------------------------------------------------- who acts next
 
 def routed_section(ctx: ServiceContext, filing: Filing) -> Section | None:
-    """The section that handles the filing: the filing desk the bureau names on 备案设置,
-    else the section supervising the enterprise; None when the bureau has neither (then
-    any of its reviewers handles it). Read unscoped: the enterprise submitting a filing
-    routes it to a section of its bureau."""
+    """The section that is to review the filing, chosen when it is (re)submitted: the
+    filing desk the bureau names on 备案设置, else the section supervising the enterprise;
+    None when the bureau has neither (then any of its reviewers may). Read unscoped: the
+    enterprise submitting a filing routes it to a section of its bureau."""
     settings = settings_for(ctx, filing.bureau_id)
     section_id = settings.desk_section_id if settings and settings.desk_section_id else ctx.session.scalar(
         select(SectionAssignment.section_id).where(SectionAssignment.tenant_id == filing.tenant_id)
         .execution_options(**{UNSCOPED: True}))
+    return _section(ctx, filing, section_id)
+
+
+def _section(ctx: ServiceContext, filing: Filing, section_id: int | None) -> Section | None:
     if section_id is None:
         return None
     return ctx.session.scalar(select(Section).where(Section.id == section_id, Section.tenant_id == filing.bureau_id)
@@ -499,37 +506,38 @@ def routed_section(ctx: ServiceContext, filing: Filing) -> Section | None:
 
 def review_authority(ctx: ServiceContext, filing: Filing) -> str | None:
     """Who may return or accept a filing: the filing bureau's admin, or a reviewer of the
-    section it is routed to. Every user of a bureau above reads it, but only the filing
-    bureau acts on it."""
+    section it was routed to when submitted. Every user of a bureau above reads it, but
+    only the filing bureau acts on it."""
     a = ctx.actor
     if a.tenant_id != filing.bureau_id:
         return "只有受理该备案的应急管理局可以审查"
     if a.role == "admin":
         return None
-    section = routed_section(ctx, filing)
+    section = _section(ctx, filing, filing.review_section_id)
     if section is not None and a.section_id != section.id:
         return f"该备案由“{section.name}”审查，本股室不能办理"
     return None
 
 
 def reviewers_of(ctx: ServiceContext, filing: Filing) -> list[int]:
-    """Users to tell when a filing awaits review: the active reviewers of the section it is
-    routed to, else every reviewer of the filing bureau."""
-    section = routed_section(ctx, filing)
-    q = (select(User.id).where(User.tenant_id == filing.bureau_id, User.role == "reviewer", User.active.is_(True))
+    """Users to tell when a filing awaits review, all of whom may act on it: the active
+    reviewers of its section (or, without a section, of the bureau); when there is none,
+    the bureau's admins."""
+    q = (select(User.id).where(User.tenant_id == filing.bureau_id, User.active.is_(True))
          .order_by(User.id).execution_options(**{UNSCOPED: True}))
-    if section is not None:
-        mine = list(ctx.session.scalars(q.where(User.section_id == section.id)))
-        if mine:
-            return mine
-    return list(ctx.session.scalars(q))
+    reviewers = q.where(User.role == "reviewer")
+    if filing.review_section_id is not None:
+        reviewers = reviewers.where(User.section_id == filing.review_section_id)
+    return list(ctx.session.scalars(reviewers)) or list(ctx.session.scalars(q.where(User.role == "admin")))
 
 
-def _tell_next(ctx: ServiceContext, filing: Filing, action: str, items: list[dict] | None) -> None:
+def _tell_next(ctx: ServiceContext, filing: Filing, action: str, items: list[dict] | None, was: str) -> None:
     """Every step tells the person who must act next, once (the dedupe key names the step
     by the version it produced), with a link straight to the filing."""
     link, key = f"/filings/{filing.id}", f"filing:{filing.id}:{action}:{filing.version}"
     ent = filing.tenant.name
+    if action == "withdraw" and was != "submitted":
+        return  # a draft or a returned filing waits for nobody at the bureau
     if action in ("submit", "resubmit", "withdraw"):
         title = {"submit": f"新的预案备案待审查：{ent}", "resubmit": f"补正后重新提交，待审查：{ent}",
                  "withdraw": f"企业已撤回预案备案：{ent}"}[action]
@@ -717,16 +725,17 @@ CALENDAR_PENDING = "节假日安排未导入，期限待确认"
 
 
 def _check_limit_open(ctx: ServiceContext, filing: Filing, t: Transition, today: date) -> None:
-    """第二十八条: once the 5 working days have passed the plan is filed; a return (or a
-    withdrawal) then comes too late. While the limit cannot be confirmed for want of a
-    holiday notice, neither is allowed on the estimate either."""
+    """第二十八条: once the 5 working days have passed the plan is filed (deemed); a return,
+    a withdrawal or an acceptance then comes too late. While the limit cannot be confirmed
+    for want of a holiday notice, a return or withdrawal waits too; an acceptance is lawful
+    whenever it happens, so it may go ahead."""
     if filing.status != "submitted":
         return
     state = rules.review_limit_state(ctx.session, filing.received_on, today)
     if state == rules.LIMIT_PASSED:
         raise Conflict(f"审查期限已于 {rules.review_deadline(ctx.session, filing.received_on).date.isoformat()} "
                        f"届满，依照第二十八条该备案视为已经备案，不能再{t.label}")
-    if state == rules.LIMIT_UNCONFIRMED:
+    if state == rules.LIMIT_UNCONFIRMED and t.name != "accept":
         years = "、".join(map(str, rules.review_deadline(ctx.session, filing.received_on).unknown_years))
         raise Conflict(f"{CALENDAR_PENDING}：{years}年节假日安排尚未导入，无法确认5个工作日的审查期限是否已届满，"
                        f"暂不能{t.label}；请市级应急管理局管理员在“工作日历”中导入后再办理")
@@ -782,7 +791,8 @@ def deem_due(ctx: ServiceContext, today: date | None = None, *, filing_id: int |
     done = []
     for fid in ids:
         with side_session(ctx.session) as s:
-            system = ServiceContext.system(s, "deadline")
+            # The sweep deems under its own name; a reader's request as "deadline".
+            system = ServiceContext.system(s, ctx.actor.username if ctx.actor.is_system else "deadline")
             filing = s.scalar(select(Filing).where(Filing.id == fid, Filing.status == "submitted"))
             if filing is None or not rules.is_deemed_filed(s, filing.received_on, today):
                 continue
@@ -853,14 +863,22 @@ def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
     if not ctx.actor.is_system:
         raise PermissionDenied("只有系统定时任务可以执行备案期限检查")
     today = today or beijing_today()
-    recount_deadlines(ctx)
-    deemed = reminded = waiting = 0
+    if has_writes(ctx.session):
+        recount_deadlines(ctx)
+    else:
+        # Recounted and committed first, so each deeming below commits on its own: one
+        # deemed meanwhile by a reader leaves the others (and the recount) standing.
+        with side_session(ctx.session) as s:
+            recount_deadlines(ServiceContext.system(s, ctx.actor.username))
+            s.commit()
+    deemed = len(deem_due(ctx, today))
+    reminded = waiting = 0
     pending = list(ctx.session.scalars(select(Filing).where(Filing.status == "submitted")
                                        .order_by(Filing.review_due, Filing.id)))
     for filing in pending:
         state = rules.review_limit_state(ctx.session, filing.received_on, today)
         if state == rules.LIMIT_PASSED:
-            _deem(ctx, filing)
+            _deem(ctx, filing)  # only when the sweep's own session had written first
             deemed += 1
         elif state == rules.LIMIT_UNCONFIRMED:
             waiting += 1

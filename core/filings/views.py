@@ -61,7 +61,9 @@ def _index(status: int = 200, error: DomainError | None = None, posted: dict | N
         "filings/index.html", filings=filings, statuses=STATUSES, status=filters["status"],
         overdue=filters["overdue"], enterprise_id=filters["enterprise_id"], q=filters["q"] or "",
         is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin", paging=paging, total=total,
-        filters={k: v for k, v in args.items() if k in ("status", "overdue", "enterprise", "q")},
+        # Links (pages, export) carry the status shown, also when it is the inbox's default.
+        filters={k: v for k, v in {**args, "status": args.get("status") or filters["status"] or "all"}.items()
+                 if k in ("status", "overdue", "enterprise", "q") and v},
         enterprises=[(t.id, t.name) for t in tenants.list_tenants(ctx, kind="enterprise")] if is_bureau else [],
         form=posted or {}, error=error, errors=error.errors if error else {},
     ), status

@@ -77,5 +77,4 @@ def label(text: str | None) -> str:
 def paren(text) -> str:  # noqa: ANN001
     """Text in brackets as the page's language writes them: （…） in Chinese, (…) in English."""
     from flask_babel import gettext
-    from markupsafe import escape
-    return gettext("（%(text)s）", text=escape(text))
+    return gettext("（%(text)s）", text=text)  # plain text: the template escapes the result

@@ -188,3 +188,29 @@ def test_missing_font_is_503(make_app, ctx_for, store, api) -> None:  # noqa: AN
 def test_openapi_documents_the_pdf(client) -> None:  # noqa: ANN001
     op = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/filings/{filing_id}/certificate"]["get"]
     assert "application/pdf" in op["responses"]["200"]["content"]
+
+
+@needs_font
+def test_the_api_keeps_the_first_copy_too(ctx_for, store, api, db) -> None:  # noqa: ANN001
+    """An API read commits nothing of its own: the kept copy is stored in its own unit of work."""
+    filing = accepted(ctx_for, store)
+    client = api("ent1_officer")
+    first = client.get(f"/api/v1/filings/{filing.id}/certificate")
+    second = client.get(f"/api/v1/filings/{filing.id}/certificate")
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    db.expire_all()
+    assert db.get(Filing, filing.id).certificate_file_id is not None
+
+
+def test_a_filing_filed_before_contents_were_kept_gets_them_on_first_reading(ctx_for, store, as_user, db) -> None:  # noqa: ANN001
+    from tenants.models import Tenant
+    filing = accepted(ctx_for, store)
+    row = db.get(Filing, filing.id)
+    row.certificate = None  # as migration 0010 left filings filed before it
+    db.commit()
+    as_user("ent1_officer").get(f"/filings/{filing.id}/certificate")
+    db.expire_all()
+    assert db.get(Filing, filing.id).certificate["content"]["address"] == "内蒙古鄂尔多斯市乌审旗图克工业园区纬三路8号"
+    db.get(Tenant, filing.tenant_id).address = "新地址"
+    db.commit()
+    assert "新地址" not in as_user("ent1_officer").get(f"/filings/{filing.id}/certificate").text

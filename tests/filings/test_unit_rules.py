@@ -18,8 +18,9 @@ CASES = [
     (U("hazchem_operation", "micro"), True, True, True),
     (U("hazchem_storage", "small"), True, True, True),
     (U("hazchem_transport", "small"), True, True, True),
-    # 经营 without storage: not reviewed (第二十一条 says 带储存设施), yet drilled and evaluated.
-    (U("hazchem_trading", "small"), False, True, True),
+    # 经营 means 带储存设施 "下同" (第二十一条): a trader without storage falls under none of them…
+    (U("hazchem_trading", "small"), False, False, False),
+    (U("hazchem_trading", "medium"), True, False, True),   # …but by its size (中型规模以上)
     # 使用危险化学品: reviewed and evaluated only at the national quantities; never a 第三十三条 unit.
     (U("hazchem_use", "small"), False, False, False),
     (U("hazchem_use", "small", hazchem_quantity=True), True, False, True),
@@ -27,10 +28,11 @@ CASES = [
     (U("coal_mine", "small"), True, True, True),
     (U("non_coal_mine", "micro"), True, True, True),
     (U("metallurgy", "small"), True, True, True),
-    # 烟花爆竹：生产、批发 named in 第二十一、三十五条; retail is 易燃易爆物品经营 for 第三十三条 only.
+    # 烟花爆竹：生产、批发 named in 第二十一、三十五条 (a wholesaler keeps a warehouse: 经营 with
+    # storage for 第三十三条 too); a retailer has no storage facility.
     (U("fireworks", "small"), True, True, True),
     (U("fireworks_wholesale", "small"), True, True, True),
-    (U("fireworks_retail", "small"), False, True, False),
+    (U("fireworks_retail", "small"), False, False, False),
     # 建筑施工: 第三十三、三十五条, not 第二十一条; 城市轨道交通运营 and 人员密集场所: 第三十三条.
     (U("construction", "small"), False, True, True),
     (U("urban_rail", "small"), False, True, False),
@@ -125,3 +127,19 @@ def test_the_bureau_marks_a_single_low_risk_enterprise(ctx_for, as_user, api, db
     assert api("yjhl_reviewer").post(f"/api/v1/tenants/{ent2}/single-low-risk",
                                      json={"single": True, "reason": "x", "version": 1}).status_code == 404
     assert 'data-testid="single-low-risk-form"' not in as_user("ent2_officer").get(f"/tenants/{ent2}").text
+
+
+def test_an_enterprise_cannot_relax_its_own_duties(ctx_for, db):
+    """Industry, size class and hazardous-chemical quantities decide its duties: the bureau records them."""
+    from tenants import service as tenants
+    from tenants.models import Tenant
+    from tests.filings.conftest import tenant_id
+    ent1 = db.get(Tenant, tenant_id(db))
+    data = {f: getattr(ent1, f) for f in tenants.TENANT_FIELDS if getattr(ent1, f) is not None}
+    officer = ctx_for("ent1_officer")
+    tenants.update_enterprise(officer, ent1.id, {**data, "industry": "other", "size_class": "micro",
+                                                 "postal_code": "017399", "version": ent1.version})
+    officer.session.commit()
+    db.expire_all()
+    ent1 = db.get(Tenant, ent1.id)
+    assert (ent1.industry, ent1.size_class, ent1.postal_code) == ("hazchem_production", "large", "017399")

@@ -130,3 +130,27 @@ def test_draft_next_step(ctx_for, store):
     officer = ctx_for("ent1_officer")
     filing = complete_draft(officer, store)
     assert service.next_step(officer, filing) == "必备材料已齐全，请提交备案"
+
+
+def test_routing_is_fixed_at_submission_and_someone_who_can_act_is_told(ctx_for, db, store):
+    admin = ctx_for("wsq_admin")
+    empty = db.scalar(select(Section).where(Section.name == "综合行政执法大队"))  # a section without reviewers
+    fid = submitted(ctx_for, store, date(2026, 3, 23))
+    # The desk named after submission does not take the filing from the section it went to.
+    service.update_settings(admin, {"desk_section_id": empty.id})
+    admin.session.commit()
+    reviewer = ctx_for("wsq_reviewer")
+    assert [a.name for a in service.actions(reviewer, service.get_filing(reviewer, fid))] == ["return", "accept"]
+    # A filing routed to a section nobody reviews in is told to the bureau's admins, who can act.
+    second = submitted(ctx_for, store, date(2026, 3, 23), title="液氨泄漏专项应急预案")
+    assert inbox(db, "wsq_admin")[-1] == f"新的预案备案待审查：{ENT}"
+    assert inbox(db, "wsq_reviewer").count(f"新的预案备案待审查：{ENT}") == 1  # only the first filing
+    assert service.actions(reviewer, service.get_filing(reviewer, second)) == []
+
+
+def test_withdrawing_a_draft_tells_nobody(ctx_for, db, store):
+    officer = ctx_for("ent1_officer")
+    filing = complete_draft(officer, store)
+    service.transition(officer, filing.id, "withdraw", filing.version, today=date(2026, 3, 24))
+    officer.session.commit()
+    assert inbox(db, "wsq_reviewer") == [] and inbox(db, "wsq_admin") == []
