@@ -45,3 +45,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash) under a key derived from the secret key: a database editor who
+    # deletes the newest events and rewinds the head cannot sign the rewound head.
+    signature: Mapped[str | None] = mapped_column(String(64))
