@@ -6,12 +6,13 @@ errors become e.g. "企业名称为必填项". `load_or_fail` turns errors into 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 import marshmallow as ma
 
 from core.errors import ValidationFailed
+from core.text import clean_name, name_problem
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -30,6 +31,43 @@ def date_problem(value: Any, label: str) -> tuple[date | None, str | None]:
         return date.fromisoformat(text), None
     except ValueError:
         return None, f"{text} 不是有效日期"
+
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# Past this an offset can only give an empty page; larger ones are taken as this.
+MAX_OFFSET = 10**9
+
+
+class Offset(ma.fields.Integer):
+    """A list's offset: not negative; one past the end (however far) is an empty page."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("load_default", 0)
+        kwargs.setdefault("metadata", {"label": "偏移"})
+        super().__init__(validate=ma.validate.Range(min=0, error="偏移不能为负数"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        return min(super()._deserialize(value, attr, data, **kwargs), MAX_OFFSET)
+
+
+class Name(ma.fields.String):
+    """A one-line name or title: zero-width characters removed, no line breaks."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = name_problem(text)
+        if problem:
+            raise ma.ValidationError(f"{self.metadata.get('label', attr or '名称')}{problem}")
+        return clean_name(text)
+
+
+class DateTime(ma.fields.DateTime):
+    """Timestamps are stored as naive UTC; every one leaves the API saying so (…+00:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Date(ma.fields.Date):
@@ -65,6 +103,11 @@ class Schema(ma.Schema):
             **field_obj.error_messages,
             **{k: v.format(label=label) for k, v in _ZH.items() if k in field_obj.error_messages},
         }
+        # Every integer a client sends fits the database's integer columns: a larger one is
+        # refused naming the field, never passed on to fail in a query (Offset clamps instead).
+        if type(field_obj) is ma.fields.Integer:
+            field_obj.validators = [*field_obj.validators,
+                                    ma.validate.Range(INT_MIN, INT_MAX, error=f"{label}超出范围")]
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

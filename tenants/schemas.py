@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from core.schema import Schema
+from core.schema import Name, Schema
 from tenants import codes
 from tenants.codes import fax_problem, phone_problem, region_problem, uscc_problem
 from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
@@ -22,7 +22,7 @@ def _strip(value):  # noqa: ANN001, ANN202
 
 
 class _TenantFields(Schema):
-    name = fields.String(required=True, metadata={"label": "名称"},
+    name = Name(required=True, metadata={"label": "名称"},
                          validate=validate.Length(min=2, max=200, error="名称长度应为2至200个字"))
     region_code = fields.String(required=True, metadata={"label": "行政区划代码"},
                                 validate=_check(region_problem))
@@ -36,7 +36,7 @@ class _TenantFields(Schema):
 
 class BureauIn(_TenantFields):
     parent_id = fields.Integer(load_default=None, metadata={"label": "上级单位"})
-    short_name = fields.String(load_default=None, metadata={"label": "简称"},
+    short_name = Name(load_default=None, metadata={"label": "简称"},
                                validate=validate.Length(max=20, error="简称不超过20个字"))
 
 
@@ -45,12 +45,12 @@ class EnterpriseIn(_TenantFields):
     uscc = fields.String(required=True, metadata={"label": "统一社会信用代码"}, validate=_check(uscc_problem))
     industry = fields.String(required=True, metadata={"label": "行业类别"},
                              validate=validate.OneOf(list(INDUSTRIES), error="行业类别不在可选范围内"))
-    address = fields.String(required=True, metadata={"label": "地址"},
+    address = Name(required=True, metadata={"label": "地址"},
                             validate=validate.Length(max=300, error="地址不超过300个字"))
-    principal = fields.String(required=True, metadata={"label": "主要负责人"},
+    principal = Name(required=True, metadata={"label": "主要负责人"},
                               validate=validate.Length(max=50, error="主要负责人不超过50个字"))
     phone = fields.String(required=True, metadata={"label": "联系电话"}, validate=_check(phone_problem))
-    legal_representative = fields.String(load_default=None, metadata={"label": "法定代表人"},
+    legal_representative = Name(load_default=None, metadata={"label": "法定代表人"},
                                          validate=validate.Length(max=50, error="法定代表人不超过50个字"))
     postal_code = fields.String(load_default=None, metadata={"label": "邮政编码"},
                                 validate=validate.Regexp(r"^\d{6}$", error="邮政编码应为6位数字"))
@@ -81,7 +81,7 @@ class EnterpriseUpdate(EnterpriseIn):
 
 
 class SectionIn(Schema):
-    name = fields.String(required=True, metadata={"label": "股室名称"},
+    name = Name(required=True, metadata={"label": "股室名称"},
                          validate=validate.Length(min=2, max=100, error="股室名称长度应为2至100个字"))
     duties = fields.String(load_default=None, metadata={"label": "职责"})
 

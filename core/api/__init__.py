@@ -5,6 +5,7 @@ the same services as the pages and commit once at the end.
 """
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Flask, jsonify
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import HTTPException
@@ -13,7 +14,18 @@ from core.schema import flatten
 from core.web.errors import error_body, http_error
 
 
+class ErrorOut(ma.Schema):
+    """What every failure answers (see core.web.errors.error_body)."""
+
+    code = ma.fields.String(metadata={"description": "not_found、validation_failed、conflict …"})
+    message = ma.fields.String(metadata={"description": "中文说明"})
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "字段（或“第3行”）→ 说明"})
+
+
 class Api(SmorestApi):
+    ERROR_SCHEMA = ErrorOut
+
     def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
         """flask-smorest installs this for every HTTPException app-wide: request-parsing
         failures from @blp.arguments get the common shape; everything else goes to the

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.auth.models import ROLES
-from core.schema import Schema
+from core.schema import DateTime, Schema
 
 
 def password_problem(value: str) -> str | None:
@@ -80,6 +80,6 @@ class TokenOut(ma.Schema):
     id = fields.Integer()
     name = fields.String()
     prefix = fields.String()
-    created_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = DateTime()
+    last_used_at = DateTime(allow_none=True)
+    revoked_at = DateTime(allow_none=True)

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.checklists.models import STATUSES
-from core.schema import Schema
+from core.schema import DateTime, Offset, Schema
 
 
 class ChecklistQuery(Schema):
@@ -15,8 +15,7 @@ class ChecklistQuery(Schema):
     tenant_id = fields.Integer(load_default=None, metadata={"label": "企业"})
     limit = fields.Integer(load_default=50, metadata={"label": "条数"},
                            validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
-                            validate=validate.Range(min=0, error="偏移不能为负数"))
+    offset = Offset()
 
 
 class ChecklistStartIn(Schema):
@@ -93,11 +92,11 @@ class ChecklistRunOut(ma.Schema):
     comment = fields.String(allow_none=True)
     created_by = fields.Integer(allow_none=True)
     created_by_name = fields.String()
-    submitted_at = fields.DateTime(allow_none=True)
+    submitted_at = DateTime(allow_none=True)
     reviewed_by = fields.Integer(allow_none=True)
     reviewed_by_name = fields.String()
-    reviewed_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    reviewed_at = DateTime(allow_none=True)
+    created_at = DateTime()
     version = fields.Integer()
 
 

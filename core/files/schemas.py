@@ -1,22 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from core.files.sniff import KINDS
-from core.schema import Schema
-
-
-class UtcDateTime(fields.DateTime):
-    """Timestamps are stored as naive UTC; say so in the output (…+00:00)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):  # noqa: ANN001, ANN202
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return super()._serialize(value, attr, obj, **kwargs)
+from core.schema import DateTime, Offset, Schema
 
 
 class FileOut(Schema):
@@ -31,7 +20,7 @@ class FileOut(Schema):
     sha256 = fields.String()
     uploaded_by = fields.Integer(allow_none=True, metadata={"description": "上传人用户编号"})
     uploaded_by_name = fields.String(metadata={"description": "上传人"})
-    created_at = UtcDateTime(metadata={"description": "上传时间（UTC）"})
+    created_at = DateTime(metadata={"description": "上传时间（UTC）"})
     content_url = fields.Function(lambda f: f"/api/v1/files/{f.id}/content",
                                   metadata={"description": "下载地址"})
 
@@ -52,8 +41,7 @@ class FileQuery(Schema):
                       validate=validate.Length(max=100, error="文件名关键词不超过100个字"))
     limit = fields.Integer(load_default=50, metadata={"label": "每页条数"},
                            validate=validate.Range(min=1, max=200, error="每页条数应为1至200"))
-    offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
-                            validate=validate.Range(min=0, error="偏移不能为负数"))
+    offset = Offset()
 
 
 class UploadIn(Schema):

@@ -8,11 +8,11 @@ from marshmallow import fields, validate
 
 from core.filings.models import DRILL_KINDS, EVALUATION_CONCLUSIONS, STATUSES
 from core.filings.rules import MATERIALS, REFILING_CHANGES, REVISION_TRIGGERS
-from core.schema import Date, Schema
+from core.schema import Date, DateTime, Name, Offset, Schema
 
 
 class FilingCreateIn(Schema):
-    title = fields.String(required=True, metadata={"label": "预案名称"},
+    title = Name(required=True, metadata={"label": "预案名称"},
                           validate=validate.Length(min=1, max=300, error="预案名称为1至300个字符"))
     published_on = Date(required=True, metadata={"label": "预案公布日期",
                                                         "description": "预案公布（签署发布）日期，YYYY-MM-DD"})
@@ -28,8 +28,7 @@ class FilingQuery(Schema):
                       validate=validate.Length(max=100, error="搜索文字不超过100字"))
     limit = fields.Integer(load_default=50, metadata={"label": "条数"},
                            validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
-                            validate=validate.Range(min=0, error="偏移不能为负数"))
+    offset = Offset()
 
 
 class ReturnItemIn(Schema):
@@ -69,7 +68,7 @@ class FilingMaterialOut(ma.Schema):
     name = fields.String(allow_none=True)
     file = fields.Nested(FileRefOut)
     uploaded_by = fields.Integer(allow_none=True)
-    uploaded_at = fields.DateTime()
+    uploaded_at = DateTime()
 
 
 class MaterialStatusOut(ma.Schema):
@@ -90,7 +89,7 @@ class FilingReturnOut(ma.Schema):
     round = fields.Integer()
     returned_by = fields.Integer(allow_none=True)
     returned_by_name = fields.String()
-    returned_at = fields.DateTime()
+    returned_at = DateTime()
     comment = fields.String(allow_none=True)
     items = fields.List(fields.Nested(ReturnItemOut))
 
@@ -129,12 +128,12 @@ class FilingOut(ma.Schema):
     revision_needed = fields.Boolean()
     evaluation_due = fields.Date(allow_none=True)
     created_by = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = DateTime()
     version = fields.Integer()
 
 
 class HistoryItemOut(ma.Schema):
-    at = fields.DateTime(metadata={"description": "UTC"})
+    at = DateTime(metadata={"description": "UTC"})
     actor = fields.String(metadata={"description": "办理人姓名；系统自动办理的为“系统”"})
     action = fields.String()
     label = fields.String(metadata={"description": "办理事项（中文）"})
@@ -201,7 +200,7 @@ class EvaluationOut(ma.Schema):
     summary = fields.String(allow_none=True)
     file = fields.Nested(FileRefOut, metadata={"description": "评估报告"})
     recorded_by = fields.Integer(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = DateTime()
 
 
 class RevisionTriggerOut(ma.Schema):
@@ -215,7 +214,7 @@ class RevisionTriggerOut(ma.Schema):
     change_labels = fields.List(fields.String())
     requires_refiling = fields.Boolean(metadata={"description": "修订涉及须重新备案的内容（第三十七条）"})
     recorded_by = fields.Integer(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = DateTime()
     resolved_on = fields.Date(allow_none=True, metadata={"description": "办结日期；null：尚未办结"})
     resolution = fields.String(allow_none=True, metadata={
         "description": "revised（已修订，无需重新备案）或 refiled（已重新备案，见 resolved_filing_id）"})
@@ -255,7 +254,7 @@ class DrillOut(ma.Schema):
     participant_units = fields.String(allow_none=True)
     file = fields.Nested(FileRefOut, metadata={"description": "演练评估报告"})
     recorded_by = fields.Integer(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = DateTime()
 
 
 class DrillObligationOut(ma.Schema):

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.jobs.models import JOB_STATUSES
-from core.schema import Schema
+from core.schema import DateTime, Offset, Schema
 
 
 class JobQuery(Schema):
@@ -12,8 +12,7 @@ class JobQuery(Schema):
                            validate=validate.OneOf(list(JOB_STATUSES), error="状态不在可选范围内"))
     limit = fields.Integer(load_default=50, metadata={"label": "条数"},
                            validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = fields.Integer(load_default=0, metadata={"label": "偏移"},
-                            validate=validate.Range(min=0, error="偏移不能为负数"))
+    offset = Offset()
 
 
 class JobOut(ma.Schema):
@@ -33,7 +32,7 @@ class JobOut(ma.Schema):
     tenant_id = fields.Integer()
     requested_by = fields.Integer(allow_none=True)
     result_file_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    heartbeat_at = fields.DateTime(allow_none=True)
+    created_at = DateTime()
+    started_at = DateTime(allow_none=True)
+    finished_at = DateTime(allow_none=True)
+    heartbeat_at = DateTime(allow_none=True)

@@ -3,6 +3,7 @@ an error page elsewhere."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +46,15 @@ def register(app: Flask) -> None:
     def stale(_e):  # noqa: ANN001, ANN202
         e = Conflict("该记录已被他人修改，请刷新后重试")
         return respond(e.status, e.code, e.message)
+
+    @app.errorhandler(PoolTimeout)
+    def busy(_e):  # noqa: ANN001, ANN202
+        # Every connection of the pool stayed busy for ANJIAN_DB_POOL_TIMEOUT: too many requests
+        # at once for this process, not a fault of the request; the client may try again.
+        response, status = respond(503, "busy", "服务器繁忙，请稍后重试")
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "5"
+        return response
 
     app.register_error_handler(HTTPException, http_error)
 
