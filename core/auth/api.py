@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.auth import service as auth
 from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserUpdate
 from core.context import ServiceContext
+from core.errors import DomainError
 from core.web import request as req
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="用户")
@@ -33,9 +34,10 @@ def create_token(data):  # noqa: ANN001, ANN201
     try:
         user = auth.authenticate(s, data["username"], data["password"],
                                  max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    except Exception:
-        s.commit()  # keep the failure count for throttling
+                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                                 via="api", remote_addr=request.remote_addr)
+    except DomainError:
+        s.commit()  # keep the failure count for throttling, and its audit event
         raise
     ctx = ServiceContext.for_user(s, user)
     token, secret = auth.create_token(ctx, user.id, {"name": data["name"]})

@@ -64,3 +64,17 @@ class ApiToken(TenantOwned, Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed-login counter of a username no account has, so that such a name is refused
+    exactly like a real one (401 until the limit, then 429): the answers do not tell which
+    usernames exist. Keyed by the sha256 of the name, so a password typed into the username
+    field is not kept. One row per name tried; rows whose lock has passed can be deleted."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,15 +4,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
-from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, User
+from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, LoginThrottle, User
 from core.auth.schemas import PasswordIn, TokenIn, UserIn, UserUpdate
-from core.context import ServiceContext
+from core.context import Actor, ServiceContext
 from core.db import side_session, utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
 from core.schema import load_or_fail
@@ -29,35 +32,107 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+def throttle_key(username: str) -> str:
+    """The LoginThrottle key of a username as the login looks it up (surrounding blanks
+    dropped, case kept: usernames are case-sensitive), so two spellings the lookup tells
+    apart never share a counter."""
+    return hashlib.sha256(username.strip().encode()).hexdigest()
+
+
 def authenticate(session, username: str, password: str, *, max_failures: int = 5,  # noqa: ANN001
-                 lock_minutes: int = 15) -> User:
-    """Check a password. After `max_failures` consecutive failures the account is locked
-    for `lock_minutes`; the failure count is committed by the caller even on failure."""
+                 lock_minutes: int = 15, via: str = "page", remote_addr: str | None = None) -> User:
+    """Check a password. After `max_failures` consecutive failures the name is locked for
+    `lock_minutes`, whether an account has it or not (LoginThrottle), so the answers do not
+    tell which usernames exist. Failures, locks and logins are audited in the session; the
+    caller commits it even on failure, keeping counter and event together. `via` ("page",
+    "api") and `remote_addr` go into the events."""
+    username = username.strip()
     user = session.scalar(select(User).where(User.username == username)
                           .execution_options(**{UNSCOPED: True}))
     now = utcnow()
+    source = {"via": via, "remote_addr": remote_addr}
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        raise Unauthorized("用户名或密码错误")
+        _refuse_unknown(session, username, password, now, source, max_failures, lock_minutes)
     if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试")
+        # Refused without a KDF and without an event: the lock itself was recorded, and a
+        # cheap request must not append to the audit chain.
+        raise TooManyAttempts(_lock_message(user.locked_until, now))
     # Counters change through one atomic UPDATE that leaves `version` alone: a login must
     # neither conflict with an admin editing the user nor with a concurrent login.
     if not check_password_hash(user.password_hash, password):
         failed = User.failed_logins + 1
-        session.execute(update(User).where(User.id == user.id).values(
+        row = session.execute(update(User).where(User.id == user.id).values(
             failed_logins=case((failed >= max_failures, 0), else_=failed),
             locked_until=case((failed >= max_failures, now + timedelta(minutes=lock_minutes)),
                               else_=User.locked_until))
-            .execution_options(synchronize_session=False, **{UNSCOPED: True}))
+            .returning(User.failed_logins)
+            .execution_options(synchronize_session=False, **{UNSCOPED: True})).one()
+        ctx = _login_ctx(session)
+        audit.record(ctx, "user.login_failed", "user", user.id, f"用户 {user.username} 登录失败：密码错误",
+                     payload={**source, "reason": "password"}, tenant_id=user.tenant_id)
+        if row.failed_logins == 0:  # the count starts again only when this failure locked
+            audit.record(ctx, "user.locked", "user", user.id,
+                         f"用户 {user.username} 连续{max_failures}次登录失败，锁定{lock_minutes}分钟",
+                         payload=source, tenant_id=user.tenant_id)
         raise Unauthorized("用户名或密码错误")
     if not user.active:
+        audit.record(_login_ctx(session), "user.login_failed", "user", user.id,
+                     f"用户 {user.username} 登录失败：账号已停用", payload={**source, "reason": "inactive"},
+                     tenant_id=user.tenant_id)
         raise Unauthorized("账号已停用，请联系管理员")
     session.execute(update(User).where(User.id == user.id)
                     .values(failed_logins=0, locked_until=None, last_login_at=now)
                     .execution_options(synchronize_session=False, **{UNSCOPED: True}))
+    audit.record(_login_ctx(session, user), "user.login", "user", user.id,
+                 f"用户 {user.username} 登录" + ("（API，换取令牌）" if via == "api" else ""), payload=source)
     return user
+
+
+def _refuse_unknown(session, username: str, password: str, now, source: dict,  # noqa: ANN001
+                    max_failures: int, lock_minutes: int) -> NoReturn:
+    """A name no account has: the same answers, in the same time, as a real account with a
+    wrong password. The event has no tenant (a system event) and keeps only the name's hash."""
+    key = throttle_key(username)
+    locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key == key))
+    if locked_until and locked_until > now:
+        raise TooManyAttempts(_lock_message(locked_until, now))
+    check_password_hash(_DUMMY_HASH, password)
+    t = LoginThrottle.__table__
+    failed = t.c.failed_logins + 1
+    lock = now + timedelta(minutes=lock_minutes)
+    first_locks = max_failures <= 1
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One atomic upsert, as for accounts: concurrent failures each count.
+    row = session.execute(
+        insert(t).values(key=key, failed_logins=0 if first_locks else 1,
+                         locked_until=lock if first_locks else None, updated_at=now)
+        .on_conflict_do_update(index_elements=[t.c.key], set_={
+            "failed_logins": case((failed >= max_failures, 0), else_=failed),
+            "locked_until": case((failed >= max_failures, lock), else_=t.c.locked_until),
+            "updated_at": now})
+        .returning(t.c.failed_logins)).one()
+    ctx = _login_ctx(session)
+    payload = {**source, "reason": "unknown_username", "username_sha256": key}
+    audit.record(ctx, "user.login_failed", "user", None, "登录失败：用户名不存在", payload=payload)
+    if row.failed_logins == 0:
+        audit.record(ctx, "user.locked", "user", None,
+                     f"不存在的用户名连续{max_failures}次登录失败，锁定{lock_minutes}分钟", payload=payload)
+    raise Unauthorized("用户名或密码错误")
+
+
+def _lock_message(locked_until, now) -> str:  # noqa: ANN001
+    minutes = int((locked_until - now).total_seconds() // 60) + 1
+    return f"登录失败次数过多，请{minutes}分钟后再试"
+
+
+def _login_ctx(session, user: User | None = None) -> ServiceContext:  # noqa: ANN001
+    """The context a login's events are recorded with: the account once it has logged in;
+    before that nobody, since whoever typed the password is not known to own the account.
+    Built without touching the session's scope (the login request has none yet)."""
+    if user is None:
+        return ServiceContext(session, Actor(None, "anonymous", None, None, None, "anonymous"))
+    t = user.tenant
+    return ServiceContext(session, Actor(user.id, user.username, t.id, t.kind, t.path, user.role, user.section_id))
 
 
 def _allowed_roles(tenant: Tenant) -> tuple[str, ...]:
@@ -162,6 +237,15 @@ def set_password(ctx: ServiceContext, user_id: int, data: dict) -> User:
     ctx.session.flush()
     audit.record(ctx, "user.password", "user", user.id, f"修改用户 {user.username} 的密码",
                  tenant_id=user.tenant_id)
+    # A new password ends what the old one opened: browser sessions (the epoch above) and
+    # API tokens, which anyone who knew the old password could have created.
+    now = utcnow()
+    for token in list(ctx.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                 ApiToken.revoked_at.is_(None)))):
+        token.revoked_at = now
+        audit.record(ctx, "token.revoke", "api_token", token.id,
+                     f"修改用户 {user.username} 的密码时吊销 API 令牌“{token.name}”",
+                     payload={"reason": "password"}, tenant_id=token.tenant_id)
     return user
 
 

@@ -29,11 +29,12 @@ def login():  # noqa: ANN201
         return render_template("auth/login.html", form={}, errors={})
     s = req.db()
     try:
-        user = auth.authenticate(s, request.form.get("username", "").strip(), request.form.get("password", ""),
+        user = auth.authenticate(s, request.form.get("username", ""), request.form.get("password", ""),
                                  max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                                 via="page", remote_addr=request.remote_addr)
     except DomainError as e:
-        s.commit()  # keep the failure count
+        s.commit()  # keep the failure count and its audit event
         return render_template("auth/login.html", form=request.form, errors={}, error_message=e.message), e.status
     s.commit()
     csrf = session.get("csrf")

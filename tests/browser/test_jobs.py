@@ -3,6 +3,7 @@ browser session)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from core.auth.models import User
@@ -40,7 +41,8 @@ def test_progress_bar_follows_the_job_and_shows_the_result(page, live_server):  
     assert page.locator("[data-job-field=status_label]").inner_text() == "执行中"
 
     _set(app, job_id, progress=60, message="已处理 600 / 1000 行")
-    page.wait_for_function("document.querySelector('[data-job-field=progress]').textContent === '60'")
+    # A locator assertion, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(page.locator("[data-job-field=progress]")).to_have_text("60")
     assert page.locator("[data-job-field=message]").inner_text() == "已处理 600 / 1000 行"
     assert "60%" in bar.get_attribute("style")
 
