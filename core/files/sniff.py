@@ -4,6 +4,11 @@ Accepted: PDF, PNG, JPEG, and the Office Open XML formats DOCX and XLSX. DOCX an
 ZIP archives; they are judged from the central directory only — nothing is decompressed
 here — so a crafted archive (a "zip bomb", path traversal names, encrypted parts) is
 refused before any later reader (ledger import, preview) would unpack it.
+
+The first bytes alone prove nothing: "%PDF-1.4" followed by a shell script was once taken
+for a 风险评估 report. PDF, PNG and JPEG must also show the frame of a whole file of their
+type (see `_INTACT`), read from the head and the tail in bounded pieces, never the whole
+upload.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -110,6 +116,10 @@ def sniff(f: BinaryIO, filename: str, allowed_kinds=None,  # noqa: ANN001
                          f"请在 Word 或 Excel 中另存为 DOCX 或 XLSX 后重新上传")
     if kind is None:
         raise file_error(f"文件“{filename}”的内容不是允许的类型（允许：{labels(allowed)}）")
+    if kind in _INTACT:
+        f.seek(0, os.SEEK_END)
+        if not _INTACT[kind](f, f.tell()):
+            raise file_error(f"文件“{filename}”不是有效的 {_CONTENT_WORDS[kind]}（结构不完整），请上传原始文件")
     if kind not in allowed:
         raise file_error(f"文件“{filename}”是 {KINDS[kind].label} 文件，此处只允许上传：{labels(allowed)}")
     info = KINDS[kind]
@@ -118,6 +128,96 @@ def sniff(f: BinaryIO, filename: str, allowed_kinds=None,  # noqa: ANN001
                          f"请确认文件无误，并使用与内容相符的扩展名（{info.extension}）")
     f.seek(0)
     return Sniffed(kind, info.content_type, info.extension)
+
+
+def _read_at(f: BinaryIO, offset: int, n: int) -> bytes:
+    f.seek(offset)
+    return f.read(n)
+
+
+# A real PDF ends with "startxref <offset> %%EOF" (the last of several in linearised and
+# incrementally updated files); some writers leave whitespace or junk after it, hence the slack.
+_PDF_HEAD = 64 * 1024
+_PDF_TAIL = 4 * 1024
+_PDF_EOF_SLACK = 2 * 1024
+# Bounded repeats: an unbounded \d+\s+\d+ backtracks quadratically over a run of digits.
+_PDF_END = re.compile(rb"startxref[\0\t\n\f\r ]{1,32}(\d{1,20})[\0\t\n\f\r ]{0,32}%%EOF")
+_PDF_OBJ = re.compile(rb"(?<!\d)\d{1,10}[\0\t\n\f\r ]{1,8}\d{1,5}[\0\t\n\f\r ]{1,8}obj(?![A-Za-z])")
+
+
+def _pdf_intact(f: BinaryIO, size: int) -> bool:
+    """A trailer near the end pointing inside the file, and at least one indirect object
+    (`N G obj` … `endobj`) in the head, the tail or where the trailer points: an object
+    larger than the head (a scanned page first) still shows its `endobj` before the xref."""
+    tail = _read_at(f, max(size - _PDF_TAIL, 0), _PDF_TAIL)
+    ends = list(_PDF_END.finditer(tail))
+    if not ends or len(tail) - ends[-1].end() > _PDF_EOF_SLACK:
+        return False
+    xref = int(ends[-1].group(1))
+    if xref >= size:
+        return False
+    pieces = (_read_at(f, 0, _PDF_HEAD), tail, _read_at(f, max(xref - 256, 0), 512))
+    return any(_PDF_OBJ.search(p) for p in pieces) and any(b"endobj" in p for p in pieces)
+
+
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _png_intact(f: BinaryIO, size: int) -> bool:
+    """IHDR first (13 bytes, sound CRC, non-zero size) and the file ending on IEND: nothing
+    may ride after the image."""
+    head = _read_at(f, 0, 33)
+    if len(head) < 33 or head[8:16] != b"\x00\x00\x00\x0dIHDR":
+        return False
+    width, height = struct.unpack(">II", head[16:24])
+    (crc,) = struct.unpack(">I", head[29:33])
+    if not width or not height or zlib.crc32(head[12:29]) != crc:
+        return False
+    return size >= 33 + len(_PNG_IEND) and _read_at(f, size - len(_PNG_IEND), len(_PNG_IEND)) == _PNG_IEND
+
+
+# SOF0–SOF15 except DHT (C4), JPG (C8), DAC (CC).
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})   # TEM, RST0–7: no length
+_JPEG_TAIL = 2 * 1024        # cameras pad after EOI
+# Photos carry a few APPn (EXIF, XMP, ICC, extended XMP) before the frame; far more is not a photo.
+_JPEG_MAX_SEGMENTS = 1000
+
+
+def _jpeg_intact(f: BinaryIO, size: int) -> bool:
+    """EOI near the end, and a frame header reached by walking the segments from SOI —
+    walking, not searching, so the SOF of an EXIF thumbnail does not count. Each step reads
+    a few bytes; up to 63 stray bytes before a marker are skipped, as libjpeg does."""
+    if b"\xff\xd9" not in _read_at(f, max(size - _JPEG_TAIL, 2), _JPEG_TAIL):
+        return False
+    pos = 2
+    for _ in range(_JPEG_MAX_SEGMENTS):
+        buf = _read_at(f, pos, 64)
+        i = buf.find(b"\xff")
+        if i < 0:
+            return False
+        while i < len(buf) and buf[i] == 0xFF:  # fill bytes
+            i += 1
+        if i + 3 > len(buf):
+            return False
+        marker = buf[i]
+        if marker in _JPEG_STANDALONE:
+            pos += i + 1
+            continue
+        if marker in (0x00, 0xD8, 0xD9, 0xDA):  # no frame before the scan or the end
+            return False
+        (length,) = struct.unpack(">H", buf[i + 1:i + 3])
+        if length < 2:
+            return False
+        if marker in _JPEG_FRAMES:
+            seg = _read_at(f, pos + i + 1, length)  # length, precision, height, width, components
+            return (len(seg) == length >= 8 and seg[7] >= 1 and length == 8 + 3 * seg[7]
+                    and struct.unpack(">H", seg[5:7])[0] > 0)
+        pos += i + 1 + length
+    return False
+
+
+_INTACT = {"pdf": _pdf_intact, "png": _png_intact, "jpg": _jpeg_intact}
 
 
 def _office_kind(f: BinaryIO, filename: str, limits: ZipLimits) -> str | None:

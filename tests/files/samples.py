@@ -8,13 +8,14 @@ import struct
 import zipfile
 import zlib
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import xlsxwriter
 
 
-def pdf(text: str = "Anjian") -> bytes:
-    """A minimal valid one-page PDF with a correct xref table."""
+def pdf(text: str = "Anjian", padding: bytes = b"") -> bytes:
+    """A minimal valid one-page PDF with a correct xref table; `padding`, if any, goes into
+    an extra stream object, so the file stays whole at any size."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -24,6 +25,13 @@ def pdf(text: str = "Anjian") -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    if padding:
+        objects.append(b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream")
+    return pdf_from(objects)
+
+
+def pdf_from(objects: list[bytes], root: int = 1) -> bytes:
+    """Objects 1, 2, … in order, a classic xref table and the trailer."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -33,14 +41,45 @@ def pdf(text: str = "Anjian") -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for off in offsets:
         out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    return bytes(out)
+
+
+def fpdf2_pdf(text: str = "Anjian", pages: int = 1) -> bytes:
+    """A PDF as a real generator writes it (fpdf2: compressed content streams); `text` in
+    Latin-1, the built-in font has no CJK."""
+    from fpdf import FPDF
+    doc = FPDF()
+    doc.set_creation_date(datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc))  # same text, same bytes
+    for i in range(pages):
+        doc.add_page()
+        doc.set_font("helvetica", size=12)
+        doc.cell(text=f"{text} {i + 1}")
+    return bytes(doc.output())
+
+
+def incremental_update(data: bytes, title: str = "Revised") -> bytes:
+    """`data` with one incremental update appended, as a viewer saves an edit: a new /Info
+    object, its xref section and a trailer whose /Prev is the old xref (two %%EOF)."""
+    import re
+    size = int(re.findall(rb"/Size (\d+)", data)[-1])
+    root = re.findall(rb"/Root (\d+ \d+ R)", data)[-1]
+    prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    out = bytearray(data if data.endswith(b"\n") else data + b"\n")
+    obj = len(out)
+    out += b"%d 0 obj\n<< /Title (%s) >>\nendobj\n" % (size, title.encode())
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (size, obj)
+    out += (b"trailer\n<< /Size %d /Root %s /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+            % (size + 1, root, size, prev, xref))
     return bytes(out)
 
 
 def big_pdf(size: int) -> bytes:
-    """A PDF of about `size` bytes: incompressible padding in a trailing comment."""
+    """A valid PDF of at least `size` bytes (a few more): incompressible padding in a stream."""
     import random
-    return pdf() + b"%" + random.Random(size).randbytes(max(size - len(pdf()) - 1, 0))
+    overhead = len(pdf(padding=b"x")) - 1
+    return pdf(padding=random.Random(size).randbytes(max(size - overhead, 1)))
 
 
 def png(width: int = 2, height: int = 2, seed: int = 0) -> bytes:
@@ -53,12 +92,21 @@ def png(width: int = 2, height: int = 2, seed: int = 0) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def jpeg() -> bytes:
-    """SOI + JFIF APP0 header + a comment + EOI: what the signature check looks at."""
-    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    com = b"anjian evidence photo"
-    return (b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
-            + b"\xff\xfe" + struct.pack(">H", len(com) + 2) + com + b"\xff\xd9")
+def jpeg(comment: str = "anjian evidence photo") -> bytes:
+    """A real baseline JPEG, 8×8 grey, written segment by segment: JFIF APP0, a comment,
+    a quantisation table, the frame (SOF0), one-code Huffman tables, and a scan whose single
+    block is all zero (DC difference 0 and end-of-block: bits 00, padded with ones)."""
+    def segment(marker: int, body: bytes) -> bytes:
+        return bytes((0xFF, marker)) + struct.pack(">H", len(body) + 2) + body
+    one_code = b"\x01" + b"\x00" * 15 + b"\x00"  # one code of length 1, for symbol 0
+    return (b"\xff\xd8"
+            + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+            + segment(0xFE, comment.encode())
+            + segment(0xDB, b"\x00" + b"\x01" * 64)
+            + segment(0xC0, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01" + b"\x01\x11\x00")
+            + segment(0xC4, b"\x00" + one_code) + segment(0xC4, b"\x10" + one_code)
+            + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\x3f"
+            + b"\xff\xd9")
 
 
 def xlsx(rows: int = 3) -> bytes:
@@ -171,6 +219,8 @@ def with_encrypted_flag(data: bytes, name: str) -> bytes:
         pos += 4
 
 
+# The upload once accepted as a 风险评估 report: a PDF header, then a shell script (27 bytes).
+SHELL_AS_PDF = b"%PDF-1.4\n#!/bin/sh\necho hi\n"
 OLE2_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 100 + b"This program cannot be run in DOS mode."
 
