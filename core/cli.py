@@ -209,20 +209,67 @@ def audit_group() -> None:
     """审计记录。"""
 
 
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Recompute the sha256 chain; exit status 1 when a row was edited or deleted."""
-    from core.audit.service import verify
-    with system_ctx() as ctx:
-        report = verify(ctx.session)
-    if report.ok:
-        click.echo(f"审计链完整：共 {report.checked} 条记录")
-        return
+def _checkpoint_file(path: str | None):  # noqa: ANN202
+    from pathlib import Path
+
+    from core.audit.service import checkpoint_path
+    return Path(path) if path else checkpoint_path(current_app.config, current_app.instance_path)
+
+
+def _verified(session, path):  # noqa: ANN001, ANN202
+    from core.audit.service import derive_key, verify_anchored
+    return verify_anchored(session, derive_key(current_app.config["SECRET_KEY"]), path)
+
+
+def _fail(report) -> None:  # noqa: ANN001
     for p in report.problems:
         click.echo(p, err=True)
     click.echo(f"审计链校验失败：{len(report.problems)} 个问题（共检查 {report.checked} 条）", err=True)
     sys.exit(1)
+
+
+@audit_group.command("verify")
+@click.option("--file", "path", type=click.Path(dir_okay=False), default=None,
+              help="检查点文件（默认 AUDIT_CHECKPOINT_FILE 或 <instance>/audit-checkpoints.jsonl）")
+@with_appcontext
+def audit_verify(path: str | None) -> None:
+    """Recompute the sha256 chain, check the head's signature and the latest checkpoint;
+    exit status 1 when a row was edited or deleted."""
+    with system_ctx() as ctx:
+        report = _verified(ctx.session, _checkpoint_file(path))
+    if not report.ok:
+        _fail(report)
+    click.echo(f"审计链完整：共 {report.checked} 条记录")
+
+
+@audit_group.command("checkpoint")
+@click.option("--file", "path", type=click.Path(dir_okay=False), default=None,
+              help="检查点文件（默认 AUDIT_CHECKPOINT_FILE 或 <instance>/audit-checkpoints.jsonl）")
+@with_appcontext
+def audit_checkpoint(path: str | None) -> None:
+    """Verify the chain, then append its signed head (seq, hash, signature, UTC time) as one
+    JSON line to the checkpoint file; for cron, and for copying to another host. A chain
+    that fails verification is not checkpointed: that would anchor the damage."""
+    from core.audit.service import append_checkpoint, current_checkpoint
+    target = _checkpoint_file(path)
+    with system_ctx() as ctx:
+        report = _verified(ctx.session, target)
+        cp = current_checkpoint(ctx.session)
+    if not report.ok:
+        _fail(report)
+    append_checkpoint(target, cp)
+    click.echo(f"已写入检查点：第{cp.seq}号审计记录（{cp.hash[:12]}…）→ {target}")
+
+
+@audit_group.command("sign-head")
+@with_appcontext
+def audit_sign_head() -> None:
+    """Sign the chain's head with this installation's key (after upgrading from a version
+    without signatures, or once a reported head has been looked into); recorded as an event."""
+    from core.audit.service import derive_key, sign_head
+    with system_ctx() as ctx:
+        event = sign_head(ctx, derive_key(current_app.config["SECRET_KEY"]))
+    click.echo(f"已签署审计链头：第{event.seq}号审计记录")
 
 
 def _register_area_commands() -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import marshmallow as ma
+
+from core.schema import DateTime
 from flask import request
 from flask_smorest import Blueprint
 
@@ -16,7 +18,7 @@ blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="审计�
 
 class AuditOut(ma.Schema):
     seq = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
+    created_at = DateTime()
     tenant_id = ma.fields.Integer(allow_none=True)
     actor_name = ma.fields.String()
     action = ma.fields.String()

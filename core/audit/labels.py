@@ -9,6 +9,7 @@ from core.i18n import mark as _
 
 
 ACTIONS = {
+    "audit.sign_head": _("签署审计链头"),
     "calendar.load": _("导入节假日安排"),
     "calendar.seed": _("载入节假日安排（内置）"),
     "checklist.start": _("开始自查"),
@@ -49,10 +50,15 @@ ACTIONS = {
     "user.create": _("新建用户"),
     "user.update": _("修改用户"),
     "user.password": _("修改密码"),
+    # Security events: a bureau admin filters them under 用户 (account events, admins only).
+    "user.login": _("登录"),
+    "user.login_failed": _("登录失败"),
+    "user.locked": _("登录失败次数过多，已锁定"),
 }
 
 OBJECT_TYPES = {
     "api_token": _("API令牌"),
+    "audit_head": _("审计链头"),
     "calendar_year": _("节假日安排"),
     "checklist": _("检查表"),
     "drill": _("演练"),
@@ -71,7 +77,7 @@ OBJECT_TYPES = {
 # name heads the action filter's group. In the order the filter lists them.
 AREAS = {"filing": "filing", "drill": "drill", "checklist": "checklist", "file": "file", "tenant": "tenant",
          "section": "section", "user": "user", "token": "api_token", "job": "job", "plugin": "plugin",
-         "calendar": "calendar_year"}
+         "calendar": "calendar_year", "audit": "audit_head"}
 
 
 def action_groups() -> list[tuple[str, list[str]]]:

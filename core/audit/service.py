@@ -2,22 +2,47 @@
 
 An event is written in the same transaction as the change it records, so the two commit
 or roll back together.
+
+The chain alone cannot show that its newest events were deleted when the head row was
+rewound with them: everything in the database can be rewritten consistently. Two anchors
+sit outside a database editor's reach: the head is signed with a key derived from the
+app's secret key (carried on the session, see core.db.AUDIT_KEY), and checkpoints (the
+signed head at a moment, appended to a file or shipped to another host) must still be
+found in the chain later.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
 from core.audit.models import AuditEvent, AuditHead
 from core.context import ServiceContext
-from core.db import utcnow
+from core.db import AUDIT_KEY, utcnow
 from tenants.models import Tenant
 
 GENESIS = "0" * 64
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"  # in the instance folder unless configured
+
+
+def derive_key(secret: str | bytes) -> bytes:
+    """The head-signing key, derived rather than the secret itself: the secret that signs
+    session cookies is then never a second purpose's key, and "v1" leaves room to change it."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(raw, b"anjian audit head v1", hashlib.sha256).digest()
+
+
+def head_signature(key: bytes, seq: int, hash_: str) -> str:
+    return hmac.new(key, canonical([seq, hash_]).encode(), hashlib.sha256).hexdigest()
+
+
+def _signed(key: bytes, seq: int, hash_: str, signature: str | None) -> bool:
+    return signature is not None and hmac.compare_digest(signature, head_signature(key, seq, hash_))
 
 
 def canonical(payload) -> str:  # noqa: ANN001
@@ -43,14 +68,20 @@ def record(ctx: ServiceContext, action: str, obj_type: str, obj_id, summary: str
     s.flush()  # the object's id and state must exist before we describe them
     # Lock the tip first: concurrent writers queue here instead of forking the chain.
     res = s.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
+                    .values(seq=AuditHead.seq + 1)
+                    .returning(AuditHead.seq, AuditHead.hash, AuditHead.signature))
     row = res.first()
+    key = s.info.get(AUDIT_KEY)
     if row is None:
         s.add(AuditHead(id=1, seq=1, hash=GENESIS))
         s.flush()
-        seq, prev = 1, GENESIS
+        seq, prev, extend = 1, GENESIS, True
     else:
-        seq, prev = row
+        seq, prev, old_signature = row
+        # Only a head that carries a valid signature is signed on: signing over a wrong or
+        # missing one would bless a head an editor rewound (and blanked) at the next write.
+        # Such a head keeps failing verify until an admin runs `anjian audit sign-head`.
+        extend = key is not None and _signed(key, seq - 1, prev, old_signature)
     event = AuditEvent(
         seq=seq, tenant_id=tenant_id if tenant_id is not None else ctx.actor.tenant_id,
         actor_id=ctx.actor.user_id, actor_name=ctx.actor.username, action=action,
@@ -62,8 +93,25 @@ def record(ctx: ServiceContext, action: str, obj_type: str, obj_id, summary: str
     )
     event.hash = _event_hash(prev, seq, event)
     s.add(event)
-    s.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    head = {"hash": event.hash}
+    if extend or row is None:
+        head["signature"] = None if key is None else head_signature(key, seq, event.hash)
+    s.execute(update(AuditHead).where(AuditHead.id == 1).values(**head))
     return event
+
+
+def sign_head(ctx: ServiceContext, key: bytes) -> AuditEvent:
+    """Start (or restart) signing: after an upgrade from a version without signatures, or
+    once an admin has looked into a head verify reports. Recorded as an event, which is
+    then the first under a valid signature, so the chain shows when signing was restarted."""
+    head = ctx.session.get(AuditHead, 1)
+    was = "未签名" if head is None or head.signature is None else "签名不符"
+    if head is not None:
+        ctx.session.execute(update(AuditHead).where(AuditHead.id == 1)
+                            .values(signature=head_signature(key, head.seq, head.hash)))
+        ctx.session.expire(head)
+    return record(ctx, "audit.sign_head", "audit_head", 1, f"重新签署审计链头（此前链头{was}）",
+                  payload={"previous": was}, tenant_id=None)
 
 
 def _jsonable(payload):  # noqa: ANN001, ANN202
@@ -209,13 +257,71 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(session, progress=None, every: int = 500) -> VerifyReport:  # noqa: ANN001
+@dataclass(frozen=True)
+class Checkpoint:
+    """The head at one moment, kept outside the database (one JSON line per checkpoint)."""
+
+    seq: int
+    hash: str
+    signature: str | None
+    at: str  # UTC, ISO 8601
+
+    def describe(self) -> str:
+        return f"{self.at} 记录，哈希 {self.hash[:12]}…"
+
+
+def checkpoint_path(config, instance_path: str) -> Path:  # noqa: ANN001
+    """Where checkpoints go: AUDIT_CHECKPOINT_FILE from the app's config, else the instance
+    folder (takes the config mapping, so this module stays free of Flask)."""
+    return Path(config.get("AUDIT_CHECKPOINT_FILE") or Path(instance_path) / CHECKPOINT_FILE)
+
+
+def current_checkpoint(session) -> Checkpoint:  # noqa: ANN001
+    head = session.get(AuditHead, 1)
+    at = utcnow().isoformat(timespec="seconds") + "Z"
+    if head is None:
+        return Checkpoint(0, GENESIS, None, at)
+    return Checkpoint(head.seq, head.hash, head.signature, at)
+
+
+def append_checkpoint(path: Path, cp: Checkpoint) -> None:
+    """Append-only, one line per checkpoint: a later verify reads the last one, and earlier
+    lines stay as a history another host can compare."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"seq": cp.seq, "hash": cp.hash, "signature": cp.signature, "at": cp.at},
+                      ensure_ascii=False)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+        f.flush()
+
+
+def latest_checkpoint(path: Path) -> Checkpoint | None:
+    """The last checkpoint in `path`, None without the file. ValueError (in Chinese) when the
+    last line is not a checkpoint: falling back to an earlier line would quietly check less."""
+    if not path.exists():
+        return None
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not lines:
+        return None
+    try:
+        d = json.loads(lines[-1])
+        return Checkpoint(int(d["seq"]), str(d["hash"]), d.get("signature"), str(d.get("at", "")))
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"检查点文件 {path} 第{len(lines)}行无法解析") from None
+
+
+def verify(session, progress=None, every: int = 500, key: bytes | None = None,  # noqa: ANN001
+           checkpoint: Checkpoint | None = None) -> VerifyReport:
     """Recompute the chain. Reports edited rows (hash mismatch), deleted rows (a gap in seq
     or a broken link) and a deleted tail (the head is ahead of the last row).
+    With `key` (derive_key of the app's secret key) the head's signature must match: a
+    tail deleted together with a rewound head shows there. With `checkpoint` the chain must
+    still hold that event with that hash: an emptied or rebuilt chain shows there.
     `progress(done, total, message)` is called every `every` rows when given (jobs)."""
     total = session.scalar(select(func.count()).select_from(AuditEvent)) if progress else 0
     problems: list[str] = []
     prev_hash, expected_seq, n = GENESIS, 1, 0
+    at_checkpoint = None  # the stored hash of the event with the checkpoint's seq
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
     for (e,) in rows:
         n += 1
@@ -227,12 +333,49 @@ def verify(session, progress=None, every: int = 500) -> VerifyReport:  # noqa: A
             problems.append(f"第{e.seq}号审计记录内容被篡改（id={e.id}）")
         elif e.payload is not None and digest(e.payload) != e.payload_digest:
             problems.append(f"第{e.seq}号审计记录的附带内容被篡改（id={e.id}）")
+        if checkpoint is not None and e.seq == checkpoint.seq:
+            at_checkpoint = e.hash
         prev_hash, expected_seq = e.hash, e.seq + 1
         if progress and n % every == 0:
             progress(n, total, f"已校验 {n} / {total} 条审计记录")
+    last = expected_seq - 1
     head = session.get(AuditHead, 1)
-    if head is not None and head.seq != expected_seq - 1:
+    if head is None and n:
+        problems.append(f"链头记录缺失（共 {n} 条审计记录，最后为第{last}号）：链头被删除")
+    elif head is not None and head.seq != last:
         problems.append(f"链尾第{expected_seq}至{head.seq}号审计记录缺失（被删除）")
     elif head is not None and head.hash != prev_hash:
         problems.append("链尾哈希与记录不一致")
+    if key is not None and head is not None:
+        if head.signature is None:
+            problems.append(f"链头（第{head.seq}号）未签名：由没有密钥的程序写入，或签名被清除；"
+                            "链头记录可能被改写或审计记录被删除")
+        elif not _signed(key, head.seq, head.hash, head.signature):
+            problems.append(f"链头签名不符（第{head.seq}号）：链头记录可能被改写或审计记录被删除")
+    if checkpoint is not None and checkpoint.seq > 0:
+        problems += _checkpoint_problems(checkpoint, at_checkpoint, last, key)
     return VerifyReport(n, problems)
+
+
+def verify_anchored(session, key: bytes, checkpoint_file: Path, progress=None) -> VerifyReport:  # noqa: ANN001
+    """verify() against the signed head and the latest checkpoint in `checkpoint_file`, as
+    `anjian audit verify` and the 校验审计链 job run it; an unreadable file is a problem."""
+    try:
+        checkpoint = latest_checkpoint(checkpoint_file)
+    except ValueError as e:
+        return VerifyReport(0, [str(e)])
+    return verify(session, progress, key=key, checkpoint=checkpoint)
+
+
+def _checkpoint_problems(cp: Checkpoint, found: str | None, last: int, key: bytes | None) -> list[str]:
+    problems = []
+    if key is not None and cp.signature is not None and not _signed(key, cp.seq, cp.hash, cp.signature):
+        problems.append(f"检查点第{cp.seq}号（{cp.describe()}）签名不符：检查点文件被改写或密钥已更换")
+    gone = f"检查点第{cp.seq}号审计记录（{cp.describe()}）已不在链中："
+    if found is None and last < cp.seq:
+        problems.append(gone + f"第{last + 1}至{cp.seq}号记录缺失（被删除）")
+    elif found is None:
+        problems.append(gone + f"第{cp.seq}号记录缺失（被删除）")
+    elif found != cp.hash:
+        problems.append(gone + f"现有第{cp.seq}号记录的哈希不同，第{cp.seq}号及之前的记录被改写或链被重建")
+    return problems

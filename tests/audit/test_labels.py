@@ -20,8 +20,9 @@ def recorded() -> tuple[set[str], set[str]]:
                 actions |= {k.value.value for k in node.keywords
                             if k.arg == "action" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
                             and "." in k.value.value}
-            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record"
-                    and len(node.args) >= 3):
+            # `audit.record(…)` from other modules, `record(…)` inside the audit service itself.
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+            if not (name == "record" and len(node.args) >= 3):
                 continue
             action, obj_type = node.args[1], node.args[2]
             if isinstance(action, ast.JoinedStr):
