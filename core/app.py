@@ -24,7 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("core", instance_path=os.environ.get("ANJIAN_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     load_config(app, test_config)
-    app.extensions["anjian.db"] = Database(app.config["DATABASE_URL"])
+    from core.audit.service import derive_key
+    cfg = app.config
+    app.extensions["anjian.db"] = Database(cfg["DATABASE_URL"], audit_key=derive_key(cfg["SECRET_KEY"]),
+                                           pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
+                                           pool_timeout=cfg["DB_POOL_TIMEOUT"])
     Babel(app, locale_selector=select_locale)
 
     from core.files.service import init_files
@@ -34,8 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_executor(app)
     init_plugins(app)
 
-    from core.web import errors, pages
+    from core.web import errors, inputs, pages
     errors.register(app)
+    inputs.register(app)
     pages.register(app)
 
     from core.api import init_api

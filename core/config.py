@@ -9,6 +9,10 @@ from pathlib import Path
 # name → (default, parser). Defaults naming files are relative to the instance folder.
 ENV_VARS = {
     "DATABASE_URL": (None, str),          # default: sqlite:///<instance>/anjian.db
+    # PostgreSQL connections per process: at least the requests it serves at once (threads).
+    "DB_POOL_SIZE": (10, int),
+    "DB_MAX_OVERFLOW": (10, int),
+    "DB_POOL_TIMEOUT": (30, int),         # seconds a request waits for a free connection
     "REDIS_URL": (None, str),             # unset: jobs run inline in the web process
     "SECRET_KEY": (None, str),            # unset: generated once into <instance>/secret_key
     "FILES_DIR": (None, str),             # default: <instance>/files
@@ -20,13 +24,17 @@ ENV_VARS = {
     "SWEEP_MINUTES": (10, int),
     "RQ_QUEUE": ("anjian", str),
     "DEFAULT_LOCALE": ("zh_Hans_CN", str),
-    # Behind HTTPS in production: cookies only over TLS.
+    # Behind HTTPS in production: cookies only over TLS. PREFERRED_URL_SCHEME=https (Flask's
+    # scheme for external URLs built outside a request) says the site is behind TLS as well.
     "SESSION_COOKIE_SECURE": (False, lambda raw: raw.lower() in ("1", "true", "yes")),
+    "PREFERRED_URL_SCHEME": ("http", lambda raw: raw.strip().lower()),
     # Extra plugin modules to load without installing them, "name = package.module" separated
     # by ";" (plugin development and tests); installed plugins need nothing here.
     "PLUGINS_EXTRA": ((), lambda raw: tuple(p for p in raw.split(";") if p.strip())),
     # CJK font (.ttc/.otf/.ttf) for the 备案登记表 PDF; unset: Debian's Noto Serif/Sans CJK.
     "PDF_FONT": (None, str),
+    # Where `anjian audit checkpoint` appends and verify reads; default <instance>/audit-checkpoints.jsonl.
+    "AUDIT_CHECKPOINT_FILE": (None, str),
 }
 
 
@@ -50,8 +58,12 @@ def load_config(app, test_config: dict | None) -> None:  # noqa: ANN001
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024  # + form overhead
-    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)  # Flask's default already
+    # Flask holds SESSION_COOKIE_SAMESITE as None, so setdefault would keep None. Lax: a form
+    # posted from another site arrives without the session; a link followed to us keeps it.
+    if not cfg.get("SESSION_COOKIE_SAMESITE"):
+        cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SESSION_COOKIE_SECURE"]) or cfg["PREFERRED_URL_SCHEME"] == "https"
     cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
     cfg["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
 

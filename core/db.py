@@ -31,7 +31,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime()}
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10, pool_timeout: int = 30) -> Engine:
+    """SQLite: one file, writers queue on its lock. Otherwise a pool per process, sized from
+    configuration: a request holds one connection at a time, so `pool_size` is the number of
+    requests a process serves at once (gunicorn's threads) and the overflow absorbs the
+    sweeper and short side sessions."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -44,7 +48,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_timeout=pool_timeout)
 
 
 # Set on a session once it has written in its current transaction (flushed ORM changes or
@@ -76,19 +81,35 @@ def has_writes(session: Session) -> bool:
     return bool(session.info.get(_WROTE))
 
 
+# Session.info key of the audit head's signing key (core.audit.service.derive_key of the app's
+# secret key): set on every session the app opens, so the service layer signs without Flask.
+AUDIT_KEY = "audit_key"
+
+
 def side_session(session: Session) -> Session:
     """A new session on the same database as `session`, for a unit of work that commits on
-    its own (the caller must not hold uncommitted writes, see has_writes)."""
-    return Session(session.get_bind(), expire_on_commit=False)
+    its own (the caller must not hold uncommitted writes, see has_writes).
+
+    A caller that has only read ends its transaction first, giving its connection back: a
+    request then holds one connection at a time, and a pool sized to the requests served at
+    once cannot run dry while each waits for a second one."""
+    if session.in_transaction() and not has_writes(session) and not (session.new or session.dirty or session.deleted):
+        session.commit()   # nothing to write: only ends the read, loaded objects stay loaded
+    s = Session(session.get_bind(), expire_on_commit=False)
+    if AUDIT_KEY in session.info:
+        s.info[AUDIT_KEY] = session.info[AUDIT_KEY]
+    return s
 
 
 class Database:
     """One engine and session factory per app (and per forked worker)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, audit_key: bytes | None = None, **pool):  # noqa: ANN003 — make_engine's
         self.url = url
-        self.engine = make_engine(url)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.engine = make_engine(url, **pool)
+        # Without a key (bare scripts) audit events are written with an unsigned head.
+        info = {AUDIT_KEY: audit_key} if audit_key else {}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def session(self, scope=None) -> Session:
         """A new session; `scope` (tenants.scoping.Scope) limits every tenant-owned query.

@@ -44,8 +44,10 @@ BACKENDS = ["sqlite"] + ([] if PG_PROBLEM else ["postgresql"])
 def load_demo_into(url: str) -> None:
     from core.demo import load_demo
     from core.plugins.manager import build_registry
+    from core.audit.service import derive_key
     upgrade(url)
-    db = Database(url)
+    # Signed with the key of the tests' apps (SECRET_KEY "test"), as `anjian demo` signs it.
+    db = Database(url, audit_key=derive_key("test"))
     with db.session() as s:
         load_demo(ServiceContext.system(s, "demo"), build_registry())
         s.commit()

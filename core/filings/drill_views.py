@@ -13,7 +13,7 @@ from core.files import service as files
 from core.filings import aftercare, service
 from core.filings.models import DRILL_KINDS
 from core.web import request as req
-from core.web.paging import page_of, query_of
+from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
 bp = Blueprint("drills", __name__, url_prefix="/drills")
@@ -28,7 +28,7 @@ def _index(status: int = 200, error: DomainError | None = None, posted: MultiDic
     is_bureau = ctx.actor.is_bureau
     q = query_of(request.args)
     paging = page_of(request.args, PAGE)
-    enterprise_id = request.args.get("enterprise", type=int) if is_bureau else None
+    enterprise_id = id_of(request.args, "enterprise") if is_bureau else None
     page = {"is_bureau": is_bureau, "today": today, "kinds": DRILL_KINDS, "posted": posted or MultiDict(),
             "error": error, "errors": error.errors if error else {}, "q": q or "", "paging": paging,
             "drills": aftercare.list_drills(ctx, enterprise_id, paging.limit, offset=paging.offset, q=q),

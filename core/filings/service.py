@@ -675,7 +675,7 @@ def update_settings(ctx: ServiceContext, data: dict) -> FilingSettings:
         if longer:
             errors["evaluation_years"] = [f"{'、'.join(longer)}：法定每三年至少评估一次，评估周期不能超过3年"]
     desk = data.get("desk_section_id")
-    if desk is not None and (isinstance(desk, bool) or not isinstance(desk, int) or ctx.session.scalar(
+    if desk is not None and (isinstance(desk, bool) or not isinstance(desk, int) or not 0 < desk < 2**31 or ctx.session.scalar(
             select(Section.id).where(Section.id == desk, Section.tenant_id == ctx.actor.tenant_id)) is None):
         errors["desk_section_id"] = ["受理备案的股室须为本局的股室"]
     if errors:
@@ -782,7 +782,7 @@ def deem_due(ctx: ServiceContext, today: date | None = None, *, filing_id: int |
                                 Filing.review_due_estimated.is_(False))
     if filing_id is not None:
         q = q.where(Filing.id == filing_id)
-    # No autoflush: a pending change of the caller's (a token's last use) must not take the
+    # No autoflush: a change the caller has not flushed yet must not take the
     # write lock the deeming's own transaction is about to need.
     with ctx.session.no_autoflush:
         ids = list(ctx.session.scalars(q))

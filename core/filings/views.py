@@ -21,7 +21,7 @@ from core.filings import aftercare, certificate as certificates, notice as notic
 from core.filings.models import EVALUATION_CONCLUSIONS, FILED_STATES, STATUSES
 from core.web import request as req
 from core.pdf import cn_date
-from core.web.paging import page_of, query_of
+from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
@@ -42,7 +42,7 @@ def list_filters(default_status: str | None = None) -> dict:
     status = args.get("status") or default_status
     return {"status": status if status in STATUSES else None,
             "overdue": {"1": True, "0": False}.get(args.get("overdue", "")),
-            "enterprise_id": args.get("enterprise", type=int), "q": query_of(args)}
+            "enterprise_id": id_of(args, "enterprise"), "q": query_of(args)}
 
 
 def _index(status: int = 200, error: DomainError | None = None, posted: dict | None = None):

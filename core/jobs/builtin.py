@@ -31,7 +31,11 @@ def verify_audit_chain(ctx: ServiceContext, job: Job, progress: Callable) -> dic
     the report: how many events were checked and what is wrong."""
     require_root_admin(ctx)
     progress(0, 1, "正在校验审计记录")
-    report = audit.verify(ctx.session, progress)
+    # The same checks as `anjian audit verify`: job functions run inside the app context, so
+    # the key and checkpoint file come from the app's config here, not in the service.
+    from flask import current_app
+    report = audit.verify_anchored(ctx.session, audit.derive_key(current_app.config["SECRET_KEY"]),
+                                   audit.checkpoint_path(current_app.config, current_app.instance_path), progress)
     problems = report.problems[:MAX_LISTED_PROBLEMS]
     if report.ok:
         summary = f"审计链完整：共校验 {report.checked} 条记录"

@@ -202,15 +202,17 @@ def _hook(session: Session) -> None:
         session.info[HOOKED] = True
 
 
+COMMITTED = "anjian.jobs.committed"
+
+
 def _after_commit(session: Session) -> None:
     # Also fires when a savepoint is released; only the outermost commit makes rows visible.
     if session.get_nested_transaction() is not None:
         return
-    pending = session.info.pop(PENDING, [])
-    for executor, job_id, kind in pending:
-        _dispatch(executor, job_id, kind)
-    for func, executor in session.info.pop(TASKS, {}).items():
-        _run_task(executor, func)
+    # The transaction still holds its connection here: note what committed and run it once
+    # the connection is back in the pool (_after_transaction_end), so a request never holds
+    # one connection while its follow-up work (jobs, event delivery) opens another.
+    session.info[COMMITTED] = (session.info.pop(PENDING, []), session.info.pop(TASKS, {}))
 
 
 def _run_task(executor, func: str) -> None:  # noqa: ANN001
@@ -226,10 +228,18 @@ def _run_task(executor, func: str) -> None:  # noqa: ANN001
 
 
 def _after_transaction_end(session: Session, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:
-        # Committed jobs were popped by _after_commit; whatever is left was rolled back.
-        session.info.pop(PENDING, None)
-        session.info.pop(TASKS, None)
+    if transaction.parent is not None:
+        return
+    # Whatever is still pending was rolled back.
+    session.info.pop(PENDING, None)
+    session.info.pop(TASKS, None)
+    committed = session.info.pop(COMMITTED, None)
+    if committed:
+        pending, tasks = committed
+        for executor, job_id, kind in pending:
+            _dispatch(executor, job_id, kind)
+        for func, executor in tasks.items():
+            _run_task(executor, func)
 
 
 def _dispatch(executor, job_id: int, kind: str) -> None:  # noqa: ANN001
