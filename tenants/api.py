@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
+from core.schema import Schema
 from core.web import request as req
 from tenants import service as tenants
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
@@ -11,7 +12,7 @@ from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn,
 blp = Blueprint("api_tenants", __name__, url_prefix="/tenants", description="单位：应急管理局与企业")
 
 
-class TenantQuery(ma.Schema):
+class TenantQuery(Schema):
     kind = ma.fields.String(validate=ma.validate.OneOf(["bureau", "enterprise"]))
     parent_id = ma.fields.Integer()
     q = ma.fields.String()
@@ -64,7 +65,8 @@ def create_bureau():  # noqa: ANN201
 @blp.doc(**body(EnterpriseUpdate))
 @blp.response(200, TenantOut)
 def update_enterprise(tenant_id: int):  # noqa: ANN201
-    """修改企业信息；须提交读取时的 version，过期返回 409。"""
+    """修改企业信息；须提交读取时的 version，过期返回 409。未提交的字段保持原值，提交空值（null 或空字符串）
+    清空该字段（必填字段不能清空）。parent_id 只能是当前监管部门：更换监管部门返回 422。"""
     ent = tenants.update_enterprise(api_ctx(), tenant_id, json_body())
     req.commit()
     return ent

@@ -144,7 +144,14 @@ def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant
     ent = get_tenant(ctx, tenant_id)
     require_can_edit(ctx, ent)
     own = ctx.actor.tenant_id == ent.id
+    if isinstance(data, dict):
+        # A field left out keeps its value (a field sent empty or null clears it): a client
+        # that changes the phone number does not also clear the supervising section.
+        section = supervising_section(ctx, ent.id)
+        data = {**{f: getattr(ent, f) for f in TENANT_FIELDS}, "section_id": section.id if section else None, **data}
     d = load_or_fail(EnterpriseUpdate(), data)
+    if d["parent_id"] not in (None, ent.parent_id):
+        raise field_error("parent_id", "修改企业信息不能更换监管部门：请在新监管部门下新建企业，或联系上级应急管理局")
     if d["version"] != ent.version:
         raise Conflict("企业信息已被他人修改，请刷新后重试")
     for name, problem in (("uscc", uscc_problem), ("region_code", region_problem)):

@@ -1,16 +1,20 @@
 """Pages for enterprises, bureaus and sections."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from core.audit import service as audit
 from core.checklists import service as checklists
 from core.errors import DomainError, NotFound, ValidationFailed
+from core.exports import export, formats_for
 from core.files import service as files
 from core.filings import aftercare, service as filings
 from core.web import request as req
 from core.web.forms import form_data, rerender
+from core.web.paging import id_of, page_of
 from tenants import codes, service as tenants
 from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
 
@@ -29,13 +33,12 @@ def _enterprise_form_context(ctx):  # noqa: ANN001, ANN202
 
 def _enterprise_filters(args) -> dict:  # noqa: ANN001
     """The list page's query string as service filters (the export uses the same)."""
-    return {"under": args.get("bureau", type=int), "q": args.get("q", "").strip() or None,
+    return {"under": id_of(args, "bureau"), "q": args.get("q", "").strip() or None,
             "status": args.get("status") or None, "industry": args.get("industry") or None}
 
 
 @bp.get("/enterprises")
 def enterprises():  # noqa: ANN201
-    from core.web.paging import page_of
     ctx = req.ctx()
     if not ctx.actor.is_bureau:
         return redirect(url_for("tenants.profile"))
@@ -43,9 +46,6 @@ def enterprises():  # noqa: ANN201
     filters = _enterprise_filters(args)
     paging = page_of(args, 50)
     rows = tenants.list_tenants(ctx, kind="enterprise", **filters, limit=paging.limit, offset=paging.offset)
-    from flask import current_app
-
-    from core.exports import formats_for
     return render_template("tenants/enterprises.html", rows=rows, args=args, paging=paging,
                            total=tenants.count_tenants(ctx, kind="enterprise", **filters),
                            filters={k: v for k, v in args.items() if k not in ("format", "page") and v},
@@ -55,11 +55,6 @@ def enterprises():  # noqa: ANN201
 
 @bp.get("/enterprises/export")
 def export_enterprises():  # noqa: ANN201
-    import io
-
-    from flask import current_app, send_file
-
-    from core.exports import export
     ctx = req.ctx()
     ctx.require("admin", "reviewer", "viewer", bureau=True)
     args = request.args

@@ -51,3 +51,43 @@ def test_openapi_document(client):
     for path in ("/api/v1/tenants", "/api/v1/tenants/{tenant_id}", "/api/v1/me", "/api/v1/tokens",
                  "/api/v1/jobs/{job_id}", "/api/v1/files", "/api/v1/audit", "/api/v1/users"):
         assert path in spec["paths"], path
+
+
+def test_update_keeps_what_it_leaves_out(api, db):
+    """A PUT that sends only the phone number keeps the supervising section and every other
+    field; a field sent empty is cleared; the audit names only what changed."""
+    from core.audit.models import AuditEvent
+    from tenants.models import SectionAssignment
+    a = api("wsq_admin")
+    ent = next(t for t in a.get("/api/v1/tenants?kind=enterprise").json if t["fax"])
+
+    def section() -> int | None:  # noqa: ANN202
+        db.expire_all()
+        return db.scalar(select(SectionAssignment.section_id).where(SectionAssignment.tenant_id == ent["id"]))
+    supervising = section()
+    assert supervising is not None
+    r = a.put(f"/api/v1/tenants/{ent['id']}", json={"phone": "0477-7510000", "version": ent["version"]})
+    assert r.status_code == 200, r.json
+    after = r.json
+    assert after["phone"] == "0477-7510000"
+    kept = ("fax", "principal", "industry", "size_class", "legal_representative", "postal_code")
+    assert {k: after[k] for k in kept} == {k: ent[k] for k in kept}
+    assert section() == supervising
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "tenant.update")
+                       .order_by(AuditEvent.id.desc())).first()
+    assert set(event.payload) == {"phone"}
+    cleared = a.put(f"/api/v1/tenants/{ent['id']}", json={"fax": None, "version": after["version"]})
+    assert cleared.status_code == 200 and cleared.json["fax"] is None and section() == supervising
+    required = a.put(f"/api/v1/tenants/{ent['id']}", json={"principal": "", "version": cleared.json["version"]})
+    assert required.status_code == 422 and "principal" in required.json["errors"]
+
+
+def test_update_does_not_move_an_enterprise(api):
+    a = api("wsq_admin")
+    ent = a.get("/api/v1/tenants?kind=enterprise").json[0]
+    city = a.get(f"/api/v1/tenants/{ent['parent_id']}").json["parent_id"]
+    moved = a.put(f"/api/v1/tenants/{ent['id']}", json={"parent_id": city or 1, "version": ent["version"]})
+    assert moved.status_code == 422 and "监管部门" in moved.json["errors"]["parent_id"][0]
+    assert a.get(f"/api/v1/tenants/{ent['id']}").json["parent_id"] == ent["parent_id"]
+    same = a.put(f"/api/v1/tenants/{ent['id']}", json={"parent_id": ent["parent_id"], "version": ent["version"]})
+    assert same.status_code == 200   # sending back what was read is not a move
