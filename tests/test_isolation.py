@@ -6,6 +6,7 @@ an object for its id parameter is provided below.
 import io
 
 import pytest
+from werkzeug.routing import IntegerConverter
 from core.auth import service as auth
 from core.auth.models import User
 from core.checklists.models import ChecklistRun
@@ -14,10 +15,11 @@ from core.filings.models import FilingReturn, RevisionTrigger
 from core.jobs.models import Job
 from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
+from tests.files import samples
 
 # Users who must not see 乌审旗宏达甲醇 (ent1): the sibling enterprise and the other banner.
 OUTSIDERS = ("ent2_officer", "yjhl_reviewer", "yjhl_admin")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = samples.pdf()  # a small but real PDF (uploads are checked by structure)
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def ent1_objects(app, ctx_for):
 
 def id_routes(app):
     for rule in app.url_map.iter_rules():
-        ints = [a for a, conv in rule._converters.items() if type(conv).__name__ == "IntegerConverter"]
+        ints = [a for a, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
         if ints:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, method, ints

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx
 from core.notifications import service as notifications
-from core.schema import Schema
+from core.schema import DateTime, Offset, Schema
 from core.web import request as req
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/notifications",
@@ -17,8 +17,7 @@ class NotificationQuery(Schema):
     unread = ma.fields.Boolean(load_default=False, metadata={"label": "只看未读"})
     limit = ma.fields.Integer(load_default=50, metadata={"label": "条数"},
                               validate=ma.validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = ma.fields.Integer(load_default=0, metadata={"label": "偏移"},
-                               validate=ma.validate.Range(min=0, max=10**9, error="偏移应为0至1000000000"))
+    offset = Offset()
 
 
 class NotificationOut(ma.Schema):
@@ -26,8 +25,8 @@ class NotificationOut(ma.Schema):
     title = ma.fields.String()
     body = ma.fields.String(allow_none=True)
     link = ma.fields.String(allow_none=True, metadata={"description": "本站内的办理页面路径"})
-    created_at = ma.fields.DateTime()
-    read_at = ma.fields.DateTime(allow_none=True)
+    created_at = DateTime()
+    read_at = DateTime(allow_none=True)
 
 
 class NotificationPage(ma.Schema):

@@ -1,0 +1,81 @@
+"""Every export route, in every format the caller is offered, escapes text a spreadsheet
+would run as a formula — whatever the stored text is and however it got there (an import,
+an old version, an editor). The routes are taken from the URL map, so a new export is
+covered the day it is added."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from python_calamine import CalamineWorkbook
+from sqlalchemy import select, update
+
+from core.exports import FORMULA_START, formats_for
+from core.filings import overview
+from core.filings.models import Filing
+from core.plugins import service as plugins
+from tenants.models import Tenant, TenantKind
+
+HOSTILE = ('=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1+1")
+
+
+@pytest.fixture
+def app(make_app):  # noqa: ANN001, ANN201
+    """With the sample plugin that contributes a CSV format: formats a plugin adds are escaped
+    by the platform, not by the plugin."""
+    return make_app(PLUGINS_EXTRA=["extras = tests.plugins.sample_plugins:extras"])
+
+
+# Values for the path arguments of export routes.
+ARGUMENTS = {"name": list(overview.LISTS)}
+
+
+def export_urls(app) -> list[str]:  # noqa: ANN001
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.endswith("/export"):
+            continue
+        unknown = set(rule.arguments) - set(ARGUMENTS)
+        assert not unknown, f"{rule.rule}: add values for {unknown} to ARGUMENTS"
+        if not rule.arguments:
+            urls.append(rule.rule)
+        for arg in rule.arguments:
+            urls += [rule.rule.replace(f"<{arg}>", value) for value in ARGUMENTS[arg]]
+    return urls
+
+
+def cells(content: bytes, extension: str) -> list[str]:
+    if extension == "xlsx":
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    else:
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    return [c for row in rows for c in row if isinstance(c, str)]
+
+
+def test_every_export_escapes_formulas(app, db, as_user, ctx_for):  # noqa: ANN001
+    # Stored as an editor or an old import might have left them: no validation in between.
+    for i, tenant_id in enumerate(db.scalars(select(Tenant.id).where(Tenant.kind == TenantKind.enterprise.value))):
+        text = HOSTILE[i % len(HOSTILE)]
+        db.execute(update(Tenant).where(Tenant.id == tenant_id)
+                   .values(name=f"{text}{tenant_id}", principal=text, address=text))
+    db.execute(update(Filing).values(title=HOSTILE[0]))
+    db.commit()
+    admin = ctx_for("city_admin")
+    plugins.set_enabled(admin, app.extensions["anjian.plugins"], "extras", True)
+    admin.session.commit()
+    urls = export_urls(app)
+    assert {"/enterprises/export", "/filings/overview/filings/export"} <= set(urls)
+    city = as_user("city_admin")
+    formats = formats_for(ctx_for("city_admin"), app.extensions["anjian.plugins"])
+    assert {f.id for f in formats} >= {"xlsx", "csv"}
+    seen = 0
+    for url in urls:
+        for fmt in formats:
+            resp = city.get(f"{url}?format={fmt.id}")
+            assert resp.status_code == 200, (url, fmt.id, resp.status_code)
+            values = cells(resp.data, fmt.extension)
+            bare = [v for v in values if v.startswith(FORMULA_START)]
+            assert not bare, (url, fmt.id, bare[:3])
+            seen += sum(v.startswith("'") and v[1:].startswith(FORMULA_START) for v in values)
+    assert seen, "no hostile value reached any export: the test would not notice a missing escape"
