@@ -247,8 +247,8 @@ def audit_verify(path: str | None) -> None:
               help="检查点文件（默认 AUDIT_CHECKPOINT_FILE 或 <instance>/audit-checkpoints.jsonl）")
 @with_appcontext
 def audit_checkpoint(path: str | None) -> None:
-    """Verify the chain, then append its signed head (seq, hash, signature, UTC time) as one
-    JSON line to the checkpoint file; for cron, and for copying to another host. A chain
+    """Verify the chains, then append their signed heads (per chain: seq, hash, signature;
+    and the UTC time) as one JSON line to the checkpoint file; for cron, and for copying to another host. A chain
     that fails verification is not checkpointed: that would anchor the damage."""
     from core.audit.service import append_checkpoint, current_checkpoint
     target = _checkpoint_file(path)
@@ -258,18 +258,18 @@ def audit_checkpoint(path: str | None) -> None:
     if not report.ok:
         _fail(report)
     append_checkpoint(target, cp)
-    click.echo(f"已写入检查点：第{cp.seq}号审计记录（{cp.hash[:12]}…）→ {target}")
+    click.echo(f"已写入检查点：{len(cp.heads)} 条审计链，共 {cp.events} 条审计记录 → {target}")
 
 
 @audit_group.command("sign-head")
 @with_appcontext
 def audit_sign_head() -> None:
-    """Sign the chain's head with this installation's key (after upgrading from a version
+    """Sign every chain's head with this installation's key (after upgrading from a version
     without signatures, or once a reported head has been looked into); recorded as an event."""
     from core.audit.service import derive_key, sign_head
     with system_ctx() as ctx:
         event = sign_head(ctx, derive_key(current_app.config["SECRET_KEY"]))
-    click.echo(f"已签署审计链头：第{event.seq}号审计记录")
+    click.echo(f"已签署审计链头：{event.summary}")
 
 
 def _register_area_commands() -> None:

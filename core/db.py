@@ -52,33 +52,42 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10, pool_time
                          pool_timeout=pool_timeout)
 
 
-# Set on a session once it has written in its current transaction (flushed ORM changes or
-# ran an INSERT/UPDATE/DELETE): work that must commit on its own (deeming a filing whose
-# limit passed while it is read) then stays out of the way of the caller's locks.
-_WROTE = "anjian_wrote"
+# Per-transaction facts kept on the session (whether it has written, which audit chain it
+# appends to): dropped when its outermost transaction ends, so the next starts clean.
+_TX = "anjian_tx"
+
+
+def transaction_info(session: Session) -> dict:
+    return session.info.setdefault(_TX, {})
+
+
+# Set once the session has written in its current transaction (flushed ORM changes or ran an
+# INSERT/UPDATE/DELETE): work that must commit on its own (deeming a filing whose limit passed
+# while it is read) then stays out of the way of the caller's locks.
+_WROTE = "wrote"
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _flush_context) -> None:  # noqa: ANN001
-    session.info[_WROTE] = True
+    transaction_info(session)[_WROTE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _wrote(state) -> None:  # noqa: ANN001
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        transaction_info(state.session)[_WROTE] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction) -> None:  # noqa: ANN001
     if transaction.parent is None:
-        session.info.pop(_WROTE, None)
+        session.info.pop(_TX, None)
 
 
 def has_writes(session: Session) -> bool:
     """Whether the session has written in its transaction, and so may hold locks another
     session would wait for (changes still pending in the session hold none)."""
-    return bool(session.info.get(_WROTE))
+    return bool(session.info.get(_TX, {}).get(_WROTE))
 
 
 # Session.info key of the audit head's signing key (core.audit.service.derive_key of the app's

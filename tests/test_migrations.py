@@ -25,3 +25,45 @@ def test_migrations_match_models(backend, empty_database):
         upgrade(url)  # running it again is a no-op
     finally:
         cleanup()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_single_audit_chain_survives_the_split_into_chains(backend, empty_database):
+    """A trail written before chains per tenant (one chain, head row 1, signed over
+    (seq, hash)) verifies after upgrading, signature and all: it becomes the system chain."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from core.audit import service as audit
+    from tenants.scoping import Scope
+
+    url, cleanup = empty_database(backend)
+    key = audit.derive_key("migration test")
+    try:
+        upgrade(url, "0014")
+        engine = create_engine(url)
+        prev = audit.GENESIS
+        with engine.begin() as conn:
+            for seq in (1, 2, 3):
+                e = SimpleNamespace(tenant_id=None, actor_id=None, actor_name="system", action="test.write",
+                                    object_type="thing", object_id=str(seq), summary=f"旧记录{seq}",
+                                    payload_digest=audit.digest({}), created_at=audit.utcnow())
+                h = audit._event_hash(prev, seq, e)
+                conn.execute(text("INSERT INTO audit_events (seq, tenant_id, actor_id, actor_name, action, object_type,"
+                                  " object_id, summary, payload_digest, payload, prev_hash, hash, created_at) VALUES"
+                                  " (:seq, NULL, NULL, 'system', 'test.write', 'thing', :oid, :summary, :pd, '{}',"
+                                  " :prev, :hash, :at)"),
+                             {"seq": seq, "oid": str(seq), "summary": e.summary, "pd": e.payload_digest,
+                              "prev": prev, "hash": h, "at": e.created_at})
+                prev = h
+            conn.execute(text("INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, 3, :h, :sig)"),
+                         {"h": prev, "sig": audit.head_signature(key, audit.SYSTEM_CHAIN, 3, prev)})
+        upgrade(url)
+        with Session(engine, info={"scope": Scope.system()}) as s:
+            report = audit.verify(s, key=key)
+        engine.dispose()
+        assert report.ok and report.checked == 3, report.problems
+    finally:
+        cleanup()

@@ -17,7 +17,9 @@ blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="审计�
 
 
 class AuditOut(ma.Schema):
-    seq = ma.fields.Integer()
+    id = ma.fields.Integer()  # orders events across chains
+    chain = ma.fields.Integer(metadata={"description": "审计链：产生该链第一条记录的租户，0 为系统链"})
+    seq = ma.fields.Integer(metadata={"description": "在所属审计链中的序号"})
     created_at = DateTime()
     tenant_id = ma.fields.Integer(allow_none=True)
     actor_name = ma.fields.String()

@@ -1,9 +1,14 @@
-"""Append-only audit trail, each event chained to the previous one by sha256."""
+"""Append-only audit trail: chains of events, each linked to the previous one by sha256.
+
+There is one chain per tenant (0: the system chain, which also holds every event written
+before chains were split), each with its own head row. A transaction appends all its events
+to one chain, that of its first event, so it locks one head: writers in two counties never
+wait for each other, and two transactions cannot deadlock on heads."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -15,10 +20,13 @@ class AuditEvent(Base):
     system events must stay invisible to every tenant."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_tenant_id_seq", "tenant_id", "seq"),)
+    __table_args__ = (UniqueConstraint("chain", "seq"),
+                      Index("ix_audit_events_tenant_id_id", "tenant_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    # The chain (AuditHead.id) and the position in it; `id` orders events across chains.
+    chain: Mapped[int] = mapped_column(default=0, server_default="0")
+    seq: Mapped[int]
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(String(64))
@@ -36,13 +44,14 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """The single row holding the chain's tip. Appending updates it first, which takes the
-    write lock on both SQLite and PostgreSQL, so concurrent writers form one chain; it also
-    lets `audit verify` notice that the newest events were deleted."""
+    """A chain's tip. Appending updates it first, which takes its row lock on PostgreSQL
+    (SQLite's single writer lock on SQLite), so concurrent writers to one chain queue instead
+    of forking it; it also lets `audit verify` notice that the newest events were deleted."""
 
     __tablename__ = "audit_head"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # The chain: the tenant whose event opened it, 0 for the system chain.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
     # HMAC of (seq, hash) under a key derived from the secret key: a database editor who

@@ -20,10 +20,12 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.audit.models import AuditEvent, AuditHead
 from core.context import ServiceContext
-from core.db import AUDIT_KEY, utcnow
+from core.db import AUDIT_KEY, transaction_info, utcnow
 from tenants.models import Tenant
 
 GENESIS = "0" * 64
@@ -37,12 +39,18 @@ def derive_key(secret: str | bytes) -> bytes:
     return hmac.new(raw, b"anjian audit head v1", hashlib.sha256).digest()
 
 
-def head_signature(key: bytes, seq: int, hash_: str) -> str:
-    return hmac.new(key, canonical([seq, hash_]).encode(), hashlib.sha256).hexdigest()
+SYSTEM_CHAIN = 0
 
 
-def _signed(key: bytes, seq: int, hash_: str, signature: str | None) -> bool:
-    return signature is not None and hmac.compare_digest(signature, head_signature(key, seq, hash_))
+def head_signature(key: bytes, chain: int, seq: int, hash_: str) -> str:
+    # The system chain signs what it signed when it was the only chain, so heads signed
+    # then still verify; other chains sign their id too, so heads cannot be swapped.
+    body = [seq, hash_] if chain == SYSTEM_CHAIN else [chain, seq, hash_]
+    return hmac.new(key, canonical(body).encode(), hashlib.sha256).hexdigest()
+
+
+def _signed(key: bytes, chain: int, seq: int, hash_: str, signature: str | None) -> bool:
+    return signature is not None and hmac.compare_digest(signature, head_signature(key, chain, seq, hash_))
 
 
 def canonical(payload) -> str:  # noqa: ANN001
@@ -60,30 +68,31 @@ def _event_hash(prev_hash: str, seq: int, e: AuditEvent) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_CHAIN = "audit_chain"  # transaction_info key: the chain this transaction appends to
+
+
 def record(ctx: ServiceContext, action: str, obj_type: str, obj_id, summary: str,  # noqa: ANN001
            payload=None, tenant_id: int | None = None) -> AuditEvent:
     """Append one event. `tenant_id` defaults to the actor's tenant."""
     s = ctx.session
     stored = _jsonable(payload or {})
+    tenant_id = tenant_id if tenant_id is not None else ctx.actor.tenant_id
     s.flush()  # the object's id and state must exist before we describe them
-    # Lock the tip first: concurrent writers queue here instead of forking the chain.
-    res = s.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(seq=AuditHead.seq + 1)
-                    .returning(AuditHead.seq, AuditHead.hash, AuditHead.signature))
-    row = res.first()
+    tx = transaction_info(s)
+    chain = tx.setdefault(_CHAIN, tenant_id or SYSTEM_CHAIN)
     key = s.info.get(AUDIT_KEY)
+    # Lock the tip first: concurrent writers to this chain queue here instead of forking it.
+    row = _advance(s, chain)
     if row is None:
-        s.add(AuditHead(id=1, seq=1, hash=GENESIS))
-        s.flush()
-        seq, prev, extend = 1, GENESIS, True
-    else:
-        seq, prev, old_signature = row
-        # Only a head that carries a valid signature is signed on: signing over a wrong or
-        # missing one would bless a head an editor rewound (and blanked) at the next write.
-        # Such a head keeps failing verify until an admin runs `anjian audit sign-head`.
-        extend = key is not None and _signed(key, seq - 1, prev, old_signature)
+        _create_head(s, chain, key)
+        row = _advance(s, chain)
+    seq, prev, old_signature = row
+    # Only a head that carries a valid signature is signed on: signing over a wrong or
+    # missing one would bless a head an editor rewound (and blanked) at the next write.
+    # Such a head keeps failing verify until an admin runs `anjian audit sign-head`.
+    extend = key is not None and _signed(key, chain, seq - 1, prev, old_signature)
     event = AuditEvent(
-        seq=seq, tenant_id=tenant_id if tenant_id is not None else ctx.actor.tenant_id,
+        chain=chain, seq=seq, tenant_id=tenant_id,
         actor_id=ctx.actor.user_id, actor_name=ctx.actor.username, action=action,
         object_type=obj_type, object_id=None if obj_id is None else str(obj_id),
         # The digest of the payload as stored (JSON turns int keys into strings), so verify
@@ -94,24 +103,43 @@ def record(ctx: ServiceContext, action: str, obj_type: str, obj_id, summary: str
     event.hash = _event_hash(prev, seq, event)
     s.add(event)
     head = {"hash": event.hash}
-    if extend or row is None:
-        head["signature"] = None if key is None else head_signature(key, seq, event.hash)
-    s.execute(update(AuditHead).where(AuditHead.id == 1).values(**head))
+    if extend:
+        head["signature"] = head_signature(key, chain, seq, event.hash)
+    s.execute(update(AuditHead).where(AuditHead.id == chain).values(**head))
     return event
+
+
+def _advance(s, chain: int):  # noqa: ANN001, ANN202
+    return s.execute(update(AuditHead).where(AuditHead.id == chain)
+                     .values(seq=AuditHead.seq + 1)
+                     .returning(AuditHead.seq, AuditHead.hash, AuditHead.signature)).first()
+
+
+def _create_head(s, chain: int, key: bytes | None) -> None:  # noqa: ANN001
+    """A new chain's head at genesis, signed when there is a key. Two transactions opening
+    the same chain at once: the second waits for the first's row and then finds it."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    signature = None if key is None else head_signature(key, chain, 0, GENESIS)
+    s.execute(insert(AuditHead).values(id=chain, seq=0, hash=GENESIS, signature=signature)
+              .on_conflict_do_nothing(index_elements=["id"]))
 
 
 def sign_head(ctx: ServiceContext, key: bytes) -> AuditEvent:
     """Start (or restart) signing: after an upgrade from a version without signatures, or
-    once an admin has looked into a head verify reports. Recorded as an event, which is
-    then the first under a valid signature, so the chain shows when signing was restarted."""
-    head = ctx.session.get(AuditHead, 1)
-    was = "未签名" if head is None or head.signature is None else "签名不符"
-    if head is not None:
-        ctx.session.execute(update(AuditHead).where(AuditHead.id == 1)
-                            .values(signature=head_signature(key, head.seq, head.hash)))
-        ctx.session.expire(head)
-    return record(ctx, "audit.sign_head", "audit_head", 1, f"重新签署审计链头（此前链头{was}）",
-                  payload={"previous": was}, tenant_id=None)
+    once an admin has looked into a head verify reports. Every head whose signature is
+    missing or wrong is signed as it stands; recorded as an event on the system chain,
+    which is then under a valid signature, so the chain shows when signing was restarted."""
+    heads = list(ctx.session.scalars(select(AuditHead).order_by(AuditHead.id)))
+    resigned = [h for h in heads if not _signed(key, h.id, h.seq, h.hash, h.signature)]
+    for h in resigned:
+        ctx.session.execute(update(AuditHead).where(AuditHead.id == h.id)
+                            .values(signature=head_signature(key, h.id, h.seq, h.hash)))
+        ctx.session.expire(h)
+    unsigned = sum(1 for h in resigned if h.signature is None)
+    was = f"{unsigned} 条未签名，{len(resigned) - unsigned} 条签名不符" if resigned else "均已签名"
+    return record(ctx, "audit.sign_head", "audit_head", SYSTEM_CHAIN,
+                  f"重新签署审计链头（此前 {len(heads)} 条链头中{was}）",
+                  payload={"previous": was, "chains": [h.id for h in resigned]}, tenant_id=None)
 
 
 def _jsonable(payload):  # noqa: ANN001, ANN202
@@ -134,7 +162,7 @@ def list_events(ctx: ServiceContext, flt: AuditFilter, limit: int = 50, offset: 
     """Events of the caller's jurisdiction, newest first. Bureau admins only."""
     ctx.require("admin", bureau=True, message="只有应急管理局管理员可以查看审计记录")
     q = _filtered(ctx, select(AuditEvent), flt)
-    return list(ctx.session.scalars(q.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)))
+    return list(ctx.session.scalars(q.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)))
 
 
 def count_events(ctx: ServiceContext, flt: AuditFilter) -> int:
@@ -229,7 +257,7 @@ def history(ctx: ServiceContext, object_type: str, object_id, tenant_id: int, li
     the object is visible (its service's get_…); the events are those of its own tenant."""
     q = (select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id),
                                   AuditEvent.tenant_id == tenant_id)
-         .order_by(AuditEvent.seq).limit(limit))
+         .order_by(AuditEvent.id).limit(limit))
     return list(ctx.session.scalars(q))
 
 
@@ -244,7 +272,7 @@ def tenant_history(ctx: ServiceContext, tenant_id: int, limit: int = 20) -> list
     if not ctx.actor.has_role("admin"):
         for prefix in ACCOUNT_ACTIONS:
             q = q.where(AuditEvent.action.not_like(prefix + "%"))
-    return list(ctx.session.scalars(q.order_by(AuditEvent.seq.desc()).limit(limit)))
+    return list(ctx.session.scalars(q.order_by(AuditEvent.id.desc()).limit(limit)))
 
 
 @dataclass
@@ -258,16 +286,25 @@ class VerifyReport:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """The head at one moment, kept outside the database (one JSON line per checkpoint)."""
-
+class HeadState:
     seq: int
     hash: str
     signature: str | None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Every chain's head at one moment, kept outside the database (one JSON line each)."""
+
+    heads: dict[int, HeadState]
     at: str  # UTC, ISO 8601
 
+    @property
+    def events(self) -> int:
+        return sum(h.seq for h in self.heads.values())
+
     def describe(self) -> str:
-        return f"{self.at} 记录，哈希 {self.hash[:12]}…"
+        return f"{self.at} 记录"
 
 
 def checkpoint_path(config, instance_path: str) -> Path:  # noqa: ANN001
@@ -277,19 +314,17 @@ def checkpoint_path(config, instance_path: str) -> Path:  # noqa: ANN001
 
 
 def current_checkpoint(session) -> Checkpoint:  # noqa: ANN001
-    head = session.get(AuditHead, 1)
     at = utcnow().isoformat(timespec="seconds") + "Z"
-    if head is None:
-        return Checkpoint(0, GENESIS, None, at)
-    return Checkpoint(head.seq, head.hash, head.signature, at)
+    heads = {h.id: HeadState(h.seq, h.hash, h.signature) for h in session.scalars(select(AuditHead))}
+    return Checkpoint(heads, at)
 
 
 def append_checkpoint(path: Path, cp: Checkpoint) -> None:
     """Append-only, one line per checkpoint: a later verify reads the last one, and earlier
     lines stay as a history another host can compare."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"seq": cp.seq, "hash": cp.hash, "signature": cp.signature, "at": cp.at},
-                      ensure_ascii=False)
+    heads = {str(c): {"seq": h.seq, "hash": h.hash, "signature": h.signature} for c, h in sorted(cp.heads.items())}
+    line = json.dumps({"at": cp.at, "heads": heads}, ensure_ascii=False)
     with path.open("a", encoding="utf-8") as f:
         f.write(line + "\n")
         f.flush()
@@ -297,7 +332,8 @@ def append_checkpoint(path: Path, cp: Checkpoint) -> None:
 
 def latest_checkpoint(path: Path) -> Checkpoint | None:
     """The last checkpoint in `path`, None without the file. ValueError (in Chinese) when the
-    last line is not a checkpoint: falling back to an earlier line would quietly check less."""
+    last line is not a checkpoint: falling back to an earlier line would quietly check less.
+    A line from before chains were split ({"seq", "hash", "signature"}) is the system chain's."""
     if not path.exists():
         return None
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -305,60 +341,96 @@ def latest_checkpoint(path: Path) -> Checkpoint | None:
         return None
     try:
         d = json.loads(lines[-1])
-        return Checkpoint(int(d["seq"]), str(d["hash"]), d.get("signature"), str(d.get("at", "")))
-    except (ValueError, KeyError, TypeError):
+        raw = d["heads"] if "heads" in d else {str(SYSTEM_CHAIN): d}
+        heads = {int(c): HeadState(int(h["seq"]), str(h["hash"]), h.get("signature")) for c, h in raw.items()}
+        return Checkpoint(heads, str(d.get("at", "")))
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError(f"检查点文件 {path} 第{len(lines)}行无法解析") from None
+
+
+def _chain_names(session) -> dict[int, str]:  # noqa: ANN001
+    return dict(session.execute(select(Tenant.id, Tenant.name)).all())
+
+
+def chain_label(chain: int, names: dict[int, str]) -> str:
+    if chain == SYSTEM_CHAIN:
+        return "系统审计链"
+    return f"「{names.get(chain, f'租户{chain}')}」审计链"
 
 
 def verify(session, progress=None, every: int = 500, key: bytes | None = None,  # noqa: ANN001
            checkpoint: Checkpoint | None = None) -> VerifyReport:
-    """Recompute the chain. Reports edited rows (hash mismatch), deleted rows (a gap in seq
-    or a broken link) and a deleted tail (the head is ahead of the last row).
-    With `key` (derive_key of the app's secret key) the head's signature must match: a
-    tail deleted together with a rewound head shows there. With `checkpoint` the chain must
-    still hold that event with that hash: an emptied or rebuilt chain shows there.
+    """Recompute every chain. Reports edited rows (hash mismatch), deleted rows (a gap in
+    seq or a broken link) and a deleted tail (the head is ahead of the last row); each
+    problem names its chain and the position in it.
+    With `key` (derive_key of the app's secret key) each head's signature must match: a
+    tail deleted together with a rewound head shows there. With `checkpoint` every chain
+    must still hold the event the checkpoint saw at its head: an emptied, dropped or rebuilt
+    chain shows there.
     `progress(done, total, message)` is called every `every` rows when given (jobs)."""
     total = session.scalar(select(func.count()).select_from(AuditEvent)) if progress else 0
+    names = _chain_names(session)
+    heads = {h.id: h for h in session.scalars(select(AuditHead))}
     problems: list[str] = []
-    prev_hash, expected_seq, n = GENESIS, 1, 0
-    at_checkpoint = None  # the stored hash of the event with the checkpoint's seq
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
+    tips: dict[int, tuple[int, str]] = {}  # chain → (last seq, its hash) as found
+    wanted = {c: h.seq for c, h in (checkpoint.heads.items() if checkpoint else ()) if h.seq > 0}
+    found: dict[int, str] = {}  # chain → stored hash of the event at the checkpoint's seq
+    chain, prev_hash, expected_seq, n = None, GENESIS, 1, 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
+                           .execution_options(yield_per=1000))
     for (e,) in rows:
         n += 1
+        if e.chain != chain:
+            if chain is not None:
+                tips[chain] = (expected_seq - 1, prev_hash)
+            chain, prev_hash, expected_seq = e.chain, GENESIS, 1
+            label = chain_label(chain, names)
         if e.seq != expected_seq:
-            problems.append(f"第{expected_seq}至{e.seq - 1}号审计记录缺失（被删除）")
+            problems.append(f"{label}第{expected_seq}至{e.seq - 1}号审计记录缺失（被删除）")
         elif e.prev_hash != prev_hash:
-            problems.append(f"第{e.seq}号审计记录与前一条的链接断开")
+            problems.append(f"{label}第{e.seq}号审计记录与前一条的链接断开")
         if _event_hash(e.prev_hash, e.seq, e) != e.hash:
-            problems.append(f"第{e.seq}号审计记录内容被篡改（id={e.id}）")
+            problems.append(f"{label}第{e.seq}号审计记录内容被篡改（id={e.id}）")
         elif e.payload is not None and digest(e.payload) != e.payload_digest:
-            problems.append(f"第{e.seq}号审计记录的附带内容被篡改（id={e.id}）")
-        if checkpoint is not None and e.seq == checkpoint.seq:
-            at_checkpoint = e.hash
+            problems.append(f"{label}第{e.seq}号审计记录的附带内容被篡改（id={e.id}）")
+        if wanted.get(chain) == e.seq:
+            found[chain] = e.hash
         prev_hash, expected_seq = e.hash, e.seq + 1
         if progress and n % every == 0:
             progress(n, total, f"已校验 {n} / {total} 条审计记录")
-    last = expected_seq - 1
-    head = session.get(AuditHead, 1)
-    if head is None and n:
-        problems.append(f"链头记录缺失（共 {n} 条审计记录，最后为第{last}号）：链头被删除")
-    elif head is not None and head.seq != last:
-        problems.append(f"链尾第{expected_seq}至{head.seq}号审计记录缺失（被删除）")
-    elif head is not None and head.hash != prev_hash:
-        problems.append("链尾哈希与记录不一致")
-    if key is not None and head is not None:
-        if head.signature is None:
-            problems.append(f"链头（第{head.seq}号）未签名：由没有密钥的程序写入，或签名被清除；"
-                            "链头记录可能被改写或审计记录被删除")
-        elif not _signed(key, head.seq, head.hash, head.signature):
-            problems.append(f"链头签名不符（第{head.seq}号）：链头记录可能被改写或审计记录被删除")
-    if checkpoint is not None and checkpoint.seq > 0:
-        problems += _checkpoint_problems(checkpoint, at_checkpoint, last, key)
+    if chain is not None:
+        tips[chain] = (expected_seq - 1, prev_hash)
+    for c in sorted(tips.keys() | heads.keys()):
+        problems += _head_problems(chain_label(c, names), tips.get(c), heads.get(c), key)
+    if checkpoint is not None:
+        for c, cp_head in sorted(checkpoint.heads.items()):
+            if cp_head.seq > 0:
+                problems += _checkpoint_problems(chain_label(c, names), c, cp_head, checkpoint,
+                                                 found.get(c), tips.get(c, (0, GENESIS))[0], key)
     return VerifyReport(n, problems)
 
 
+def _head_problems(label: str, tip: tuple[int, str] | None, head: AuditHead | None,  # noqa: PLR0911
+                   key: bytes | None) -> list[str]:
+    last, last_hash = tip or (0, GENESIS)
+    if head is None:
+        return [f"{label}链头记录缺失（共 {last} 条审计记录，最后为第{last}号）：链头被删除"]
+    if head.seq != last:
+        return [f"{label}链尾第{last + 1}至{head.seq}号审计记录缺失（被删除）"]
+    if head.hash != last_hash:
+        return [f"{label}链尾哈希与记录不一致"]
+    if key is None:
+        return []
+    if head.signature is None:
+        return [f"{label}链头（第{head.seq}号）未签名：由没有密钥的程序写入，或签名被清除；"
+                "链头记录可能被改写或审计记录被删除"]
+    if not _signed(key, head.id, head.seq, head.hash, head.signature):
+        return [f"{label}链头签名不符（第{head.seq}号）：链头记录可能被改写或审计记录被删除"]
+    return []
+
+
 def verify_anchored(session, key: bytes, checkpoint_file: Path, progress=None) -> VerifyReport:  # noqa: ANN001
-    """verify() against the signed head and the latest checkpoint in `checkpoint_file`, as
+    """verify() against the signed heads and the latest checkpoint in `checkpoint_file`, as
     `anjian audit verify` and the 校验审计链 job run it; an unreadable file is a problem."""
     try:
         checkpoint = latest_checkpoint(checkpoint_file)
@@ -367,13 +439,14 @@ def verify_anchored(session, key: bytes, checkpoint_file: Path, progress=None) -
     return verify(session, progress, key=key, checkpoint=checkpoint)
 
 
-def _checkpoint_problems(cp: Checkpoint, found: str | None, last: int, key: bytes | None) -> list[str]:
+def _checkpoint_problems(label: str, chain: int, cp: HeadState, at: Checkpoint,  # noqa: PLR0913
+                         found: str | None, last: int, key: bytes | None) -> list[str]:
     problems = []
-    if key is not None and cp.signature is not None and not _signed(key, cp.seq, cp.hash, cp.signature):
-        problems.append(f"检查点第{cp.seq}号（{cp.describe()}）签名不符：检查点文件被改写或密钥已更换")
-    gone = f"检查点第{cp.seq}号审计记录（{cp.describe()}）已不在链中："
+    if key is not None and cp.signature is not None and not _signed(key, chain, cp.seq, cp.hash, cp.signature):
+        problems.append(f"检查点（{at.describe()}）中{label}第{cp.seq}号的签名不符：检查点文件被改写或密钥已更换")
+    gone = f"检查点（{at.describe()}）中{label}的第{cp.seq}号审计记录（哈希 {cp.hash[:12]}…）已不在链中："
     if found is None and last < cp.seq:
-        problems.append(gone + f"第{last + 1}至{cp.seq}号记录缺失（被删除）")
+        problems.append(gone + (f"第{last + 1}至{cp.seq}号记录缺失（被删除）" if last else "整条链已被删除"))
     elif found is None:
         problems.append(gone + f"第{cp.seq}号记录缺失（被删除）")
     elif found != cp.hash:

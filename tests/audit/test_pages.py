@@ -29,8 +29,8 @@ class Cells(HTMLParser):
         a = dict(attrs)
         if tag == "table" and a.get("data-testid") == "audit-list":
             self.in_table = True
-        elif self.in_table and tag == "tr" and "data-seq" in a:
-            self.rows.append({"seq": int(a["data-seq"])})
+        elif self.in_table and tag == "tr" and "data-id" in a:
+            self.rows.append({"id": int(a["data-id"])})
         elif self.in_table and tag == "td" and self.rows:
             self.col = a.get("data-col", "seq_cell")
             self.rows[-1][self.col] = ["", []]
@@ -53,7 +53,7 @@ def rows_of(page: str) -> list[dict]:
     p.feed(page)
     for r in p.rows:
         for k, v in r.items():
-            if k != "seq":
+            if k != "id":
                 v[0] = " ".join(v[0].split())
     return p.rows
 

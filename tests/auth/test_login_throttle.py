@@ -66,7 +66,7 @@ def test_lock_ends_and_counting_starts_again(app, db):
 
 def events(db, action: str) -> list[AuditEvent]:  # noqa: ANN001
     db.expire_all()
-    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def test_failures_and_the_lock_are_audited_in_the_users_tenant(app, db):

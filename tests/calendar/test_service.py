@@ -98,7 +98,7 @@ def test_ensure_seeded_fills_an_empty_calendar(ctx_for):  # noqa: ANN001
     assert s.scalar(select(func.count()).select_from(CalendarYear)) == len(package_years())
     assert cal.add_working_days(s, D("2024-09-27"), 5).date == D("2024-10-10")
     events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "calendar.seed")
-                            .order_by(AuditEvent.seq)))
+                            .order_by(AuditEvent.id)))
     assert len(events) == 2
     assert events[-1].actor_name == "system" and events[-1].actor_id is None
     assert events[-1].tenant_id is None

@@ -78,7 +78,7 @@ def test_full_journey(app, api, db, enabled) -> None:  # noqa: ANN001
     assert reviewer.get(f"{BASE}?status=bogus").status_code == 422
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "checklist",
                                                          AuditEvent.object_id == str(run["id"]))
-                         .order_by(AuditEvent.seq)).all()
+                         .order_by(AuditEvent.id)).all()
     assert actions == ["checklist.start", "checklist.answers", "checklist.submit", "checklist.return",
                        "checklist.answers", "checklist.submit", "checklist.accept"]
 

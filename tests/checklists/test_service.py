@@ -33,7 +33,7 @@ def audit_actions(db, run_id: int) -> list[str]:  # noqa: ANN001
     db.expire_all()
     return list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "checklist",
                                                            AuditEvent.object_id == str(run_id))
-                           .order_by(AuditEvent.seq)))
+                           .order_by(AuditEvent.id)))
 
 
 def start(ctx_for, registry, username: str = "ent1_officer", template: str = TEMPLATE) -> ChecklistRun:  # noqa: ANN001

@@ -79,7 +79,7 @@ def test_full_journey(ctx_for, db, store):
     assert service.actions(reviewer, seen) == []
 
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "filing")
-                         .order_by(AuditEvent.seq)).all()
+                         .order_by(AuditEvent.id)).all()
     assert actions == ["filing.create"] + ["filing.material.add"] * 7 + [
         "filing.submit", "filing.return", "filing.material.add", "filing.material.add", "filing.resubmit",
         "filing.accept"]

@@ -118,7 +118,7 @@ def test_audit_verify_job_reports_the_chain(app, ctx_for, db):
     assert row.result["ok"] is True and row.result["checked"] > 10 and row.result["problems"] == []
     assert row.result["summary"].startswith("审计链完整")
 
-    db.execute(AuditEvent.__table__.update().where(AuditEvent.seq == 2).values(summary="被改过"))
+    db.execute(AuditEvent.__table__.update().where(AuditEvent.id == 2).values(summary="被改过"))
     db.commit()
     ctx2 = ctx_for("city_admin")
     job2 = service.enqueue(ctx2, "audit.verify", {})
