@@ -40,7 +40,6 @@ from core.auth import service as auth  # noqa: E402
 from core.auth.models import User  # noqa: E402
 from core.context import ServiceContext  # noqa: E402
 from core.filings import service  # noqa: E402
-from core.filings.models import Filing  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tests.conftest import load_demo_into  # noqa: E402
 from tests.files import samples  # noqa: E402

@@ -23,7 +23,7 @@ from core.filings import overview
 from core.filings.models import Drill, Filing, FilingMaterial
 from core.migrate import upgrade
 from tenants.models import Tenant
-from tenants.scoping import Scope
+from tenants.scoping import Scope, ScopedSession, bind
 
 COUNTIES, ENTERPRISES = 20, 100
 TODAY = date(2026, 11, 23)
@@ -31,7 +31,7 @@ TODAY = date(2026, 11, 23)
 
 def build(url: str) -> Database:
     upgrade(url)
-    db = Database(url)
+    db = Database(url, session_class=ScopedSession)
     now = utcnow()
     tenants, filings, pending, materials, drills = [], [], [], [], []
     tenants.append({"id": 1, "kind": "bureau", "name": "市局", "path": "/1/", "region_code": "150600",
@@ -104,7 +104,7 @@ def run(label: str, url: str) -> None:
     with db.engine.connect() as conn, db.session(Scope("/1/")) as s:
         city = s.get(Tenant, 1)
         ctx = ServiceContext(s, Actor(None, "bench", 1, "bureau", city.path, "admin"), Scope("/1/"))
-        s.info["scope"] = ctx.scope
+        bind(s, ctx.scope)
 
         def floor() -> None:
             for q in FLOOR:

@@ -21,14 +21,14 @@ from core.db import Database, utcnow
 from core.migrate import upgrade
 from core.notifications.models import Notification
 from tenants.models import Tenant
-from tenants.scoping import Scope
+from tenants.scoping import Scope, ScopedSession
 
 COUNTIES, ENTERPRISES, PER_ENTERPRISE = 20, 100, 100
 
 
 def build(url: str) -> tuple[Database, str]:
     upgrade(url)
-    db = Database(url)
+    db = Database(url, session_class=ScopedSession)
     with db.engine.begin() as conn:
         now = utcnow()
         conn.execute(insert(Tenant), [{"id": 1, "kind": "bureau", "name": "市局", "path": "/1/", "region_code": "150600",

@@ -25,9 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                 instance_relative_config=True)
     load_config(app, test_config)
     from core.audit.service import derive_key
+    from tenants.scoping import ScopedSession
     cfg = app.config
     app.extensions["anjian.db"] = Database(cfg["DATABASE_URL"], audit_key=derive_key(cfg["SECRET_KEY"]),
-                                           pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
+                                           session_class=ScopedSession, pool_size=cfg["DB_POOL_SIZE"], max_overflow=cfg["DB_MAX_OVERFLOW"],
                                            pool_timeout=cfg["DB_POOL_TIMEOUT"])
     Babel(app, locale_selector=select_locale)
 

@@ -1,12 +1,12 @@
 """The explicit context every service function receives."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied
-from tenants.scoping import Scope
+from tenants.scoping import Scope, bind, scope_of
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,18 @@ class Actor:
 
 @dataclass(frozen=True)
 class ServiceContext:
+    """What a service function receives: the session (which carries the scope, see
+    tenants.scoping) and who acts."""
+
     session: Session
     actor: Actor
-    scope: Scope = field(default_factory=Scope.system)
+
+    @property
+    def scope(self) -> Scope:
+        scope = scope_of(self.session)
+        if scope is None:  # fail closed, as the session's queries do
+            raise RuntimeError("ServiceContext on a session without a scope")
+        return scope
 
     def require(self, *roles: str, bureau: bool | None = None, message: str | None = None) -> None:
         """The permission check each service starts with. `bureau=True` limits the action to
@@ -60,14 +69,16 @@ class ServiceContext:
 
     @classmethod
     def for_user(cls, session: Session, user) -> "ServiceContext":  # noqa: ANN001
+        """The user's context; binds the session to the user's subtree (a request learns
+        who calls after its session opened)."""
         tenant = user.tenant
         actor = Actor(user.id, user.username, tenant.id, tenant.kind, tenant.path, user.role,
                       user.section_id)
-        scope = Scope.subtree(tenant)
-        session.info["scope"] = scope
-        return cls(session, actor, scope)
+        bind(session, Scope.subtree(tenant))
+        return cls(session, actor)
 
     @classmethod
     def system(cls, session: Session, name: str = "system") -> "ServiceContext":
-        session.info["scope"] = Scope.system()
-        return cls(session, Actor.system(name), Scope.system())
+        """The system's context (CLI, jobs, sweeps); binds the session to the whole tree."""
+        bind(session, Scope.system())
+        return cls(session, Actor.system(name))

@@ -90,6 +90,19 @@ def has_writes(session: Session) -> bool:
     return bool(session.info.get(_TX, {}).get(_WROTE))
 
 
+# The session carries its tenant scope (a tenants.scoping.Scope, opaque here): set once when
+# the session opens or its caller becomes known, read by the scoping events.
+_SCOPE = "scope"
+
+
+def bind_scope(session: Session, scope) -> None:  # noqa: ANN001
+    session.info[_SCOPE] = scope
+
+
+def scope_of(session: Session):  # noqa: ANN201
+    return session.info.get(_SCOPE)
+
+
 # Session.info key of the audit head's signing key (core.audit.service.derive_key of the app's
 # secret key): set on every session the app opens, so the service layer signs without Flask.
 AUDIT_KEY = "audit_key"
@@ -104,7 +117,7 @@ def side_session(session: Session) -> Session:
     once cannot run dry while each waits for a second one."""
     if session.in_transaction() and not has_writes(session) and not (session.new or session.dirty or session.deleted):
         session.commit()   # nothing to write: only ends the read, loaded objects stay loaded
-    s = Session(session.get_bind(), expire_on_commit=False)
+    s = type(session)(session.get_bind(), expire_on_commit=False)
     if AUDIT_KEY in session.info:
         s.info[AUDIT_KEY] = session.info[AUDIT_KEY]
     return s
@@ -113,19 +126,20 @@ def side_session(session: Session) -> Session:
 class Database:
     """One engine and session factory per app (and per forked worker)."""
 
-    def __init__(self, url: str, audit_key: bytes | None = None, **pool):  # noqa: ANN003 — make_engine's
+    def __init__(self, url: str, audit_key: bytes | None = None, session_class: type[Session] = Session,
+                 **pool):  # noqa: ANN003 — make_engine's
         self.url = url
         self.engine = make_engine(url, **pool)
         # Without a key (bare scripts) audit events are written with an unsigned head.
         info = {AUDIT_KEY: audit_key} if audit_key else {}
-        self._factory = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._factory = sessionmaker(self.engine, class_=session_class, expire_on_commit=False, info=info)
 
     def session(self, scope=None) -> Session:
         """A new session; `scope` (tenants.scoping.Scope) limits every tenant-owned query.
         Without one, tenant-owned queries are refused (fail closed), see tenants.scoping."""
         s = self._factory()
         if scope is not None:
-            s.info["scope"] = scope
+            bind_scope(s, scope)
         return s
 
     def dispose(self) -> None:

@@ -1,9 +1,12 @@
 """A small declarative state machine shared by filings, hazards and campaign tasks.
 
-A workflow names its states and transitions; `apply` checks state, role, guard, required
-fields and the caller's version, changes the state, and audits the step in the same
-transaction. The model's `version` column (SQLAlchemy version_id_col) makes the final UPDATE
+A workflow names its states and transitions; `apply` checks role, relation, version, state,
+required fields, guard and the transition's own checks, then runs its on-enter effects (a
+number to issue, dates to stamp: only now, so nothing is written for a refused step), changes
+the state with the stamps in one conditional UPDATE, and audits the step in the same
+transaction. The model's `version` column (SQLAlchemy version_id_col) makes that UPDATE
 conditional, so of two reviewers acting at once one wins and the other gets Conflict (409).
+A refused step raises before anything is written; the unit of work rolls back the rest.
 """
 from __future__ import annotations
 
@@ -21,6 +24,11 @@ STALE_MESSAGE = "该记录已被他人处理或修改，请刷新页面查看最
 # A guard returns None when the step may happen, or a Chinese message saying why not.
 Guard = Callable[[ServiceContext, Any, dict], "str | None"]
 Authority = Callable[[ServiceContext, Any], "str | None"]
+# A check raises the DomainError that fits (ValidationFailed naming a field, Conflict), and
+# may return cleaned input to keep in the step's data (a list as it will be stored).
+Check = Callable[[ServiceContext, Any, dict], "dict[str, Any] | None"]
+# An on-enter effect returns attributes to set with the state change (same UPDATE), or None.
+Effect = Callable[[ServiceContext, Any, dict], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,53 @@ class Transition:
     # else why not (e.g. "only the section the filing is routed to"). Asked for the buttons
     # and again for the step itself, so the two never disagree.
     authority: "Authority | None" = None
+    # Further checks, after the engine's own and the guard, before any effect.
+    checks: tuple[Check, ...] = ()
+    # Effects on entering the target, in order, after every check; their stamps are written
+    # with the state. `records` names the stamps kept in the audit payload (a number issued).
+    on_enter: tuple[Effect, ...] = ()
+    records: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step taken: the transition, the state it left and what its effects stamped."""
+
+    transition: Transition
+    source: str
+    stamps: dict[str, Any]
+    data: dict[str, Any]  # the step's data as checked and cleaned
+
+
+# Authority by relation: the usual ones, for transitions to name (`authority=own_enterprise`).
+def own_enterprise(ctx: ServiceContext, obj) -> str | None:  # noqa: ANN001
+    """Only the object's own enterprise (not a bureau above it) takes the step."""
+    return None if ctx.actor.tenant_id == obj.tenant_id else "只有该企业本身可以办理"
+
+
+def assigning_bureau(attr: str) -> Authority:
+    """Only the bureau named in `attr` (the one that assigned or received the object)."""
+    def authority(ctx: ServiceContext, obj) -> str | None:  # noqa: ANN001
+        return None if ctx.actor.tenant_id == getattr(obj, attr) else "只有交办（受理）该事项的应急管理局可以办理"
+    return authority
+
+
+def named_section(attr: str, *, admins: bool = True) -> Authority:
+    """Only a member of the section named in `attr` (when one is named); the bureau's
+    admins too unless `admins=False`."""
+    def authority(ctx: ServiceContext, obj) -> str | None:  # noqa: ANN001
+        section = getattr(obj, attr)
+        if section is None or ctx.actor.section_id == section or (admins and ctx.actor.role == "admin"):
+            return None
+        return "该事项由指定股室办理，本股室不能办理"
+    return authority
+
+
+def all_of(*authorities: Authority) -> Authority:
+    """Every relation must hold; the first that does not says why."""
+    def authority(ctx: ServiceContext, obj) -> str | None:  # noqa: ANN001
+        return next((p for a in authorities if (p := a(ctx, obj))), None)
+    return authority
 
 
 @dataclass(frozen=True)
@@ -72,10 +127,9 @@ class Workflow:
 
     def check(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
               data: dict | None = None) -> Transition:
-        """Every check `apply` makes, without changing anything: a service calls it first
-        when the step has effects of its own (a number to issue) that must not happen
-        for a step that would be refused."""
-        data = data or {}
+        """Every check `apply` makes, without changing anything (the engine's own, the
+        guard, the transition's checks)."""
+        data = data if data is not None else {}
         t = self.transition(action)
         if not _role_ok(ctx, t):
             raise PermissionDenied(f"当前角色无权执行“{t.label}”")
@@ -96,32 +150,77 @@ class Workflow:
             problem = t.guard(ctx, obj, data)
             if problem:
                 raise Conflict(problem)
+        for extra in t.checks:
+            data.update(extra(ctx, obj, data) or {})
         return t
 
     def apply(self, ctx: ServiceContext, obj, action: str, *, version: int | None,  # noqa: ANN001
-              data: dict | None = None, obj_type: str | None = None, summary: str | None = None):
+              data: dict | None = None, obj_type: str | None = None,
+              summary: "str | Callable[[Any, Step], str] | None" = None) -> Step:
         """Take transition `action` on `obj`. `version` is the version the caller saw;
-        None is only allowed for system actors (sweeps)."""
-        data = data or {}
-        t = self.check(ctx, obj, action, version=version, data=data)
-        state = getattr(obj, self.state_attr)
-        setattr(obj, self.state_attr, t.target)
+        None is only allowed for system actors (sweeps). `summary` may be a function of the
+        object and the step, for a summary that names what an effect stamped."""
+        data = dict(data or {})  # checks add cleaned values to this step's copy
+        with ctx.session.no_autoflush:  # the checks' queries must not write the object early
+            t = self.check(ctx, obj, action, version=version, data=data)
+            step = self._enter(ctx, obj, t, data)
         try:
             ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes it match no row
         except StaleDataError:
             raise Conflict(STALE_MESSAGE) from None
+        self._record(ctx, obj, step, data, obj_type, summary)
+        return step
+
+    def apply_many(self, ctx: ServiceContext, objs: list, action: str, *,  # noqa: ANN001
+                   versions: dict[int, int] | None = None, data: dict | None = None,
+                   obj_type: str | None = None, summary: "str | Callable[[Any, Step], str] | None" = None,
+                   ) -> list[Step]:
+        """Take `action` on many objects at once (a campaign's tasks published together):
+        every object is checked before any changes, all changes go out in one flush, and each
+        step is audited and announced as `apply` would. `versions` maps id → the version the
+        caller saw (None for the system). All or nothing: one refusal refuses them all."""
+        versions = versions or {}
+        with ctx.session.no_autoflush:
+            checked = [(o, d, self.check(ctx, o, action, version=versions.get(o.id), data=d))
+                       for o in objs for d in [dict(data or {})]]
+            steps = [self._enter(ctx, o, t, d) for o, d, t in checked]
+        try:
+            ctx.session.flush()
+        except StaleDataError:
+            raise Conflict(STALE_MESSAGE) from None
+        for o, step in zip(objs, steps):
+            self._record(ctx, o, step, step.data, obj_type, summary)
+        return steps
+
+    def _enter(self, ctx: ServiceContext, obj, t: Transition, data: dict) -> Step:  # noqa: ANN001
+        stamps: dict[str, Any] = {}
+        for effect in t.on_enter:
+            stamps.update(effect(ctx, obj, data) or {})
+        source = getattr(obj, self.state_attr)
+        for k, v in stamps.items():
+            setattr(obj, k, v)
+        setattr(obj, self.state_attr, t.target)
+        return Step(t, source, stamps, data)
+
+    def _record(self, ctx: ServiceContext, obj, step: Step, data: dict, obj_type: str | None,  # noqa: ANN001
+                summary) -> None:  # noqa: ANN001
+        t, state = step.transition, step.source
+        if callable(summary):
+            summary = summary(obj, step)
+        # Keys starting with "_" are for checks and effects (the step's day), not the record.
+        payload = {"from": state, "to": t.target,
+                   **{k: v for k, v in data.items() if k != "version" and not k.startswith("_")},
+                   **{k: step.stamps[k] for k in t.records if k in step.stamps}}
         audit.record(
             ctx, f"{self.name}.{t.name}", obj_type or type(obj).__name__, obj.id,
             summary or f"{t.label}：{self.label(state)} → {self.label(t.target)}",
-            payload={"from": state, "to": t.target, **{k: v for k, v in data.items() if k != "version"}},
-            tenant_id=getattr(obj, "tenant_id", None),
+            payload=payload, tenant_id=getattr(obj, "tenant_id", None),
         )
         from core.plugins.events import emit  # plugins hear about it after the commit
         emit(ctx, "workflow.transition", tenant_id=getattr(obj, "tenant_id", None),
              object_type=obj_type or type(obj).__name__, object_id=obj.id,
              payload={"workflow": self.name, "action": t.name, "from": state, "to": t.target,
                       **({"comment": data["comment"]} if data.get("comment") else {})})
-        return t
 
 
 def check_version(version: Any) -> int:

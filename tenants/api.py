@@ -5,7 +5,6 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.schema import Schema
-from core.web import request as req
 from tenants import service as tenants
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
 
@@ -47,7 +46,6 @@ def get_tenant(tenant_id: int):  # noqa: ANN201
 def create_enterprise():  # noqa: ANN201
     """新建企业（应急管理局管理员）。统一社会信用代码按 GB 32100 校验。"""
     ent = tenants.create_enterprise(api_ctx(), json_body())
-    req.commit()
     return ent
 
 
@@ -57,7 +55,6 @@ def create_enterprise():  # noqa: ANN201
 def create_bureau():  # noqa: ANN201
     """新建下级应急管理局（应急管理局管理员）。"""
     bureau = tenants.create_bureau(api_ctx(), json_body())
-    req.commit()
     return bureau
 
 
@@ -68,7 +65,6 @@ def update_enterprise(tenant_id: int):  # noqa: ANN201
     """修改企业信息；须提交读取时的 version，过期返回 409。未提交的字段保持原值，提交空值（null 或空字符串）
     清空该字段（必填字段不能清空）。parent_id 只能是当前监管部门：更换监管部门返回 422。"""
     ent = tenants.update_enterprise(api_ctx(), tenant_id, json_body())
-    req.commit()
     return ent
 
 
@@ -89,7 +85,6 @@ def single_low_risk(tenant_id: int):  # noqa: ANN201
     data = json_body()
     ent = tenants.set_single_low_risk(ctx, tenant_id, data.get("single") is True, data.get("reason"),
                                       data.get("version"))
-    req.commit()
     return ent
 
 
@@ -108,5 +103,4 @@ def create_section(tenant_id: int):  # noqa: ANN201
     ctx = api_ctx()
     tenants.get_tenant(ctx, tenant_id)
     section = tenants.create_section(ctx, json_body(), bureau_id=tenant_id)
-    req.commit()
     return section

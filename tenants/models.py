@@ -115,16 +115,35 @@ class Tenant(Base):
         return f"<Tenant {self.id} {self.name}>"
 
 
+def _tenant_column() -> Mapped[int]:
+    return mapped_column(ForeignKey("tenants.id"), index=True)
+
+
 class TenantOwned:
     """Mixin for every row that belongs to one tenant. tenants.scoping filters all ORM
-    queries of these models to the caller's visible subtree."""
+    queries of these models to the caller's visible subtree. A model may redeclare
+    `tenant_id` as nullable (audit events, plugin failures): rows without a tenant are the
+    system's and visible to no tenant."""
+
+    # Declared on each mixin itself: SQLAlchemy reads a declared_attr inherited from a
+    # plain base class as unmanaged when scoping names the mixin.
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return _tenant_column()
+
+
+class SharedDown:
+    """Mixin for rows a bureau shares with every tenant below it (its sections, its filing
+    and plugin settings; next its campaigns, notices and templates): visible to the owner's
+    subtree as TenantOwned rows are and, read-only, to every tenant below the owner.
+    tenants.scoping applies the rule; nobody reads them unscoped."""
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805
-        return mapped_column(ForeignKey("tenants.id"), index=True)
+        return _tenant_column()
 
 
-class Section(TenantOwned, Base):
+class Section(SharedDown, Base):
     """股室队: an internal unit of a bureau (e.g. 危险化学品安全监管股) used for assignment."""
 
     __tablename__ = "sections"

@@ -1,23 +1,39 @@
 """Central tenant scoping.
 
-Every ORM SELECT/UPDATE/DELETE that touches a TenantOwned model (or Tenant itself) gets the
-caller's visible subtree added by one session event, so a query written without a tenant
-filter still cannot read another tenant's rows. A session without a scope refuses such
-queries (fail closed); the CLI and jobs state `Scope.system()` explicitly.
+Every ORM SELECT/UPDATE/DELETE that touches a tenant's rows gets the caller's visible part of
+the tree added by one session event, so a query written without a tenant filter still cannot
+read another tenant's rows. A session without a scope refuses such queries (fail closed); the
+CLI and jobs open theirs with `Scope.system()`.
+
+Three kinds of rows:
+- `Tenant` and `TenantOwned` rows: visible in the caller's subtree.
+- `SharedDown` rows (a bureau's sections and settings): visible in the subtree and, read-only,
+  to every tenant below their owner; so an enterprise reads its bureau's settings.
+- With the `ANCESTORS` execution option a SELECT also sees the rows of the caller's
+  ancestors (its bureau, its city): names of the reviewer who returned a filing, the bureau a
+  notice goes to. Upward only, never sideways, and never for writes.
+
+The scope lives on the session (`bind`, read by `scope_of`); ServiceContext reads it from
+there. `Session.get` answers an object already in the identity map without SQL, so
+`ScopedSession.get` checks such an object against the scope too.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from tenants.models import Tenant, TenantOwned
+from core.db import bind_scope, scope_of
+from core.errors import NotFound, PermissionDenied
+from tenants.models import SharedDown, Tenant, TenantOwned
 
-# Execution option for the few deliberate unscoped reads (login by username, the parent
-# bureau's name shown to an enterprise). Grep for it to audit them.
+# Execution option for the deliberate unscoped reads: the login by username and the token
+# look-up, made before anyone is known. Grep for it to audit them.
 UNSCOPED = "anjian_unscoped"
-
+# Execution option widening a SELECT to the caller's ancestors, see the module docstring.
+ANCESTORS = "anjian_with_ancestors"
 
 class ScopeMissing(RuntimeError):
     pass
@@ -42,6 +58,57 @@ class Scope:
     def is_system(self) -> bool:
         return self.prefix is None
 
+    @property
+    def ancestor_ids(self) -> tuple[int, ...]:
+        """The tenants above the subtree's root (its bureau, its city), nearest last."""
+        if self.prefix is None:
+            return ()
+        return tuple(int(p) for p in self.prefix.strip("/").split("/")[:-1] if p)
+
+    @property
+    def root_id(self) -> int | None:
+        return None if self.prefix is None else int(self.prefix.strip("/").split("/")[-1])
+
+
+def bind(session: Session, scope: Scope) -> None:
+    """Give `session` its scope; every tenant query it runs from now on obeys it."""
+    bind_scope(session, scope)
+
+
+class ScopedSession(Session):
+    def get(self, entity, ident, **kw: Any):  # noqa: ANN001, ANN201
+        """As Session.get, but an object found in the identity map (loaded earlier by a
+        system or unscoped read in this session) is returned only if the scope shows it."""
+        scope = scope_of(self)
+        cls = getattr(entity, "class_", entity)
+        cached = (scope is not None and not scope.is_system and _is_tenant_data(cls)
+                  and self.identity_key(cls, ident) in self.identity_map)
+        obj = super().get(entity, ident, **kw)
+        if obj is None or not cached:
+            return obj
+        upward = bool((kw.get("execution_options") or {}).get(ANCESTORS))
+        return obj if _visible(self, scope, obj, upward) else None
+
+
+def _visible(session: Session, scope: Scope, obj, upward: bool) -> bool:  # noqa: ANN001
+    if isinstance(obj, Tenant):
+        return obj.path.startswith(scope.prefix) or (upward and obj.id in scope.ancestor_ids)
+    tid = obj.tenant_id
+    if tid is None:
+        return False
+    if tid in scope.ancestor_ids:
+        return upward or isinstance(obj, SharedDown)
+    return tenant_visible(session, tid)
+
+
+def tenant_visible(session: Session, tenant_id: int) -> bool:
+    """Whether a tenant lies in the session's scope (a scoped query, so the rule is one)."""
+    return session.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is not None
+
+
+def _is_tenant_data(cls) -> bool:  # noqa: ANN001
+    return isinstance(cls, type) and (cls is Tenant or issubclass(cls, (TenantOwned, SharedDown)))
+
 
 @event.listens_for(Session, "do_orm_execute")
 def _apply_scope(state: ORMExecuteState) -> None:
@@ -52,33 +119,82 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get(UNSCOPED):
         return
-    scope: Scope | None = state.session.info.get("scope")
+    scope = scope_of(state.session)
     if scope is None:
-        if _touches_tenant_data(state):
+        if any(_is_tenant_data(m.class_) for m in state.all_mappers):
             raise ScopeMissing("tenant-owned query on a session without a scope")
         return
     if scope.is_system:
         return
     pattern = scope.prefix + "%"  # paths hold only digits and "/", nothing to escape
-    state.statement = state.statement.options(
+    above = scope.ancestor_ids
+    upward = state.is_select and bool(state.execution_options.get(ANCESTORS)) and above
+    shared = state.is_select and above
+    options = [
         with_loader_criteria(
-            TenantOwned,
-            lambda cls: cls.tenant_id.in_(
-                select(Tenant.id).where(Tenant.path.like(pattern))
-            ),
-            include_aliases=True,
-        ),
-        with_loader_criteria(
-            Tenant,
-            lambda cls: cls.path.like(pattern),
-            include_aliases=True,
-        ),
-    )
+            SharedDown,
+            (lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))
+             | cls.tenant_id.in_(above)) if shared else
+            (lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))),
+            include_aliases=True),
+    ]
+    if upward:
+        options += [
+            with_loader_criteria(
+                TenantOwned,
+                lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))
+                | cls.tenant_id.in_(above),
+                include_aliases=True),
+            with_loader_criteria(Tenant, lambda cls: cls.path.like(pattern) | cls.id.in_(above),
+                                 include_aliases=True),
+        ]
+    else:
+        options += [
+            with_loader_criteria(
+                TenantOwned,
+                lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern))),
+                include_aliases=True),
+            with_loader_criteria(Tenant, lambda cls: cls.path.like(pattern), include_aliases=True),
+        ]
+    state.statement = state.statement.options(*options)
 
 
-def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    for mapper in state.all_mappers:
-        cls = mapper.class_
-        if cls is Tenant or issubclass(cls, TenantOwned):
-            return True
-    return False
+@event.listens_for(Session, "before_flush")
+def _shared_rows_are_read_only(session: Session, _ctx, _instances) -> None:  # noqa: ANN001
+    """Rows seen from below (SharedDown rows of an ancestor, or anything read with
+    ANCESTORS) cannot be changed from below."""
+    scope = scope_of(session)
+    if scope is None or scope.is_system:
+        return
+    above = scope.ancestor_ids
+    if not above:
+        return
+    changed = [o for o in session.dirty if session.is_modified(o)] + list(session.deleted)
+    for obj in changed:
+        owner = obj.id if isinstance(obj, Tenant) else getattr(obj, "tenant_id", None) \
+            if _is_tenant_data(type(obj)) else None
+        if owner in above:
+            raise PermissionDenied("上级单位的数据只读，不能在此修改")
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> int:  # noqa: ANN001
+    """Bulk Core insert of tenant rows (ledger imports, campaign publishing): a Core insert
+    passes no ORM event, so every row's `tenant_id` is checked against the session's scope
+    first, in one query, and nothing is inserted when one falls outside it. Returns the
+    number of rows inserted."""
+    if not rows:
+        return 0
+    if not _is_tenant_data(model) or model is Tenant:
+        raise TypeError(f"{model.__name__} is not a tenant-owned model")
+    scope = scope_of(session)
+    if scope is None:
+        raise ScopeMissing("bulk insert on a session without a scope")
+    wanted = {r.get("tenant_id") for r in rows}
+    if None in wanted:
+        raise NotFound("单位不存在或无权访问")
+    if not scope.is_system:
+        seen = set(session.scalars(select(Tenant.id).where(Tenant.id.in_(wanted))))
+        if wanted - seen:
+            raise NotFound("单位不存在或无权访问")
+    session.execute(insert(model.__table__), rows)
+    return len(rows)

@@ -12,7 +12,7 @@ from core.schema import load_or_fail
 from tenants.codes import region_problem, region_within, uscc_problem
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
-from tenants.scoping import UNSCOPED
+from tenants.scoping import ANCESTORS, UNSCOPED
 
 TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status",
                  "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity")
@@ -202,21 +202,21 @@ def set_single_low_risk(ctx: ServiceContext, tenant_id: int, single: bool, reaso
 
 
 def _parent_of(ctx: ServiceContext, tenant: Tenant) -> Tenant | None:
-    """The parent bureau, read deliberately unscoped: an enterprise cannot see its bureau,
+    """The parent bureau, read upward (ANCESTORS): an enterprise does not list its bureau,
     but its edits are still checked against it. Only called for a visible `tenant`."""
     if tenant.parent_id is None:
         return None
     return ctx.session.scalar(select(Tenant).where(Tenant.id == tenant.parent_id)
-                              .execution_options(**{UNSCOPED: True}))
+                              .execution_options(**{ANCESTORS: True}))
 
 
 def supervising_section(ctx: ServiceContext, enterprise_id: int) -> Section | None:
-    """The section supervising a visible enterprise; read unscoped because sections belong
-    to the bureau, which the enterprise itself may not otherwise see."""
+    """The section supervising a visible enterprise (sections are shared down from the
+    bureau, so the enterprise reads its own)."""
     get_tenant(ctx, enterprise_id)
     return ctx.session.scalar(
         select(Section).join(SectionAssignment, SectionAssignment.section_id == Section.id)
-        .where(SectionAssignment.tenant_id == enterprise_id).execution_options(**{UNSCOPED: True}))
+        .where(SectionAssignment.tenant_id == enterprise_id))
 
 
 def _assign_section(ctx: ServiceContext, ent: Tenant, section_id: int | None) -> None:

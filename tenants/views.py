@@ -75,7 +75,6 @@ def new_enterprise():  # noqa: ANN201
         ent = tenants.create_enterprise(ctx, form_data(ints=("parent_id", "section_id"), bools=("hazchem_quantity",)))
     except ValidationFailed as e:
         return rerender("tenants/enterprise_form.html", e, tenant=None, **_enterprise_form_context(ctx))
-    req.commit()
     flash(_("已新建企业“%(name)s”", name=ent.name))
     return redirect(url_for("tenants.detail", tenant_id=ent.id))
 
@@ -120,9 +119,8 @@ def single_low_risk(tenant_id: int):  # noqa: ANN201
     try:
         tenants.set_single_low_risk(ctx, tenant_id, request.form.get("single") == "1", request.form.get("reason"),
                                     request.form.get("version", type=int))
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(tenant_id, e.status, e)
     flash(_("已保存认定"))
     return redirect(url_for("tenants.detail", tenant_id=tenant_id))
@@ -145,7 +143,6 @@ def edit(tenant_id: int):  # noqa: ANN201
         tenants.update_enterprise(ctx, tenant_id, form_data(ints=("section_id", "version"), bools=("hazchem_quantity",)))
     except ValidationFailed as e:
         return rerender("tenants/enterprise_form.html", e, tenant=tenant, **context)
-    req.commit()
     flash(_("已保存"))
     return redirect(url_for("tenants.detail", tenant_id=tenant_id))
 
@@ -172,7 +169,6 @@ def new_bureau():  # noqa: ANN201
     except ValidationFailed as e:
         return rerender("tenants/bureaus.html", e, bureaus=tenants.list_bureaus(ctx),
                         sections=tenants.list_sections(ctx), bureau_options=_bureau_options(ctx))
-    req.commit()
     flash(_("已新建“%(name)s”", name=b.name))
     return redirect(url_for("tenants.bureaus"))
 
@@ -187,6 +183,5 @@ def new_section():  # noqa: ANN201
     except ValidationFailed as e:
         return rerender("tenants/bureaus.html", e, bureaus=tenants.list_bureaus(ctx),
                         sections=tenants.list_sections(ctx), bureau_options=_bureau_options(ctx))
-    req.commit()
     flash(_("已新建股室“%(name)s”", name=s.name))
     return redirect(url_for("tenants.bureaus"))

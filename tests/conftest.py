@@ -45,9 +45,10 @@ def load_demo_into(url: str) -> None:
     from core.demo import load_demo
     from core.plugins.manager import build_registry
     from core.audit.service import derive_key
+    from tenants.scoping import ScopedSession
     upgrade(url)
     # Signed with the key of the tests' apps (SECRET_KEY "test"), as `anjian demo` signs it.
-    db = Database(url, audit_key=derive_key("test"))
+    db = Database(url, audit_key=derive_key("test"), session_class=ScopedSession)
     with db.session() as s:
         load_demo(ServiceContext.system(s, "demo"), build_registry())
         s.commit()

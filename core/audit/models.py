@@ -12,12 +12,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
+from tenants.models import TenantOwned
 
 
-class AuditEvent(Base):
+class AuditEvent(TenantOwned, Base):
     """One audited write. `tenant_id` is the tenant the object belongs to (null for system
-    events) and drives who may browse it; scoping is applied by the audit service because
-    system events must stay invisible to every tenant."""
+    events, which no tenant sees) and drives who may browse it, through the same scoping as
+    every tenant-owned row."""
 
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("chain", "seq"),

@@ -173,9 +173,6 @@ def count_events(ctx: ServiceContext, flt: AuditFilter) -> int:
 
 def _filtered(ctx: ServiceContext, q, flt: AuditFilter):  # noqa: ANN001, ANN202
     from core.auth.models import User
-    if not ctx.scope.is_system:
-        # Audit rows are not TenantOwned (system rows have no tenant); scope them here.
-        q = q.where(AuditEvent.tenant_id.in_(select(Tenant.id)))
     if flt.action:
         q = q.where(AuditEvent.action == flt.action)
     if flt.object_type:
@@ -215,7 +212,7 @@ def event_names(ctx: ServiceContext, events: list[AuditEvent]) -> EventNames:
     from core.filings.models import DRILL_KINDS, Drill, Filing
     from core.jobs.models import Job
     from tenants.models import Section
-    from tenants.scoping import UNSCOPED
+    from tenants.scoping import ANCESTORS
 
     wanted: dict[str, set[int]] = {}
     for e in events:
@@ -234,7 +231,7 @@ def event_names(ctx: ServiceContext, events: list[AuditEvent]) -> EventNames:
     actors = {i: users[i] for i in actor_ids & users.keys()}
     if unseen:
         actors.update(rows(select(User.id, User.display_name).where(User.id.in_(unseen))
-                           .execution_options(**{UNSCOPED: True})))
+                           .execution_options(**{ANCESTORS: True})))
     named = {"filing": (Filing.id, Filing.title), "tenant": (Tenant.id, Tenant.name),
              "file": (StoredFile.id, StoredFile.original_name), "checklist": (ChecklistRun.id, ChecklistRun.title),
              "job": (Job.id, Job.title), "section": (Section.id, Section.name),

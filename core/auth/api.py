@@ -8,7 +8,6 @@ from core.api.auth import api_ctx, body, json_body
 from core.auth import service as auth
 from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserUpdate
 from core.context import ServiceContext
-from core.errors import DomainError
 from core.web import request as req
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="用户")
@@ -31,17 +30,12 @@ class TokenLoginIn(LoginIn):
 def create_token(data):  # noqa: ANN001, ANN201
     """用用户名和密码换取 API 令牌（只返回这一次）。错误的凭据返回 401。"""
     s = req.db()
-    try:
-        user = auth.authenticate(s, data["username"], data["password"],
-                                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
-                                 via="api", remote_addr=request.remote_addr)
-    except DomainError:
-        s.commit()  # keep the failure count for throttling, and its audit event
-        raise
+    user = auth.authenticate(s, data["username"], data["password"],
+                             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                             via="api", remote_addr=request.remote_addr)
     ctx = ServiceContext.for_user(s, user)
     token, secret = auth.create_token(ctx, user.id, {"name": data["name"]})
-    req.commit()
     return {"token": secret, "id": token.id, "prefix": token.prefix}
 
 
@@ -58,7 +52,6 @@ def list_tokens():  # noqa: ANN201
 def revoke_token(token_id: int):  # noqa: ANN201
     """吊销令牌。"""
     token = auth.revoke_token(api_ctx(), token_id)
-    req.commit()
     return token
 
 
@@ -75,7 +68,6 @@ def list_users():  # noqa: ANN201
 def create_user():  # noqa: ANN201
     """新建用户（管理员）。"""
     user = auth.create_user(api_ctx(), json_body())
-    req.commit()
     return user
 
 
@@ -95,7 +87,6 @@ def get_user(user_id: int):  # noqa: ANN201
 def update_user(user_id: int):  # noqa: ANN201
     """修改用户（管理员）；须提交读取时的 version。"""
     user = auth.update_user(api_ctx(), user_id, json_body())
-    req.commit()
     return user
 
 
@@ -105,4 +96,3 @@ def update_user(user_id: int):  # noqa: ANN201
 def set_password(user_id: int):  # noqa: ANN201
     """修改自己的密码，或由管理员重置。"""
     auth.set_password(api_ctx(), user_id, json_body())
-    req.commit()

@@ -17,10 +17,10 @@ from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, Lo
 from core.auth.schemas import PasswordIn, TokenIn, UserIn, UserUpdate
 from core.context import Actor, ServiceContext
 from core.db import side_session, utcnow
-from core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
 from core.schema import load_or_fail
 from tenants.models import Section, Tenant
-from tenants.scoping import UNSCOPED
+from tenants.scoping import ANCESTORS, UNSCOPED
 
 TOKEN_PREFIX = "ajt_"
 # Compared against when the username is unknown, so both paths cost one KDF evaluation.
@@ -43,9 +43,22 @@ def authenticate(session, username: str, password: str, *, max_failures: int = 5
                  lock_minutes: int = 15, via: str = "page", remote_addr: str | None = None) -> User:
     """Check a password. After `max_failures` consecutive failures the name is locked for
     `lock_minutes`, whether an account has it or not (LoginThrottle), so the answers do not
-    tell which usernames exist. Failures, locks and logins are audited in the session; the
-    caller commits it even on failure, keeping counter and event together. `via` ("page",
-    "api") and `remote_addr` go into the events."""
+    tell which usernames exist. Failures, locks and logins are recorded with their audit
+    events in a unit of work of their own, committed whether the login succeeds or not: the
+    refused request rolls back, its counter and event stay. `via` ("page", "api") and
+    `remote_addr` go into the events. Returns the user, loaded in `session`."""
+    with side_session(session) as own:
+        try:
+            user_id = _check_password(own, username, password, max_failures, lock_minutes, via, remote_addr)
+        except DomainError:
+            own.commit()
+            raise
+        own.commit()
+    return session.scalar(select(User).where(User.id == user_id).execution_options(**{UNSCOPED: True}))
+
+
+def _check_password(session, username: str, password: str, max_failures: int, lock_minutes: int,  # noqa: ANN001, PLR0913
+                    via: str, remote_addr: str | None) -> int:
     username = username.strip()
     user = session.scalar(select(User).where(User.username == username)
                           .execution_options(**{UNSCOPED: True}))
@@ -85,7 +98,7 @@ def authenticate(session, username: str, password: str, *, max_failures: int = 5
                     .execution_options(synchronize_session=False, **{UNSCOPED: True}))
     audit.record(_login_ctx(session, user), "user.login", "user", user.id,
                  f"用户 {user.username} 登录" + ("（API，换取令牌）" if via == "api" else ""), payload=source)
-    return user
+    return user.id
 
 
 def _refuse_unknown(session, username: str, password: str, now, source: dict,  # noqa: ANN001
@@ -316,3 +329,15 @@ def user_for_session(session, user_id: int, epoch: int) -> User | None:  # noqa:
     if user is None or not user.active or user.session_epoch != epoch:
         return None
     return user
+
+
+def display_names(ctx: ServiceContext, ids) -> dict[int, str]:  # noqa: ANN001
+    """user id → display name, for the people named on what the caller sees: its own
+    subtree's users and those of the tenants above it (the bureau reviewer who returned a
+    filing, the county admin who started a job for an enterprise, the city reviewer who
+    acted in a county). Never a sibling's: the ANCESTORS rule reads upward only."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
+                                    .execution_options(**{ANCESTORS: True})).all())

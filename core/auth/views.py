@@ -34,9 +34,7 @@ def login():  # noqa: ANN201
                                  lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
                                  via="page", remote_addr=request.remote_addr)
     except DomainError as e:
-        s.commit()  # keep the failure count and its audit event
         return render_template("auth/login.html", form=request.form, errors={}, error_message=e.message), e.status
-    s.commit()
     csrf = session.get("csrf")
     session.clear()
     session.update(uid=user.id, epoch=user.session_epoch)
@@ -70,7 +68,6 @@ def change_password():  # noqa: ANN201
         user = auth.set_password(ctx, ctx.actor.user_id, form_data())
     except ValidationFailed as e:
         return rerender("auth/me.html", e, tokens=auth.list_tokens(ctx, ctx.actor.user_id), new_secret=None)
-    req.commit()
     session["epoch"] = user.session_epoch  # stay logged in here, end other sessions
     flash(_("密码已修改，其他设备上的登录已失效"))
     return redirect(url_for("auth.me"))
@@ -80,7 +77,6 @@ def change_password():  # noqa: ANN201
 def create_token():  # noqa: ANN201
     ctx = req.ctx()
     _token, secret = auth.create_token(ctx, ctx.actor.user_id, form_data())
-    req.commit()
     session["new_token"] = secret  # shown once on the next page, then gone
     return redirect(url_for("auth.me"))
 
@@ -88,7 +84,6 @@ def create_token():  # noqa: ANN201
 @bp.post("/me/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):  # noqa: ANN201
     auth.revoke_token(req.ctx(), token_id)
-    req.commit()
     flash(_("令牌已吊销"))
     return redirect(request.referrer if request.referrer and "/users/" in request.referrer else url_for("auth.me"))
 
@@ -125,7 +120,6 @@ def new_user():  # noqa: ANN201
         user = auth.create_user(ctx, form_data(ints=("tenant_id", "section_id")))
     except ValidationFailed as e:
         return rerender("auth/user_form.html", e, user=None, **_user_form_context(ctx))
-    req.commit()
     flash(_("已创建用户 %(name)s", name=user.username))
     return redirect(url_for("users.list_users"))
 
@@ -145,7 +139,6 @@ def edit_user(user_id: int):  # noqa: ANN201
     except ValidationFailed as e:
         return rerender("auth/user_form.html", e, user=user, tokens=auth.list_tokens(ctx, user.id),
                         **_user_form_context(ctx))
-    req.commit()
     flash(_("已保存"))
     return redirect(url_for("users.list_users"))
 
@@ -156,8 +149,8 @@ def reset_password(user_id: int):  # noqa: ANN201
     try:
         user = auth.set_password(ctx, user_id, form_data())
     except ValidationFailed as e:
+        req.doom()
         flash(e.message, "error")
         return redirect(url_for("users.edit_user", user_id=user_id)), 303
-    req.commit()
     flash(_("已重置 %(name)s 的密码", name=user.username))
     return redirect(url_for("users.edit_user", user_id=user_id))

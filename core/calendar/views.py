@@ -71,9 +71,8 @@ def load():  # noqa: ANN201
         loaded = calendar.load_year(ctx, year, form["text"], form["source"])
         recounted = recount_deadlines(ctx)
     except ValidationFailed as e:
-        req.db().rollback()
+        req.doom()
         return _render(ctx, year, form, e.errors, 422)
-    req.commit()
     flash(_("已导入%(year)s年节假日安排：工作日放假%(off)s天，调休上班%(on)s天",
             year=loaded.year, off=loaded.days_off, on=loaded.make_up_days), "success")
     if recounted:

@@ -11,7 +11,6 @@ from core.checklists.models import ChecklistRun
 from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut,
                                      ChecklistStartIn, ChecklistTemplateOut, ChecklistTransitionIn)
 from core.context import ServiceContext
-from core.web import request as req
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists",
                 description="检查表自查：企业按插件提供的检查表模板自查并提交，应急管理局审核通过或退回")
@@ -61,7 +60,6 @@ def start(args: dict):  # noqa: ANN201
     """开始自查：按模板的最新版本创建草稿，并保存该版本的模板快照"""
     ctx = api_ctx()
     run = service.start_checklist(ctx, _registry(), args["template_id"])
-    req.commit()
     return _detail(ctx, run)
 
 
@@ -81,7 +79,6 @@ def save_answers(run_id: int):  # noqa: ANN201
     ctx = api_ctx()
     data = json_body()
     run = service.save_answers(ctx, run_id, data.get("answers"), data.get("version"))
-    req.commit()
     return _detail(ctx, run)
 
 
@@ -93,5 +90,4 @@ def transition(run_id: int):  # noqa: ANN201
     ctx = api_ctx()
     data = json_body()
     run = service.transition(ctx, run_id, data.get("action"), data.get("version"), data.get("comment"))
-    req.commit()
     return _detail(ctx, run)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
-from core.auth.models import User
+from core.auth.service import display_names
 from core.checklists.models import STATUSES, ChecklistRun
 from core.context import ServiceContext
 from core.db import utcnow
@@ -29,7 +29,6 @@ from core.plugins.manager import PluginRegistry
 from core.plugins.models import TemplateSnapshot
 from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
 from tenants.models import Tenant
-from tenants.scoping import UNSCOPED
 
 ENTERPRISE_ROLES = ("admin", "officer")
 REVIEW_ROLES = ("admin", "reviewer")
@@ -131,14 +130,7 @@ def enterprise_choices(ctx: ServiceContext) -> list[tuple[int, str]]:
 
 def people(ctx: ServiceContext, runs: list[ChecklistRun]) -> dict[int, str]:
     """Display names of the users who started or reviewed `runs`."""
-    ids = {i for r in runs for i in (r.created_by, r.reviewed_by) if i is not None}
-    if not ids:
-        return {}
-    # Deliberately unscoped: an enterprise reads which bureau reviewer returned its
-    # self-check although that user's row lies outside its scope.
-    rows = ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
-                               .execution_options(**{UNSCOPED: True}))
-    return dict(rows.all())
+    return display_names(ctx, (i for r in runs for i in (r.created_by, r.reviewed_by)))
 
 
 def can_start(ctx: ServiceContext) -> bool:

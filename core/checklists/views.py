@@ -41,7 +41,6 @@ def index():  # noqa: ANN201
 @bp.post("/start")
 def start():  # noqa: ANN201
     run = service.start_checklist(req.ctx(), _registry(), request.form.get("template_id", ""))
-    req.commit()
     flash(_("已开始自查“%(title)s”（模板版本 %(version)s）", title=run.title, version=run.template_version))
     return redirect(url_for("checklists.detail", run_id=run.id), 303)
 
@@ -80,9 +79,8 @@ def save_answers(run_id: int):  # noqa: ANN201
     service.get_checklist(ctx, run_id)  # another tenant's run: 404 before the form is looked at
     try:
         service.save_answers(ctx, run_id, _posted_answers(), request.form.get("version", type=int))
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(run_id, e.status, e, posted=request.form)
     flash(_("作答已保存"))
     return redirect(url_for("checklists.detail", run_id=run_id), 303)
@@ -95,9 +93,8 @@ def transition(run_id: int):  # noqa: ANN201
     try:
         service.transition(ctx, run_id, request.form.get("action", ""), request.form.get("version", type=int),
                                  request.form.get("comment"))
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(run_id, e.status, e)
     done = {"submit": _("自查已提交，等待应急管理局审核"), "accept": _("自查已审核通过"),
             "return": _("自查已退回企业修改")}

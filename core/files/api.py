@@ -10,7 +10,6 @@ from core.api.auth import api_ctx
 from core.files import service as files
 from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
 from core.files.views import send_stored, store
-from core.web import request as req
 
 blp = Blueprint("api_files", __name__, url_prefix="/files",
                 description="文件：预案文本、台账与现场照片（PDF、DOCX、XLSX、JPG、PNG）")
@@ -47,7 +46,6 @@ def upload(args: dict):  # noqa: ANN201
     sent = args["file"]
     f = store().store_upload(ctx, sent.stream, sent.filename or "", tenant_id=args["tenant_id"])
     info = files.file_info(ctx, f)
-    req.commit()
     return info
 
 

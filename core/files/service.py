@@ -23,13 +23,12 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import service as audit
-from core.auth.models import User
+from core.auth.service import display_names
 from core.context import ServiceContext
 from core.errors import NotFound, TooLarge, ValidationFailed
 from core.files.models import StoredFile
 from core.files.sniff import KINDS, Sniffed, extension_of, file_error, sniff
 from tenants.models import Tenant
-from tenants.scoping import UNSCOPED
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +163,8 @@ def file_info(ctx: ServiceContext, f: StoredFile) -> FileInfo:
 
 
 def _uploader_names(ctx: ServiceContext, ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    # Deliberately unscoped: a bureau reviewer may upload into an enterprise's records, and the
-    # enterprise reads who did so although the reviewer's user row is outside its scope.
-    rows = ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
-                               .execution_options(**{UNSCOPED: True}))
-    return dict(rows.all())
+    # A bureau reviewer may upload into an enterprise's records: the enterprise reads who.
+    return display_names(ctx, ids)
 
 
 def _info(f: StoredFile, tenant_name: str, names: dict[int, str]) -> FileInfo:

@@ -63,9 +63,8 @@ def upload():  # noqa: ANN201
         if sent is None or not sent.filename:
             raise file_error("请选择要上传的文件")
         f = store().store_upload(ctx, sent.stream, sent.filename)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _index(e.status, e)
     flash(_("已上传“%(name)s”（%(kind)s，%(size)s）", name=f.original_name, kind=KINDS[f.kind].label,
             size=files.human_size(f.size)))

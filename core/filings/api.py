@@ -64,7 +64,6 @@ def create():  # noqa: ANN201
     """创建备案草稿（企业管理员或安全员）：预案名称、公布日期"""
     ctx = api_ctx()
     filing = service.create_filing(ctx, json_body())
-    req.commit()
     return _detail(ctx, filing)
 
 
@@ -87,7 +86,6 @@ def upload(filing_id: int):  # noqa: ANN201
     service.add_material(ctx, current_app.extensions["anjian.files"], filing_id, request.form.get("material"),
                          stream, filename, request.form.get("name"))
     filing = service.get_filing(ctx, filing_id)
-    req.commit()
     return _detail(ctx, filing)
 
 
@@ -97,7 +95,6 @@ def remove(filing_id: int, material_id: int):  # noqa: ANN201
     """删除一份备案材料（草稿或已退回时；文件本身保留）"""
     ctx = api_ctx()
     filing = service.remove_material(ctx, filing_id, material_id)
-    req.commit()
     return _detail(ctx, filing)
 
 
@@ -112,7 +109,6 @@ def transition(filing_id: int):  # noqa: ANN201
     data = json_body()
     filing = service.transition(ctx, filing_id, data.get("action"), data.get("version"), data.get("comment"),
                                 data.get("items"))
-    req.commit()
     return _detail(ctx, filing)
 
 
@@ -165,7 +161,6 @@ def record_evaluation(filing_id: int):  # noqa: ANN201
         ctx, current_app.extensions["anjian.files"], filing_id,
         {"evaluated_on": form.get("evaluated_on"), "conclusion": form.get("conclusion"), "summary": form.get("summary"),
          "trigger": form.get("trigger") or None, "changes": form.getlist("changes")}, stream, filename)
-    req.commit()
     return _evaluation(row)
 
 
@@ -187,7 +182,6 @@ def record_trigger(filing_id: int):  # noqa: ANN201
     ctx = api_ctx()
     service.get_filing(ctx, filing_id)
     row = aftercare.record_trigger(ctx, filing_id, json_body())
-    req.commit()
     return _trigger(row)
 
 
@@ -208,7 +202,6 @@ def settle_trigger(filing_id: int, trigger_id: int):  # noqa: ANN201
     ctx = api_ctx()
     service.get_filing(ctx, filing_id)
     row = aftercare.settle_trigger(ctx, trigger_id, json_body().get("note"), filing_id=filing_id)
-    req.commit()
     return _trigger(row)
 
 
@@ -222,5 +215,4 @@ def start_revision(filing_id: int):  # noqa: ANN201
     ctx = api_ctx()
     service.get_filing(ctx, filing_id)
     new = aftercare.start_revision(ctx, filing_id, json_body())
-    req.commit()
     return _detail(ctx, new)

@@ -101,9 +101,8 @@ def save_settings():  # noqa: ANN201
     ctx = req.ctx()
     try:
         service.update_settings(ctx, _posted_settings())
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _settings_page(e.status, e)
     flash(_("备案设置已保存"))
     return redirect(url_for("filing_overview.settings"), 303)

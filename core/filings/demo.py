@@ -19,7 +19,7 @@ from core.files.service import FileStore
 from core.filings import aftercare, rules, service
 from core.filings.models import Filing
 from tenants.models import Tenant
-from tenants.scoping import Scope
+from tenants.scoping import Scope, bind
 
 PLAN = "生产安全事故应急预案"
 ONSITE = ("储罐泄漏现场处置方案", "装卸区火灾现场处置方案")
@@ -47,23 +47,20 @@ def demo_pdf(title: str, font: str | None = None) -> bytes:
 
 def _as(session, tenant: Tenant, role: str) -> ServiceContext:  # noqa: ANN001
     """A context acting for the unit itself (the demo has no user for every enterprise)."""
-    scope = Scope.subtree(tenant)
-    session.info["scope"] = scope
-    return ServiceContext(session, Actor(None, "demo", tenant.id, tenant.kind, tenant.path, role), scope)
+    bind(session, Scope.subtree(tenant))
+    return ServiceContext(session, Actor(None, "demo", tenant.id, tenant.kind, tenant.path, role))
 
 
 class _Demo:
     def __init__(self, db, store: FileStore, today: date):  # noqa: ANN001
         self.db, self.store, self.today = db, store, today
-        self.session = db.session()
-        ServiceContext.system(self.session)
+        self.session = db.session(Scope.system())
         self.opened = [self.session]
         self.count = 0
 
     def ctx(self, uscc_or_region: str, role: str) -> ServiceContext:
-        s = self.db.session()
+        s = self.db.session(Scope.system())
         self.opened.append(s)
-        ServiceContext.system(s)
         tenant = s.scalar(select(Tenant).where((Tenant.uscc == uscc_or_region)
                                                | ((Tenant.region_code == uscc_or_region) & (Tenant.kind == "bureau"))))
         return _as(s, tenant, role)

@@ -51,7 +51,6 @@ def record():  # noqa: ANN201
     stream, filename = req.uploaded_file()
     row = aftercare.record_drill(ctx, current_app.extensions["anjian.files"],
                                  {k: request.form.get(k) for k in FORM_FIELDS}, stream, filename)
-    req.commit()
     return _drill(row)
 
 

@@ -59,9 +59,8 @@ def record():
     data = {k: (posted[k] or None) for k in FIELDS}
     try:
         aftercare.record_drill(ctx, current_app.extensions["anjian.files"], data, *req.uploaded_file())
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _index(e.status, e, posted)
     flash(_("已登记演练"))
     return redirect(url_for("drills.index"), 303)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, utcnow
 from core.i18n import mark as _
 from core.files.models import StoredFile
-from tenants.models import Tenant, TenantOwned
+from tenants.models import SharedDown, Tenant, TenantOwned
 
 STATUSES = {
     "draft": _("草稿"),
@@ -146,7 +146,7 @@ class FilingCounter(Base):
     last_seq: Mapped[int] = mapped_column(default=0)
 
 
-class FilingSettings(TenantOwned, Base):
+class FilingSettings(SharedDown, Base):
     """A bureau's (`tenant_id`) filing settings: number format and material requirements."""
 
     __tablename__ = "filing_settings"

@@ -16,11 +16,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.audit import service as audit
 from core.calendar.service import beijing_date, beijing_today
 from core.auth.models import User
+from core.auth.service import display_names
 from core.context import ServiceContext
 from core.db import has_writes, side_session, utcnow
 from core.errors import (
     Conflict,
-    DomainError,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -43,7 +43,7 @@ from core.notifications import service as notifications
 from core.schema import load_or_fail
 from core.workflow import Transition, Workflow, check_version
 from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
-from tenants.scoping import UNSCOPED
+from tenants.scoping import ANCESTORS, UNSCOPED
 
 ENTERPRISE_ROLES = ("admin", "officer")
 REVIEW_ROLES = ("admin", "reviewer")
@@ -81,17 +81,23 @@ FLOW = Workflow(
     name="filing", initial="draft", states=STATUSES,
     transitions=(
         Transition("submit", ("draft",), "submitted", ENTERPRISE_ROLES, "提交备案", bureau=False,
-                   guard=_materials_complete),
+                   guard=_materials_complete,
+                   on_enter=(lambda c, f, d: _stamp_receipt(c, f, d), lambda c, f, d: _stamp_first_submission(c, f, d))),
         Transition("return", ("submitted",), "returned", REVIEW_ROLES, "退回补正", bureau=True,
-                   authority=lambda ctx, f: review_authority(ctx, f)),
+                   authority=lambda ctx, f: review_authority(ctx, f),
+                   checks=(lambda c, f, d: _check_limit_open(c, f, "return", d["_today"]),
+                           lambda c, f, d: _returned_items(c, f, d))),
         Transition("resubmit", ("returned",), "submitted", ENTERPRISE_ROLES, "补正后重新提交", bureau=False,
-                   guard=_corrected),
+                   guard=_corrected, on_enter=(lambda c, f, d: _stamp_receipt(c, f, d),)),
         Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "准予备案", bureau=True,
-                   authority=lambda ctx, f: review_authority(ctx, f)),
+                   authority=lambda ctx, f: review_authority(ctx, f),
+                   checks=(lambda c, f, d: _check_limit_open(c, f, "accept", d["_today"]),),
+                   on_enter=(lambda c, f, d: _stamp_acceptance(c, f, d),), records=("filing_no",)),
         Transition("withdraw", ("draft", "submitted", "returned"), "withdrawn", ENTERPRISE_ROLES, "撤回",
-                   bureau=False),
+                   bureau=False, checks=(lambda c, f, d: _check_limit_open(c, f, "withdraw", d["_today"]),)),
         # Only the deadline sweep (the system) takes this one: no role holds it.
-        Transition("deem", ("submitted",), "deemed", (), "逾期视为备案"),
+        Transition("deem", ("submitted",), "deemed", (), "逾期视为备案",
+                   on_enter=(lambda c, f, d: _stamp_deeming(c, f, d),), records=("filing_no",)),
         # Taken with the acceptance (or deeming) of the version that replaces it, never alone.
         Transition("supersede", FILED_STATES, "superseded", REVIEW_ROLES, "被新版本替代", bureau=True),
     ),
@@ -169,10 +175,8 @@ def returns_of(ctx: ServiceContext, filing: Filing) -> list[FilingReturn]:
 
 
 def settings_for(ctx: ServiceContext, bureau_id: int) -> FilingSettings | None:
-    # Deliberately unscoped: an enterprise's filing follows its bureau's settings although
-    # the bureau's row lies outside the enterprise's scope.
-    return ctx.session.scalar(select(FilingSettings).where(FilingSettings.tenant_id == bureau_id)
-                              .execution_options(**{UNSCOPED: True}))
+    # Shared down (tenants.scoping.SharedDown): an enterprise's filing follows its bureau's.
+    return ctx.session.scalar(select(FilingSettings).where(FilingSettings.tenant_id == bureau_id))
 
 
 def required_for(ctx: ServiceContext, filing: Filing) -> dict[str, bool]:
@@ -224,13 +228,7 @@ def missing_materials(ctx: ServiceContext, filing: Filing) -> list[str]:
 
 def people(ctx: ServiceContext, ids) -> dict[int, str]:  # noqa: ANN001
     """Display names of users (reviewers and officers) named on a filing."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    # Deliberately unscoped: an enterprise reads which bureau reviewer returned its filing.
-    rows = ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
-                               .execution_options(**{UNSCOPED: True}))
-    return dict(rows.all())
+    return display_names(ctx, ids)
 
 
 @dataclass(frozen=True)
@@ -362,6 +360,14 @@ def changed_since(ctx: ServiceContext, filing: Filing, since) -> set[str]:  # no
         FilingMaterial.filing_id == filing.id, FilingMaterial.uploaded_at > since)))
 
 
+def _returned_items(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """The return's one-time list, cleaned and checked against 第二十八条."""
+    items = _clean_items(data.get("items"))
+    if items:
+        _check_one_time(ctx, filing, items)
+    return {"items": items}
+
+
 def _check_one_time(ctx: ServiceContext, filing: Filing, items: list[dict]) -> None:
     """第二十八条 一次性告知: a later return may name only what the first list named, or a
     material the enterprise changed after the first return; anything else should have
@@ -421,54 +427,16 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     if filing.status == "deemed" and t.name in ("return", "accept", "withdraw"):
         raise Conflict(f"审查期限（{filing.review_due.isoformat()}）已届满，依照第二十八条该备案已视为已经备案"
                        f"（备案编号 {filing.filing_no}），不能再{t.label}")
-    # Every check of the engine first, so that nothing (a number, a return) is written for
-    # a step that would be refused.
-    FLOW.check(ctx, filing, t.name, version=version)
-    if t.name in ("return", "withdraw", "accept"):
-        _check_limit_open(ctx, filing, t, today)
-    clean_items = _clean_items(items) if t.name == "return" else None
-    if clean_items:
-        _check_one_time(ctx, filing, clean_items)
-    stamps: dict[str, Any] = {}
-    was = filing.status
-    if t.name in ("submit", "resubmit"):
-        due = rules.review_deadline(ctx.session, today)
-        section = routed_section(ctx, filing)
-        stamps.update(received_on=today, review_due=due.date, review_due_estimated=due.estimated,
-                      review_section_id=section.id if section else None)
-        if t.name == "submit":
-            stamps.update(first_submitted_on=today,
-                          late=rules.late_filing(ctx.session, filing.published_on, today))
-    elif t.name == "accept":
-        stamps.update(accepted_on=today, accepted_by=ctx.actor.user_id, review_opinion=comment,
-                      evaluation_due=evaluation_due_for(ctx, filing, filing.published_on))
-        stamps.update(_allocate_number(ctx, filing, today))
     data: dict[str, Any] = {"comment": comment} if comment else {}
-    if clean_items is not None:
-        data["items"] = clean_items
-    if "filing_no" in stamps:
-        data["filing_no"] = stamps["filing_no"]
-    if t.name == "accept":
-        # What the 备案登记表 says is fixed now, in the same UPDATE as the acceptance.
-        stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
-    before = {k: getattr(filing, k) for k in stamps}
-    for k, v in stamps.items():
-        setattr(filing, k, v)
-    try:
-        # The stamps ride on the transition's one conditional UPDATE (one version step):
-        # no autoflush, or the guard's queries would write them in an UPDATE of their own.
-        with ctx.session.no_autoflush:
-            FLOW.apply(ctx, filing, t.name, version=version, data=data, obj_type="filing",
-                       summary=f"{t.label}预案备案“{filing.title}”：{FLOW.label(filing.status)} → "
-                               f"{FLOW.label(t.target)}" + (f"，备案编号 {stamps['filing_no']}"
-                                                           if "filing_no" in stamps else ""))
-    except DomainError:
-        # After a failed flush the transaction is over and the caller's rollback restores
-        # the object; before it, the stamps are undone here.
-        if ctx.session.is_active:
-            for k, v in before.items():
-                setattr(filing, k, v)
-        raise
+    if t.name == "return":
+        data["items"] = items  # cleaned by the transition's check, after the engine's own
+    was = filing.status
+    # Checks, then the effects (the 备案编号 is issued only for a step that goes ahead).
+    step = FLOW.apply(ctx, filing, t.name, version=version, data={**data, "_today": today}, obj_type="filing",
+               summary=lambda f, step: f"{step.transition.label}预案备案“{f.title}”：{FLOW.label(step.source)} → "
+                                       f"{FLOW.label(step.transition.target)}"
+                                       + (f"，备案编号 {step.stamps['filing_no']}" if "filing_no" in step.stamps else ""))
+    clean_items = step.data.get("items")
     if clean_items is not None:
         done = ctx.session.scalar(select(func.count(FilingReturn.id)).where(FilingReturn.filing_id == filing.id))
         returned = FilingReturn(tenant_id=filing.tenant_id, filing_id=filing.id, round=(done or 0) + 1,
@@ -483,25 +451,63 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     return filing
 
 
+# ------------------------------------------------------------- what entering a state stamps
+# On-enter effects of FLOW: the engine runs them after every check, so no number is issued
+# and no date stamped for a step that is refused; `data["_today"]` is the step's day.
+
+def _stamp_receipt(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """(Re)submitted: the bureau's review limit starts, and the section that will review it."""
+    today = data["_today"]
+    due = rules.review_deadline(ctx.session, today)
+    section = routed_section(ctx, filing)
+    return {"received_on": today, "review_due": due.date, "review_due_estimated": due.estimated,
+            "review_section_id": section.id if section else None}
+
+
+def _stamp_first_submission(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    today = data["_today"]
+    return {"first_submitted_on": today, "late": rules.late_filing(ctx.session, filing.published_on, today)}
+
+
+def _stamp_acceptance(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """Accepted: the 备案编号, the opinion, the next evaluation, and what the 备案登记表 says."""
+    today = data["_today"]
+    stamps = {"accepted_on": today, "accepted_by": ctx.actor.user_id, "review_opinion": data.get("comment"),
+              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
+              **_allocate_number(ctx, filing, today)}
+    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
+    return stamps
+
+
+def _stamp_deeming(ctx: ServiceContext, filing: Filing, _data: dict) -> dict:
+    """第二十八条: filed from the day after the last working day of the limit, even if the
+    sweep runs later than that; the limit as the calendar stands now."""
+    review_due = rules.review_deadline(ctx.session, filing.received_on).date
+    deemed_on = review_due + timedelta(days=1)
+    stamps = {"review_due": review_due, "deemed_on": deemed_on,
+              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
+              **_allocate_number(ctx, filing, deemed_on)}
+    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
+    return stamps
+
+
 # ---------------------------------------------------------------------------- who acts next
 
 def routed_section(ctx: ServiceContext, filing: Filing) -> Section | None:
     """The section that is to review the filing, chosen when it is (re)submitted: the
     filing desk the bureau names on 备案设置, else the section supervising the enterprise;
-    None when the bureau has neither (then any of its reviewers may). Read unscoped: the
-    enterprise submitting a filing routes it to a section of its bureau."""
+    None when the bureau has neither (then any of its reviewers may). Sections are shared
+    down, so the enterprise submitting a filing reads the section of its bureau."""
     settings = settings_for(ctx, filing.bureau_id)
     section_id = settings.desk_section_id if settings and settings.desk_section_id else ctx.session.scalar(
-        select(SectionAssignment.section_id).where(SectionAssignment.tenant_id == filing.tenant_id)
-        .execution_options(**{UNSCOPED: True}))
+        select(SectionAssignment.section_id).where(SectionAssignment.tenant_id == filing.tenant_id))
     return _section(ctx, filing, section_id)
 
 
 def _section(ctx: ServiceContext, filing: Filing, section_id: int | None) -> Section | None:
     if section_id is None:
         return None
-    return ctx.session.scalar(select(Section).where(Section.id == section_id, Section.tenant_id == filing.bureau_id)
-                              .execution_options(**{UNSCOPED: True}))
+    return ctx.session.scalar(select(Section).where(Section.id == section_id, Section.tenant_id == filing.bureau_id))
 
 
 def review_authority(ctx: ServiceContext, filing: Filing) -> str | None:
@@ -524,7 +530,7 @@ def reviewers_of(ctx: ServiceContext, filing: Filing) -> list[int]:
     reviewers of its section (or, without a section, of the bureau); when there is none,
     the bureau's admins."""
     q = (select(User.id).where(User.tenant_id == filing.bureau_id, User.active.is_(True))
-         .order_by(User.id).execution_options(**{UNSCOPED: True}))
+         .order_by(User.id).execution_options(**{ANCESTORS: True}))
     reviewers = q.where(User.role == "reviewer")
     if filing.review_section_id is not None:
         reviewers = reviewers.where(User.section_id == filing.review_section_id)
@@ -638,7 +644,7 @@ def _allocate_number(ctx: ServiceContext, filing: Filing, on: date) -> dict[str,
     seq = _next_seq(ctx, filing.bureau_id, on.year)
     settings = settings_for(ctx, filing.bureau_id)
     bureau = ctx.session.scalar(select(Tenant).where(Tenant.id == filing.bureau_id)
-                                .execution_options(**{UNSCOPED: True}))
+                                .execution_options(**{ANCESTORS: True}))
     short = bureau.short_name or bureau.name
     fmt = settings.number_format if settings else DEFAULT_NUMBER_FORMAT
     return {"filing_no": format_number(fmt, short, on.year, seq), "filing_year": on.year, "filing_seq": seq}
@@ -724,13 +730,14 @@ def _check_overrides(overrides: Any) -> str | None:
 CALENDAR_PENDING = "节假日安排未导入，期限待确认"
 
 
-def _check_limit_open(ctx: ServiceContext, filing: Filing, t: Transition, today: date) -> None:
+def _check_limit_open(ctx: ServiceContext, filing: Filing, action: str, today: date) -> None:
     """第二十八条: once the 5 working days have passed the plan is filed (deemed); a return,
     a withdrawal or an acceptance then comes too late. While the limit cannot be confirmed
     for want of a holiday notice, a return or withdrawal waits too; an acceptance is lawful
     whenever it happens, so it may go ahead."""
     if filing.status != "submitted":
         return
+    t = FLOW.transition(action)
     state = rules.review_limit_state(ctx.session, filing.received_on, today)
     if state == rules.LIMIT_PASSED:
         raise Conflict(f"审查期限已于 {rules.review_deadline(ctx.session, filing.received_on).date.isoformat()} "
@@ -901,19 +908,10 @@ def _tell_unconfirmed(ctx: ServiceContext, filing: Filing) -> int:
 
 
 def _deem(ctx: ServiceContext, filing: Filing) -> None:
-    # Deemed filed from the day after the last working day of the limit, even if the
-    # sweep runs later than that; the limit as the calendar stands now.
-    filing.review_due = rules.review_deadline(ctx.session, filing.received_on).date
-    deemed_on = filing.review_due + timedelta(days=1)
-    stamps = {"deemed_on": deemed_on,
-              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
-              **_allocate_number(ctx, filing, deemed_on)}
-    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
-    for k, v in stamps.items():
-        setattr(filing, k, v)
-    FLOW.apply(ctx, filing, "deem", version=None, data={"filing_no": stamps["filing_no"]}, obj_type="filing",
-               summary=f"预案备案“{filing.title}”审查期限（{filing.review_due.isoformat()}）届满未予处理，"
-                       f"视为已经备案，备案编号 {stamps['filing_no']}")
+    step = FLOW.apply(ctx, filing, "deem", version=None, obj_type="filing",
+                      summary=lambda f, st: f"预案备案“{f.title}”审查期限（{f.review_due.isoformat()}）届满未予处理，"
+                                            f"视为已经备案，备案编号 {st.stamps['filing_no']}")
+    deemed_on = step.stamps["deemed_on"]
     if filing.supersedes_id:
         _supersede(ctx, filing, deemed_on)
     from core.plugins.events import emit

@@ -80,9 +80,8 @@ def create():
     form = {"title": request.form.get("title", ""), "published_on": request.form.get("published_on", "")}
     try:
         filing = service.create_filing(ctx, form)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _index(e.status, e, posted=form)
     flash(_("已创建备案草稿，请按清单上传备案材料"))
     return redirect(url_for("filings.detail", filing_id=filing.id), 303)
@@ -153,9 +152,8 @@ def upload(filing_id: int):
     try:
         service.add_material(ctx, _store(), filing_id, posted["material"] or None, *req.uploaded_file(),
                              posted["name"] or None)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=posted)
     flash(_("已上传：%(label)s", label=rules.MATERIALS[posted["material"]]))
     return redirect(url_for("filings.detail", filing_id=filing_id) + "#materials", 303)
@@ -178,9 +176,8 @@ def remove(filing_id: int, material_id: int):
     service.get_filing(ctx, filing_id)
     try:
         service.remove_material(ctx, filing_id, material_id)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e)
     flash(_("已删除该份材料"))
     return redirect(url_for("filings.detail", filing_id=filing_id) + "#materials", 303)
@@ -201,9 +198,8 @@ def transition(filing_id: int):
     try:
         filing = service.transition(ctx, filing_id, action, request.form.get("version", type=int),
                                     request.form.get("comment"), items)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=request.form)
     done = {"submit": _("备案材料已提交，等待应急管理局审查"), "resubmit": _("补正材料已重新提交"),
             "withdraw": _("备案已撤回"), "return": _("已退回企业补正（一次性告知）"),
@@ -223,9 +219,8 @@ def evaluate(filing_id: int):
             "changes": form.getlist("changes")}
     try:
         aftercare.record_evaluation(ctx, _store(), filing_id, data, *req.uploaded_file())
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=form, which="evaluation")
     flash(_("已登记预案评估") if data["conclusion"] != "revise"
           else _("已登记预案评估，并按评估结论登记了修订情形"))
@@ -242,9 +237,8 @@ def add_trigger(filing_id: int):
             "description": form.get("description", ""), "changes": form.getlist("changes")}
     try:
         row = aftercare.record_trigger(ctx, filing_id, data)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=form, which="trigger")
     flash(_("已登记修订情形：修订涉及的内容须重新备案，请创建修订版本备案") if row.requires_refiling
           else _("已登记修订情形：修订完成后请登记修订情况"))
@@ -258,9 +252,8 @@ def settle_trigger(filing_id: int, trigger_id: int):
     service.get_filing(ctx, filing_id)
     try:
         aftercare.settle_trigger(ctx, trigger_id, request.form.get("note", ""), filing_id=filing_id)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=request.form, which=f"settle:{trigger_id}")
     flash(_("已登记修订完成"))
     return redirect(url_for("filings.detail", filing_id=filing_id) + "#triggers", 303)
@@ -274,9 +267,8 @@ def revise(filing_id: int):
     data = {"published_on": request.form.get("published_on", ""), "title": request.form.get("title", "").strip()}
     try:
         new = aftercare.start_revision(ctx, filing_id, data)
-        req.commit()
     except DomainError as e:
-        req.db().rollback()
+        req.doom()
         return _detail(filing_id, e.status, e, posted=request.form, which="revision")
     flash(_("已创建修订版本备案草稿：原备案材料已复制，请替换修订过的文件后提交"))
     return redirect(url_for("filings.detail", filing_id=new.id), 303)

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobQuery
-from core.web import request as req
 
 blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="后台任务：进度、结果与重试")
 
@@ -33,6 +32,5 @@ def retry_job(job_id: int):  # noqa: ANN201
     """重新执行失败且可重试的任务；其他状态返回 409。"""
     ctx = api_ctx()
     service.retry_job(ctx, job_id)
-    req.commit()
     # Inline execution has run the job during the commit: answer with its current state.
     return service.get_job(ctx, job_id)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from core.audit import service as audit
 from core.context import ServiceContext
+from core.db import side_session
 from core.jobs.models import Job
 from core.jobs.registry import register_job
+from tenants.scoping import Scope, bind
 
 
 MAX_LISTED_PROBLEMS = 500
@@ -27,15 +29,17 @@ register_job("audit.verify", "core.jobs.builtin:verify_audit_chain", "校验审�
 
 
 def verify_audit_chain(ctx: ServiceContext, job: Job, progress: Callable) -> dict:
-    """Recompute the whole audit chain (it is global: one chain for every tenant) and keep
-    the report: how many events were checked and what is wrong."""
+    """Recompute every audit chain (the system's too: the chains are the installation's, not
+    a jurisdiction's) and keep the report: how many events were checked and what is wrong."""
     require_root_admin(ctx)
     progress(0, 1, "正在校验审计记录")
     # The same checks as `anjian audit verify`: job functions run inside the app context, so
     # the key and checkpoint file come from the app's config here, not in the service.
     from flask import current_app
-    report = audit.verify_anchored(ctx.session, audit.derive_key(current_app.config["SECRET_KEY"]),
-                                   audit.checkpoint_path(current_app.config, current_app.instance_path), progress)
+    with side_session(ctx.session) as s:  # read-only, over every chain
+        bind(s, Scope.system())
+        report = audit.verify_anchored(s, audit.derive_key(current_app.config["SECRET_KEY"]),
+                                       audit.checkpoint_path(current_app.config, current_app.instance_path), progress)
     problems = report.problems[:MAX_LISTED_PROBLEMS]
     if report.ok:
         summary = f"审计链完整：共校验 {report.checked} 条记录"

@@ -31,6 +31,7 @@ from core.db import Database, utcnow
 from core.errors import DomainError, PermissionDenied
 from core.jobs import registry, service
 from core.jobs.models import Job
+from tenants.scoping import Scope, bind
 
 log = logging.getLogger("anjian.jobs")
 
@@ -137,7 +138,7 @@ class Progress:
 
 def _context_for(session, job: Job) -> ServiceContext:  # noqa: ANN001
     from core.auth.models import User
-    ServiceContext.system(session)
+    bind(session, Scope.system())  # to read the requester; rebound to their scope below
     if job.requested_by is None:
         return ServiceContext.system(session, f"job:{job.kind}")
     user = session.get(User, job.requested_by)

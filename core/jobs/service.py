@@ -14,14 +14,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from core.audit import service as audit
-from core.auth.models import User
+from core.auth.service import display_names
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, field_error
 from core.jobs import registry
 from core.jobs.models import JOB_STATUSES, Job
 from tenants.models import Tenant
-from tenants.scoping import UNSCOPED
 
 # Shown when a worker process died or was killed in the middle of a job.
 INTERRUPTED = "任务执行中断（进程退出或超时），可重试"
@@ -125,13 +124,7 @@ def _jobs(ctx: ServiceContext, stmt, status: str | None, q: str | None):  # noqa
 
 def requester_names(ctx: ServiceContext, jobs: Iterable[Job]) -> dict[int, str]:
     """user id → display name for the jobs' requesters."""
-    ids = {j.requested_by for j in jobs if j.requested_by is not None}
-    if not ids:
-        return {}
-    # Names only, read unscoped: a bureau admin who started a job for an enterprise is shown
-    # by name to that enterprise, as uploaders and reviewers are elsewhere.
-    return dict(ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))
-                                    .execution_options(**{UNSCOPED: True})).all())
+    return display_names(ctx, (j.requested_by for j in jobs))
 
 
 def retry_job(ctx: ServiceContext, job_id: int) -> Job:

@@ -33,7 +33,6 @@ def show_job(job_id: int):  # noqa: ANN201
 @bp.post("/<int:job_id>/retry")
 def retry_job(job_id: int):  # noqa: ANN201
     service.retry_job(req.ctx(), job_id)
-    req.commit()
     flash(_("任务已重新提交"))
     return redirect(url_for("jobs.show_job", job_id=job_id))
 
@@ -41,6 +40,5 @@ def retry_job(job_id: int):  # noqa: ANN201
 @bp.post("/audit-verify")
 def start_audit_verify():  # noqa: ANN201
     job = service.enqueue(req.ctx(), "audit.verify", {})
-    req.commit()
     flash(_("已开始校验审计链"))
     return redirect(url_for("jobs.show_job", job_id=job.id))

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx
 from core.notifications import service as notifications
 from core.schema import DateTime, Offset, Schema
-from core.web import request as req
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/notifications",
                 description="当前用户的消息：备案提交、退回、准予备案、期限提醒等，每条链接到办理页面")
@@ -51,5 +50,4 @@ def read(notification_id: int):  # noqa: ANN201
     """标为已读（与消息页面打开消息相同）；别人的消息返回 404。"""
     ctx = api_ctx()
     n = notifications.mark_read(ctx, notification_id)
-    req.commit()
     return n

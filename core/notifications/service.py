@@ -9,7 +9,7 @@ from core.db import utcnow
 from core.errors import NotFound
 from core.auth.models import User
 from core.notifications.models import Notification
-from tenants.scoping import UNSCOPED
+from tenants.scoping import ANCESTORS
 
 
 def notify(ctx: ServiceContext, user_id: int, title: str, *, body: str | None = None,
@@ -17,9 +17,9 @@ def notify(ctx: ServiceContext, user_id: int, title: str, *, body: str | None = 
     """Send one message. With a `dedupe_key` the same message reaches a user once however
     often a sweep repeats it (insert-or-ignore on (user_id, dedupe_key)). Returns whether
     a new message was created."""
-    # Unscoped: an enterprise's action may notify its bureau (a drill reported, a plan to
+    # Upward too: an enterprise's action may notify its bureau (a drill reported, a plan to
     # re-file). Callers pass recipients chosen by the service, never by the client.
-    user = ctx.session.scalar(select(User).where(User.id == user_id).execution_options(**{UNSCOPED: True}))
+    user = ctx.session.scalar(select(User).where(User.id == user_id).execution_options(**{ANCESTORS: True}))
     if user is None:
         raise NotFound("用户不存在或无权访问")
     values = dict(user_id=user.id, tenant_id=user.tenant_id, title=title, body=body, link=link,
@@ -35,7 +35,7 @@ def notify_role(ctx: ServiceContext, tenant_id: int, roles: tuple[str, ...], tit
     """Notify every active user of a tenant holding one of `roles`; returns how many were new."""
     users = ctx.session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.active.is_(True),
                                                       User.role.in_(roles))
-                               .execution_options(**{UNSCOPED: True}))
+                               .execution_options(**{ANCESTORS: True}))
     return sum(notify(ctx, uid, title, **kw) for uid in users)
 
 

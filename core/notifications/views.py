@@ -24,12 +24,10 @@ def inbox():  # noqa: ANN201
 @bp.post("/<int:notification_id>/open")
 def open_(notification_id: int):  # noqa: ANN201
     n = notifications.mark_read(req.ctx(), notification_id)
-    req.commit()
     return redirect(local_path(n.link) or url_for("notifications.inbox"))
 
 
 @bp.post("/read-all")
 def read_all():  # noqa: ANN201
     notifications.mark_all_read(req.ctx())
-    req.commit()
     return redirect(url_for("notifications.inbox"))

@@ -9,7 +9,6 @@ from core.errors import ValidationFailed
 from core.plugins import service
 from core.plugins.web import registry
 from core.schema import Schema
-from core.web import request as req
 
 blp = Blueprint("api_plugins", __name__, url_prefix="/plugins", description="插件与启用范围")
 
@@ -48,7 +47,6 @@ def set_enablement(name: str):  # noqa: ANN201
     data = load_or_fail(EnablementIn(), json_body())
     reg = registry(current_app)
     service.set_enabled(ctx, reg, name, data["enabled"], data["tenant_id"])
-    req.commit()
     for view in service.list_plugins(ctx, reg, data["tenant_id"]):
         if view.record.name == name:
             return view

@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
-from core.context import ServiceContext
+from core.context import Actor, ServiceContext
 from core.db import utcnow
 from core.hookspecs import Event
 from core.plugins.models import OutboxEvent, PluginFailure
-from core.plugins.service import enabled_plugins
+from core.plugins.service import enabled_plugins, enabling_tenant
+from tenants.models import Tenant
+from tenants.scoping import Scope
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -41,8 +43,7 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
     delivered = 0
     with task_app_context(app):
         while True:
-            with db.session() as s:
-                ServiceContext.system(s)
+            with db.session(Scope.system()) as s:
                 batch = s.scalars(select(OutboxEvent).where(_claimable()).order_by(OutboxEvent.id)
                                   .limit(BATCH)).all()
                 targets = {e.id: sorted(receivers & enabled_plugins(s, e.tenant_id, registry)) for e in batch}
@@ -52,8 +53,7 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
                 if not _claim(db, ev.id):
                     continue  # another deliverer has it
                 failures = [f for name in targets[ev.id] if (f := _deliver_one(db, registry, name, ev))]
-                with db.session() as s:
-                    ServiceContext.system(s)
+                with db.session(Scope.system()) as s:
                     s.execute(update(OutboxEvent).where(OutboxEvent.id == ev.id).values(delivered_at=utcnow()))
                     s.add_all(failures)
                     s.commit()
@@ -61,8 +61,14 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
 
 
 def _deliver_one(db, registry, plugin: str, ev: OutboxEvent) -> PluginFailure | None:  # noqa: ANN001
-    with db.session() as s:
-        ctx = ServiceContext.system(s, f"plugin:{plugin}")
+    # The handler acts in the jurisdiction whose bureau enabled the plugin for the event's
+    # tenant: it reads and writes that subtree, never the whole system.
+    with db.session(Scope.system()) as s:
+        jurisdiction = s.get(Tenant, enabling_tenant(s, ev.tenant_id, plugin) or 0)
+    if jurisdiction is None:
+        return None  # disabled since the batch was read
+    with db.session(Scope.subtree(jurisdiction)) as s:
+        ctx = ServiceContext(s, Actor.system(f"plugin:{plugin}"))
         event = Event(id=ev.id, name=ev.name, tenant_id=ev.tenant_id, object_type=ev.object_type,
                       object_id=ev.object_id, payload=dict(ev.payload or {}), occurred_at=ev.created_at, ctx=ctx)
         try:
@@ -83,8 +89,7 @@ def _claimable():  # noqa: ANN202
 
 def _claim(db, event_id: int) -> bool:  # noqa: ANN001
     """Lease one event with a conditional UPDATE; False when someone else holds it."""
-    with db.session() as s:
-        ServiceContext.system(s)
+    with db.session(Scope.system()) as s:
         taken = s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id, _claimable())
                           .values(claimed_until=utcnow() + LEASE)
                           .execution_options(synchronize_session=False)).rowcount

@@ -6,10 +6,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
-from tenants.models import TenantOwned
+from tenants.models import SharedDown, TenantOwned
 
 
-class PluginSetting(TenantOwned, Base):
+class PluginSetting(SharedDown, Base):
     """A bureau's explicit choice for a plugin. The effective state of a tenant is the
     nearest explicit choice on its path to the root; none at all means disabled."""
 
@@ -61,7 +61,7 @@ class OutboxEvent(Base):
     delivered_at: Mapped[datetime | None]
 
 
-class PluginFailure(Base):
+class PluginFailure(TenantOwned, Base):
     """A plugin hook that raised while handling an event; shown to operators."""
 
     __tablename__ = "plugin_failures"

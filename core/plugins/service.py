@@ -15,7 +15,7 @@ from core.plugins.manager import PluginRecord, PluginRegistry
 from core.plugins.models import PluginFailure, PluginSetting, TemplateSnapshot
 from core.plugins.templates import KINDS, template_hash, version_key
 from tenants.models import Tenant
-from tenants.scoping import UNSCOPED
+from tenants.scoping import ANCESTORS
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,33 @@ def _path_ids(path: str) -> list[int]:
 def enabled_plugins(session, tenant_id: int | None, registry: PluginRegistry) -> set[str]:  # noqa: ANN001
     """Loaded plugins effectively enabled for a tenant: the nearest explicit setting on the
     path from the tenant up to the root wins; no setting anywhere means disabled."""
+    decided = _settings_along_path(session, tenant_id)
+    return {name for name, (_, on) in decided.items() if on and (r := registry.get(name)) and r.loaded}
+
+
+def enabling_tenant(session, tenant_id: int | None, plugin: str) -> int | None:  # noqa: ANN001
+    """The bureau whose setting enables `plugin` for a tenant (the jurisdiction a plugin's
+    event handler acts in), None when it is not enabled there."""
+    enabled_by, on = _settings_along_path(session, tenant_id).get(plugin, (None, False))
+    return enabled_by if on else None
+
+
+def _settings_along_path(session, tenant_id: int | None) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
+    """plugin → (tenant whose setting decides, enabled) for the nearest setting on the path."""
     if tenant_id is None:
-        return set()
-    path = session.scalar(select(Tenant.path).where(Tenant.id == tenant_id).execution_options(**{UNSCOPED: True}))
+        return {}
+    path = session.scalar(select(Tenant.path).where(Tenant.id == tenant_id).execution_options(**{ANCESTORS: True}))
     if path is None:
-        return set()
+        return {}
     ids = _path_ids(path)
     depth = {tid: i for i, tid in enumerate(ids)}
     rows = session.execute(select(PluginSetting.tenant_id, PluginSetting.plugin, PluginSetting.enabled)
-                           .where(PluginSetting.tenant_id.in_(ids)).execution_options(**{UNSCOPED: True}))
+                           .where(PluginSetting.tenant_id.in_(ids)))  # shared down from each bureau
     decided: dict[str, tuple[int, bool]] = {}
     for tid, plugin, enabled in rows:
-        if plugin not in decided or depth[tid] > decided[plugin][0]:
-            decided[plugin] = (depth[tid], enabled)
-    return {name for name, (_, on) in decided.items() if on and (r := registry.get(name)) and r.loaded}
+        if plugin not in decided or depth[tid] > depth[decided[plugin][0]]:
+            decided[plugin] = (tid, enabled)
+    return decided
 
 
 @dataclass(frozen=True)
@@ -154,7 +167,5 @@ def menu_items(ctx: ServiceContext, registry: PluginRegistry) -> list[MenuItem]:
 
 def list_failures(ctx: ServiceContext, limit: int = 50) -> list[PluginFailure]:
     ctx.require("admin", message="只有管理员可以查看插件故障")
-    q = select(PluginFailure)
-    if not ctx.scope.is_system:
-        q = q.where(PluginFailure.tenant_id.in_(select(Tenant.id)))
-    return list(ctx.session.scalars(q.order_by(PluginFailure.id.desc()).limit(limit)))
+    # Scoped like every tenant row; failures without a tenant are the operator's (system).
+    return list(ctx.session.scalars(select(PluginFailure).order_by(PluginFailure.id.desc()).limit(limit)))

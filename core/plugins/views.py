@@ -24,6 +24,5 @@ def set_enablement(name: str):  # noqa: ANN201
     choice = request.form.get("enabled")
     enabled = {"1": True, "0": False}.get(choice)
     service.set_enabled(ctx, registry(current_app), name, enabled)
-    req.commit()
     flash(_("已启用") if enabled else _("已停用") if enabled is False else _("已恢复继承上级设置"))
     return redirect(url_for("plugins.index"))

@@ -3,6 +3,7 @@ an error page elsewhere."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -55,6 +56,13 @@ def register(app: Flask) -> None:
         response = app.make_response((response, status))
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.errorhandler(IntegrityError)
+    def integrity(e):  # noqa: ANN001, ANN202
+        # The services check what they can before writing; what reaches the database's
+        # constraints is a change racing another one (two filings of one USCC at once).
+        app.logger.warning("constraint refused a write: %s", e.orig)
+        return respond(409, "conflict", "与同时进行的其他修改冲突，未保存；请刷新后重试")
 
     app.register_error_handler(HTTPException, http_error)
 

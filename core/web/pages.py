@@ -107,6 +107,9 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    # Registered last so it runs first: an answer to a failed commit gets the headers too.
+    app.after_request(req.finish)
+
     @app.context_processor
     def globals_():  # noqa: ANN202
         from core.notifications.service import unread_count

@@ -1,7 +1,10 @@
-"""Per-request database session and principal.
+"""Per-request database session and principal: the request's unit of work.
 
-The session opens lazily, is scoped to the caller's subtree as soon as the caller is known,
-and is closed (rolled back unless a view committed) at teardown.
+The session opens lazily and is scoped to the caller's subtree as soon as the caller is
+known. Views and API functions never commit: when the response is ready, `finish` commits
+if it succeeds (status below 400) and the view did not `doom` the request, and rolls back
+otherwise; teardown closes the session. Outbox delivery and inline jobs run after the
+commit (core.jobs.executor listens for the transaction's end), so they see what it wrote.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from flask import current_app, g, request, session as cookie
 
 from core.auth import service as auth
 from core.context import ServiceContext
+from core.db import has_writes
 
 
 def db():  # noqa: ANN201
@@ -48,8 +52,33 @@ def ctx() -> ServiceContext | None:
     return g.ctx
 
 
-def commit() -> None:
-    db().commit()
+def doom() -> None:
+    """A refused change: roll back what it wrote now, so the page re-rendered to show the
+    error reads the state before it, and keep nothing at the end even if the answer is a
+    redirect (flash and 303) rather than an error status."""
+    g.doomed = True
+    s = g.get("db_session")
+    if s is not None:
+        s.rollback()
+
+
+def finish(response):  # noqa: ANN001, ANN201
+    """after_request: the request's one commit. A failure to commit (a constraint, a busy
+    pool) answers as the same error raised in a view would."""
+    s = g.get("db_session")
+    if s is None or not s.in_transaction():
+        return response
+    if response.status_code >= 400 or g.get("doomed"):
+        s.rollback()
+        return response
+    if not (has_writes(s) or s.new or s.dirty or s.deleted):
+        return response  # a read: teardown's close ends it
+    try:
+        s.commit()
+    except Exception as e:  # noqa: BLE001 — mapped like any view error, or re-raised as 500
+        s.rollback()
+        return current_app.make_response(current_app.handle_user_exception(e))
+    return response
 
 
 def uploaded_file() -> tuple:

@@ -8,7 +8,6 @@ import threading
 import traceback
 import urllib.error
 import urllib.request
-from datetime import date
 
 import pytest
 from sqlalchemy import event, func, select

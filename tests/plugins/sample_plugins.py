@@ -38,6 +38,7 @@ def site_check_v(version: str, extra_item: bool = False) -> dict:
 
 
 RECEIVED: list = []
+SEEN: list = []  # the bureaus a listening handler's context can read
 
 checklists = _plugin(
     "checklists",
@@ -57,7 +58,11 @@ def _raise(event):  # noqa: ANN001
 
 
 def _record(event):  # noqa: ANN001
+    from sqlalchemy import select
+
+    from tenants.models import Tenant
     RECEIVED.append((event.name, event.tenant_id, event.payload.get("action")))
+    SEEN.append(set(event.ctx.session.scalars(select(Tenant.region_code).where(Tenant.kind == "bureau"))))
 
 
 raising = _plugin("raising", anjian_on_event=_raise)

@@ -15,6 +15,7 @@ SAMPLES = "tests.plugins.sample_plugins"
 @pytest.fixture
 def app(make_app):
     sample_plugins.RECEIVED.clear()
+    sample_plugins.SEEN.clear()
     return make_app(PLUGINS_EXTRA=[f"raising = {SAMPLES}:raising", f"listening = {SAMPLES}:listening"])
 
 
@@ -48,6 +49,14 @@ def test_core_action_succeeds_and_the_failure_is_recorded(app, ctx_for, db, doc_
     assert "示例插件处理事件 workflow.transition 时出错" in page.text
     # Another county's admin does not see this county's failures.
     assert "示例插件处理事件" not in as_user("yjhl_admin").get("/plugins").text
+
+
+def test_a_handler_acts_in_the_jurisdiction_that_enabled_the_plugin(app, ctx_for, db, doc_id):
+    """乌审旗 enabled the plugin: its handler reads 乌审旗's subtree, not the city or 伊旗."""
+    officer = ctx_for("ent1_officer")
+    FLOW.apply(officer, officer.session.get(Doc, doc_id), "submit", version=1)
+    officer.session.commit()
+    assert sample_plugins.SEEN == [{"150626"}]
 
 
 def test_events_of_a_rolled_back_transaction_are_never_delivered(app, ctx_for, db, doc_id):
