@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from core.errors import PermissionDenied
+from core.errors import PermissionDenied, refuse
 from tenants.scoping import Scope, bind, scope_of
 
 
@@ -59,13 +59,17 @@ class ServiceContext:
     def require(self, *roles: str, bureau: bool | None = None, message: str | None = None) -> None:
         """The permission check each service starts with. `bureau=True` limits the action to
         bureau users, `bureau=False` to enterprise users."""
+        refuse(self.refusal(*roles, bureau=bureau, message=message))
+
+    def refusal(self, *roles: str, bureau: bool | None = None, message: str | None = None) -> PermissionDenied | None:
+        """What `require` would raise, or None: for a rule that answers both the button
+        ("may I?") and the action itself."""
         if self.actor.is_system:
-            return
+            return None
         ok = self.actor.role in roles if roles else True
         if bureau is not None and self.actor.is_bureau != bureau:
             ok = False
-        if not ok:
-            raise PermissionDenied(message or "当前角色无权执行此操作")
+        return None if ok else PermissionDenied(message or "当前角色无权执行此操作")
 
     @classmethod
     def for_user(cls, session: Session, user) -> "ServiceContext":  # noqa: ANN001

@@ -80,3 +80,10 @@ class Unavailable(DomainError):
 
     status = 503
     code = "unavailable"
+
+
+def refuse(refusal: "DomainError | None") -> None:
+    """Raise a rule's refusal (see ServiceContext.refusal): the action raises what the page
+    shows as a missing button, so the two never disagree."""
+    if refusal is not None:
+        raise refusal

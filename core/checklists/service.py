@@ -17,13 +17,7 @@ from core.auth.service import display_names
 from core.checklists.models import STATUSES, ChecklistRun
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import (
-    Conflict,
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
 from core.plugins import service as plugins
 from core.plugins.manager import PluginRegistry
 from core.plugins.models import TemplateSnapshot
@@ -61,14 +55,23 @@ def _all_answered(ctx: ServiceContext, run: ChecklistRun, _data: dict) -> str | 
     return None
 
 
+def _stamp_submission(_ctx: ServiceContext, _run, _data: dict) -> dict:  # noqa: ANN001
+    return {"submitted_at": utcnow()}
+
+
+def _stamp_review(ctx: ServiceContext, _run, data: dict) -> dict:  # noqa: ANN001
+    return {"reviewed_by": ctx.actor.user_id, "reviewed_at": utcnow(), "comment": data.get("comment")}
+
+
 FLOW = Workflow(
     name="checklist", initial="draft", states=STATUSES,
     transitions=(
         Transition("submit", ("draft", "returned"), "submitted", ENTERPRISE_ROLES, "提交", bureau=False,
-                   guard=_all_answered),
-        Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "通过", bureau=True),
+                   guard=_all_answered, on_enter=(_stamp_submission,)),
+        Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "通过", bureau=True,
+                   on_enter=(_stamp_review,)),
         Transition("return", ("submitted",), "returned", REVIEW_ROLES, "退回", bureau=True,
-                   requires={"comment": "退回意见"}),
+                   requires={"comment": "退回意见"}, on_enter=(_stamp_review,)),
     ),
 )
 
@@ -133,12 +136,21 @@ def people(ctx: ServiceContext, runs: list[ChecklistRun]) -> dict[int, str]:
     return display_names(ctx, (i for r in runs for i in (r.created_by, r.reviewed_by)))
 
 
-def can_start(ctx: ServiceContext) -> bool:
-    return not ctx.actor.is_bureau and ctx.actor.tenant_id is not None and ctx.actor.role in ENTERPRISE_ROLES
+def start_refusal(ctx: ServiceContext) -> PermissionDenied | None:
+    """Why the caller may not start a self-check (an enterprise's admin or officer may)."""
+    if refused := ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以开始自查"):
+        return refused
+    return PermissionDenied("只有企业可以开始自查") if ctx.actor.tenant_id is None else None
 
 
-def can_answer(ctx: ServiceContext, run: ChecklistRun) -> bool:
-    return can_start(ctx) and run.status in ("draft", "returned")
+def answer_refusal(ctx: ServiceContext, run: ChecklistRun) -> DomainError | None:
+    """Why the caller may not change the run's answers now (its enterprise may, while a
+    draft or returned)."""
+    if refused := ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以填写自查"):
+        return refused
+    if run.status not in ("draft", "returned"):
+        return Conflict(f"当前状态为“{run.status_label}”，不能修改作答")
+    return None
 
 
 def offered(ctx: ServiceContext, registry: PluginRegistry) -> list[dict]:
@@ -151,9 +163,7 @@ def offered(ctx: ServiceContext, registry: PluginRegistry) -> list[dict]:
 
 def start_checklist(ctx: ServiceContext, registry: PluginRegistry, template_id: str) -> ChecklistRun:
     """Start a self-check from the newest version of an offered checklist template."""
-    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以开始自查")
-    if ctx.actor.tenant_id is None:
-        raise PermissionDenied("只有企业可以开始自查")
+    refuse(start_refusal(ctx))
     if not isinstance(template_id, str) or not template_id:
         raise ValidationFailed({"template_id": ["检查表模板为必填项"]})
     template = plugins.offered_template(ctx, registry, template_id)
@@ -215,14 +225,12 @@ def save_answers(ctx: ServiceContext, run_id: int, answers: dict, version: int) 
     """Merge `answers` into the run. Per item, a given "value" replaces the answer (None or ""
     clears it) and a given "note" replaces the remark; items not mentioned stay as they are."""
     run = get_checklist(ctx, run_id)
-    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以填写自查")
+    refuse(answer_refusal(ctx, run))
     version = check_version(version)
     if not isinstance(answers, dict):
         raise ValidationFailed({"answers": ["作答内容应为对象：{检查项编号: {value, note}}"]})
     if version != run.version:
         raise Conflict(STALE_MESSAGE)
-    if run.status not in ("draft", "returned"):
-        raise Conflict(f"当前状态为“{run.status_label}”，不能修改作答")
     items = {i["id"]: i for i in items_of(checklist_body(ctx, run))}
     merged = {k: dict(v) for k, v in (run.answers or {}).items()}
     errors: dict[str, list[str]] = {}
@@ -281,25 +289,11 @@ def transition(ctx: ServiceContext, run_id: int, action: str, version: int,
         raise ValidationFailed({"comment": [f"意见不能超过{TEXT_MAX}字"]})
     if not isinstance(action, str) or not action:
         raise ValidationFailed({"action": ["操作为必填项"]})
-    t = FLOW.transition(action)
-    now = utcnow()
-    stamps: dict[str, Any] = {}
-    if t.name == "submit":
-        stamps["submitted_at"] = now
-    else:
-        stamps.update(reviewed_by=ctx.actor.user_id, reviewed_at=now, comment=comment)
-    before = {k: getattr(run, k) for k in stamps}
-    for k, v in stamps.items():
-        setattr(run, k, v)
-    try:
-        # The stamps ride on the transition's one conditional UPDATE (one version step).
-        FLOW.apply(ctx, run, t.name, version=version, data={"comment": comment} if comment else {},
-                   obj_type="checklist", summary=f"{t.label}自查“{run.title}”：{FLOW.label(run.status)} → "
-                                                 f"{FLOW.label(t.target)}")
-    except DomainError:
-        for k, v in before.items():
-            setattr(run, k, v)
-        raise
+    # The stamps (who reviewed, when) ride on the transition's one conditional UPDATE.
+    FLOW.apply(ctx, run, action, version=version, data={"comment": comment} if comment else {},
+               obj_type="checklist",
+               summary=lambda r, step: f"{step.transition.label}自查“{r.title}”：{FLOW.label(step.source)} → "
+                                       f"{FLOW.label(step.transition.target)}")
     return run
 
 

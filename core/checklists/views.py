@@ -33,7 +33,7 @@ def index():  # noqa: ANN201
         total=total, q=q, args=args,
         tenant_id=tenant_id, statuses=STATUSES, is_bureau=ctx.actor.is_bureau,
         templates=[] if ctx.actor.is_bureau else service.offered(ctx, _registry()),
-        can_start=service.can_start(ctx),
+        can_start=service.start_refusal(ctx) is None,
         enterprises=service.enterprise_choices(ctx) if ctx.actor.is_bureau else [],
     )
 
@@ -52,7 +52,7 @@ def _detail(run_id: int, status: int = 200, error: DomainError | None = None, po
     return render_template(
         "checklists/detail.html", run=run, body=body,
         answers=run.answers or {}, posted=posted, error=error, errors=error.errors if error else {},
-        editable=service.can_answer(ctx, run), actions=service.actions(ctx, run),
+        editable=service.answer_refusal(ctx, run) is None, actions=service.actions(ctx, run),
         names=service.people(ctx, [run]), yes_no=service.YES_NO, answer_kinds=service.ANSWER_KINDS,
         missing=set(service.missing_items(body, run.answers or {})),
     ), status

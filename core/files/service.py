@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.audit import service as audit
 from core.auth.service import display_names
 from core.context import ServiceContext
-from core.errors import NotFound, TooLarge, ValidationFailed
+from core.errors import NotFound, PermissionDenied, TooLarge, ValidationFailed, refuse
 from core.files.models import StoredFile
 from core.files.sniff import KINDS, Sniffed, extension_of, file_error, sniff
 from tenants.models import Tenant
@@ -125,8 +125,9 @@ class FilePage:
     total: int
 
 
-def can_upload(ctx: ServiceContext) -> bool:
-    return ctx.actor.has_role(*UPLOAD_ROLES)
+def upload_refusal(ctx: ServiceContext) -> PermissionDenied | None:
+    """Why the caller may not upload (viewers may not); None when it may."""
+    return ctx.refusal(*UPLOAD_ROLES, message="只读用户不能上传文件")
 
 
 def get_file(ctx: ServiceContext, file_id: int) -> StoredFile:
@@ -206,7 +207,7 @@ class FileStore:
         """Receive, check and keep one upload. `allowed_kinds` (e.g. {"xlsx"}) narrows the
         accepted types; `tenant_id` files it under a unit the actor can see (default: the
         actor's own). Raises TooLarge (413), ValidationFailed (422), PermissionDenied."""
-        ctx.require(*UPLOAD_ROLES, message="只读用户不能上传文件")
+        refuse(upload_refusal(ctx))
         name = clean_name(filename)
         if not name:
             raise file_error("请选择要上传的文件")

@@ -44,7 +44,7 @@ def _index(status: int = 200, error: DomainError | None = None):  # noqa: ANN202
     listing = files.list_files(ctx, kind=kind, q=q, limit=paging.limit, offset=paging.offset)
     return render_template(
         "files/index.html", listing=listing, paging=paging, args=request.args, kind=kind, q=q or "",
-        kinds=KINDS, error=error, can_upload=files.can_upload(ctx),
+        kinds=KINDS, error=error, can_upload=files.upload_refusal(ctx) is None,
         max_label=files.human_size(store().max_bytes),
         show_tenant=bool(ctx.actor.is_bureau),
     ), status

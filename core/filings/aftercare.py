@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.audit import service as audit
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
 from core.files.service import FileStore
 from core.filings import rules
 from core.filings.models import (
@@ -90,19 +90,21 @@ def _check_changes(changes: Any) -> list[str]:
     return changes
 
 
+def record_refusal(ctx: ServiceContext, filing: Filing) -> DomainError | None:
+    """Why the caller may not record evaluations, revision triggers and revisions on
+    `filing` now (its enterprise's admin or officer may, while the filing is in force)."""
+    if refused := ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以登记"):
+        return refused
+    if filing.status not in FILED_STATES:
+        return Conflict(f"当前状态为“{filing.status_label}”：只有已备案（含逾期视为备案）且未被替代的预案可以登记")
+    return None
+
+
 def _filed(ctx: ServiceContext, filing_id: int) -> Filing:
     """A filing of the caller's enterprise that is in force (filed and not superseded)."""
     filing = get_filing(ctx, filing_id)
-    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以登记")
-    if filing.status not in FILED_STATES:
-        raise Conflict(f"当前状态为“{filing.status_label}”：只有已备案（含逾期视为备案）且未被替代的预案可以登记")
+    refuse(record_refusal(ctx, filing))
     return filing
-
-
-def can_record(ctx: ServiceContext, filing: Filing) -> bool:
-    """Whether the caller may record evaluations, revision triggers and revisions on
-    `filing` now (its enterprise's admin or officer, while the filing is in force)."""
-    return filing.status in FILED_STATES and not ctx.actor.is_bureau and ctx.actor.has_role(*ENTERPRISE_ROLES)
 
 
 def filing_in_force(ctx: ServiceContext, tenant_id: int) -> Filing | None:

@@ -19,12 +19,7 @@ from core.auth.models import User
 from core.auth.service import display_names
 from core.context import ServiceContext
 from core.db import has_writes, side_session, utcnow
-from core.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
 from core.files.service import FileStore, clean_name
 from core.filings import rules
 from core.filings.models import (
@@ -270,11 +265,19 @@ def create_filing(ctx: ServiceContext, data: dict) -> Filing:
     return filing
 
 
+def edit_refusal(ctx: ServiceContext, filing: Filing) -> DomainError | None:
+    """Why the caller may not change the filing's materials now (its enterprise may, while
+    a draft or returned); None when it may. The page's upload form and the action ask it."""
+    if refused := ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以修改备案材料"):
+        return refused
+    if filing.status not in EDITABLE:
+        return Conflict(f"当前状态为“{filing.status_label}”，不能修改备案材料")
+    return None
+
+
 def _editable(ctx: ServiceContext, filing_id: int) -> Filing:
     filing = get_filing(ctx, filing_id)
-    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以修改备案材料")
-    if filing.status not in EDITABLE:
-        raise Conflict(f"当前状态为“{filing.status_label}”，不能修改备案材料")
+    refuse(edit_refusal(ctx, filing))
     return filing
 
 
@@ -969,13 +972,6 @@ def history(ctx: ServiceContext, filing: Filing) -> list[HistoryEntry]:
         out.append(HistoryEntry(e.created_at, actor, e.action, action_label(e.action), e.summary,
                                 comment if isinstance(comment, str) else None, items))
     return out
-
-
-def can_edit(ctx: ServiceContext, filing: Filing) -> bool:
-    """Whether the caller may change the filing's materials now (its enterprise, while a
-    draft or returned)."""
-    return (filing.status in EDITABLE and not ctx.actor.is_bureau
-            and ctx.actor.has_role(*ENTERPRISE_ROLES))
 
 
 def bureau_name(ctx: ServiceContext, filing: Filing) -> str:

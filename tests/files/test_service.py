@@ -161,11 +161,12 @@ def test_viewer_cannot_upload(app, ctx_for, db) -> None:  # noqa: ANN001
     auth.create_user(sys, {"username": "ent1_viewer", "display_name": "宏达只读", "password": "anjian-demo",
                            "role": "viewer", "tenant_id": tenant_id(db, ENT1)})
     sys.session.commit()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         store(app).store_upload(ctx_for("ent1_viewer"), io.BytesIO(samples.pdf()), "a.pdf")
     assert stored_files(app) == []
-    assert files.can_upload(ctx_for("ent1_viewer")) is False
-    assert files.can_upload(ctx_for("wsq_reviewer")) is True
+    # The page asks the same rule: no upload form for the viewer, and the same reason.
+    assert files.upload_refusal(ctx_for("ent1_viewer")).message == refused.value.message == "只读用户不能上传文件"
+    assert files.upload_refusal(ctx_for("wsq_reviewer")) is None
 
 
 def test_bureau_files_under_a_visible_enterprise_only(app, ctx_for, db) -> None:  # noqa: ANN001
