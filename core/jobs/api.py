@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobQuery
+from core.schema import page, page_of
 from core.web import request as req
 
 blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="后台任务：进度、结果与重试")
@@ -14,10 +15,12 @@ blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="后台任
 
 @blp.get("")
 @blp.arguments(JobQuery, location="query")
-@blp.response(200, JobOut(many=True))
+@blp.response(200, page_of(JobOut))
 def list_jobs(args: dict):  # noqa: ANN201
     """本单位的任务，新的在前。查询参数：status（queued/running/done/failed）、limit、offset。"""
-    return service.list_jobs(api_ctx(), status=args["status"], limit=args["limit"], offset=args["offset"])
+    ctx = api_ctx()
+    return page(service.list_jobs(ctx, status=args["status"], limit=args["limit"], offset=args["offset"]),
+                service.count_jobs(ctx, status=args["status"]), args)
 
 
 @blp.get("/<int:job_id>")
