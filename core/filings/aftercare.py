@@ -366,22 +366,27 @@ def onsite_plans(ctx: ServiceContext, filing: Filing) -> list[str]:
     return _onsite_plans(ctx, [filing.id]).get(filing.id, [])
 
 
-def _onsite_plans(ctx: ServiceContext, filing_ids: list[int]) -> dict[int, list[str]]:
-    """filing id → its on-site plan names (the document name, else the file's name), in one query."""
+def _onsite_plans(ctx: ServiceContext, filing_ids: list[int] | None) -> dict[int, list[str]]:
+    """filing id → its on-site plan names (the document name, else the file's name), in one
+    query; `filing_ids` None: of every visible filing."""
     out: dict[int, list[str]] = {}
-    if not filing_ids:
+    if filing_ids == []:
         return out
-    rows = ctx.session.execute(
-        select(FilingMaterial.filing_id, FilingMaterial.name, StoredFile.original_name)
-        .join(StoredFile, StoredFile.id == FilingMaterial.file_id)
-        .where(FilingMaterial.filing_id.in_(filing_ids), FilingMaterial.material == "onsite_plans")
-        .order_by(FilingMaterial.filing_id, FilingMaterial.id))
+    stmt = (select(FilingMaterial.filing_id, FilingMaterial.name, StoredFile.original_name)
+            .join(StoredFile, StoredFile.id == FilingMaterial.file_id).where(FilingMaterial.material == "onsite_plans"))
+    if filing_ids is not None:
+        stmt = stmt.where(FilingMaterial.filing_id.in_(filing_ids))
+    rows = ctx.session.execute(stmt.order_by(FilingMaterial.filing_id, FilingMaterial.id))
     for filing_id, name, original in rows:
         names = out.setdefault(filing_id, [])
         name = name or original.rsplit(".", 1)[0]
         if name not in names:
             names.append(name)
     return out
+
+
+# Ids sent in one IN list at most (bound parameters stay well under the drivers' limits).
+ID_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -406,20 +411,24 @@ def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> 
     general: dict[int, date] = {}
     latest: dict[int, date] = {}
     onsite: dict[tuple[int, str], date] = {}
-    tenant_ids = [f.tenant_id for f in filings]
-    for chunk in range(0, len(tenant_ids), 500):
+    # A few filings are read by their ids; more than one list of ids (a jurisdiction's) by
+    # reading everything visible at once, which the scope already bounds.
+    chunks = [filings[i:i + ID_CHUNK] for i in range(0, len(filings), ID_CHUNK)]
+    chunks = [None] if len(chunks) > 1 else chunks
+    for chunk in chunks:
+        drills = select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
+        if chunk is not None:
+            drills = drills.where(Drill.tenant_id.in_([f.tenant_id for f in chunk]))
         for tenant_id, kind, plan, held in ctx.session.execute(
-                select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
-                .where(Drill.tenant_id.in_(tenant_ids[chunk:chunk + 500]))
-                .group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
+                drills.group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
             latest[tenant_id] = max(latest.get(tenant_id, held), held)
             if kind == "onsite":
                 onsite[(tenant_id, plan)] = held
             else:
                 general[tenant_id] = max(general.get(tenant_id, held), held)
     plans: dict[int, list[str]] = {}
-    for chunk in range(0, len(filings), 500):
-        plans.update(_onsite_plans(ctx, [f.id for f in filings[chunk:chunk + 500]]))
+    for chunk in chunks:
+        plans.update(_onsite_plans(ctx, None if chunk is None else [f.id for f in chunk]))
     out = []
     for f in filings:
         obligations = rules.drill_obligations(
