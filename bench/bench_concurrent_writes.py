@@ -16,21 +16,17 @@ filings; the bureaus' reviewers accept them all at the same moment over the API.
 from __future__ import annotations
 
 import io
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_http import ROOT, gunicorn, http, stop
+
 sys.path.insert(0, str(ROOT))  # the tests' small valid PDFs
 
 from bench_scoping import on_both  # noqa: E402
@@ -113,18 +109,6 @@ def at_once(calls: list) -> tuple[float, list[float], list]:  # noqa: ANN001
     return (time.perf_counter() - start) * 1000, times, results
 
 
-def http(method: str, url: str, token: str | None = None, body: dict | None = None) -> int:
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
-                                 headers={"Content-Type": "application/json",
-                                          **({"Authorization": f"Bearer {token}"} if token else {})})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            resp.read()
-            return resp.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
 def sql_floor(url: str, filings: list[tuple[int, int, str]]) -> tuple[float, list[float]]:
     engine = create_engine(url, pool_size=len(filings), max_overflow=0)
     with engine.connect() as c:   # bureau and enterprise of each filing, read beforehand
@@ -154,24 +138,6 @@ def sql_floor(url: str, filings: list[tuple[int, int, str]]) -> tuple[float, lis
     return wall, times
 
 
-def gunicorn(url: str, tmp: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "ANJIAN_DATABASE_URL": url, "ANJIAN_SECRET_KEY": SECRET, "ANJIAN_FILES_DIR": f"{tmp}/files",
-           "ANJIAN_INSTANCE_PATH": f"{tmp}/instance", "ANJIAN_DB_POOL_SIZE": str(THREADS), "ANJIAN_SWEEP_MINUTES": "0"}
-    env.pop("ANJIAN_REDIS_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "gthread",
-                             "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "core.app:create_app()"], env=env, cwd=ROOT)
-    for _ in range(100):
-        try:
-            if http("GET", f"http://127.0.0.1:{port}/healthz") == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
 def line(label: str, wall: float, times: list[float]) -> str:
     p95 = sorted(times)[int(len(times) * 0.95) - 1]
     return (f"  {label:<22} all 50 in {wall:8.1f} ms   median {statistics.median(times):7.1f} ms   "
@@ -186,7 +152,10 @@ def run(label: str, url: str) -> None:
         (app_set, floor_set), tokens = prepare(app, 2)
         app.extensions["anjian.db"].dispose()
         port = 18700 + (os.getpid() % 500)
-        proc = gunicorn(url, tmp, port)
+        proc = gunicorn("core.app:create_app()", port, {
+            "ANJIAN_DATABASE_URL": url, "ANJIAN_SECRET_KEY": SECRET, "ANJIAN_FILES_DIR": f"{tmp}/files",
+            "ANJIAN_INSTANCE_PATH": f"{tmp}/instance", "ANJIAN_DB_POOL_SIZE": str(THREADS),
+            "ANJIAN_SWEEP_MINUTES": "0"}, workers=WORKERS, threads=THREADS)
         try:
             base = f"http://127.0.0.1:{port}"
             http_wall, http_times, codes = at_once([lambda: http("GET", f"{base}/healthz")] * 50)
@@ -197,8 +166,7 @@ def run(label: str, url: str) -> None:
                                                 {"action": "accept", "version": v}))
                 for fid, v, r in app_set])
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
         engine = create_engine(url)
         with engine.connect() as c:
             accepted = c.execute(text("SELECT count(*) FROM filings WHERE status = 'accepted' "

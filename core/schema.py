@@ -50,6 +50,23 @@ class Offset(ma.fields.Integer):
         return min(super()._deserialize(value, attr, data, **kwargs), MAX_OFFSET)
 
 
+# Every list the API answers pages the same way: `?limit=&offset=` in, {items, total, limit,
+# offset} out. A page is capped so no request serialises a whole city (2,000 tenants).
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class Limit(ma.fields.Integer):
+    """A list's page size: 1 to MAX_LIMIT, DEFAULT_LIMIT when left out."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("load_default", DEFAULT_LIMIT)
+        kwargs.setdefault("metadata", {"label": "条数",
+                                       "description": f"每页条数，1至{MAX_LIMIT}，默认{DEFAULT_LIMIT}"})
+        super().__init__(validate=ma.validate.Range(min=1, max=MAX_LIMIT, error=f"条数应为1至{MAX_LIMIT}"),
+                         **kwargs)
+
+
 class Name(ma.fields.String):
     """A one-line name or title: zero-width characters removed, no line breaks."""
 
@@ -137,3 +154,33 @@ def load_or_fail(schema: ma.Schema, data: Any) -> Any:
         return schema.load(data)
     except ma.ValidationError as e:
         raise ValidationFailed(flatten(e.messages)) from None
+
+
+class PageQuery(Schema):
+    """The paging arguments of every list; a list's own filters extend it."""
+
+    limit = Limit()
+    offset = Offset()
+
+
+class PageOut(ma.Schema):
+    total = ma.fields.Integer(metadata={"description": "符合条件的总条数（与 limit、offset 无关）"})
+    limit = ma.fields.Integer(metadata={"description": "本页最多条数（请求的 limit）"})
+    offset = ma.fields.Integer(metadata={"description": "本页第一条在全部结果中的位置（从0起）"})
+
+
+def page_of(item: type[ma.Schema]) -> type[PageOut]:
+    """The envelope of a list of `item`: FilingOut → FilingPage {items, total, limit, offset}."""
+    name = item.__name__.removesuffix("Out").removesuffix("Schema") + "Page"
+    return type(name, (PageOut,), {"items": ma.fields.List(ma.fields.Nested(item))})
+
+
+def page(items: Any, total: int, args: dict) -> dict:
+    """One page as every list answers it; `args` are the loaded PageQuery arguments."""
+    return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
+
+
+def page_list(rows: list, args: dict) -> dict:
+    """A page of a list already in memory (a registry's plugins, a filing's evaluations)."""
+    offset, limit = args["offset"], args["limit"]
+    return page(rows[offset:offset + limit], len(rows), args)

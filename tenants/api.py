@@ -4,14 +4,14 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
-from core.schema import Schema
+from core.schema import PageQuery, page, page_list, page_of
 from tenants import service as tenants
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
 
 blp = Blueprint("api_tenants", __name__, url_prefix="/tenants", description="单位：应急管理局与企业")
 
 
-class TenantQuery(Schema):
+class TenantQuery(PageQuery):
     kind = ma.fields.String(validate=ma.validate.OneOf(["bureau", "enterprise"]))
     parent_id = ma.fields.Integer()
     q = ma.fields.String()
@@ -27,10 +27,13 @@ class SectionOut(ma.Schema):
 
 @blp.get("")
 @blp.arguments(TenantQuery, location="query")
-@blp.response(200, TenantOut(many=True))
+@blp.response(200, page_of(TenantOut))
 def list_tenants(args):  # noqa: ANN001, ANN201
-    """调用者可见的单位（本单位及下级）。"""
-    return tenants.list_tenants(api_ctx(), **args)
+    """调用者可见的单位（本单位及下级），按层级排列。查询参数 kind、parent_id、q、status、limit、offset。"""
+    ctx = api_ctx()
+    filters = {k: v for k, v in args.items() if k not in ("limit", "offset")}
+    return page(tenants.list_tenants(ctx, **filters, limit=args["limit"], offset=args["offset"]),
+                tenants.count_tenants(ctx, **filters), args)
 
 
 @blp.get("/<int:tenant_id>")
@@ -89,11 +92,13 @@ def single_low_risk(tenant_id: int):  # noqa: ANN201
 
 
 @blp.get("/<int:tenant_id>/sections")
-@blp.response(200, SectionOut(many=True))
-def list_sections(tenant_id: int):  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(SectionOut))
+def list_sections(args: dict, tenant_id: int):  # noqa: ANN201
+    """应急管理局的股室队。"""
     ctx = api_ctx()
     tenants.get_tenant(ctx, tenant_id)
-    return tenants.list_sections(ctx, tenant_id)
+    return page_list(tenants.list_sections(ctx, tenant_id), args)
 
 
 @blp.post("/<int:tenant_id>/sections")

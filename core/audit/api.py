@@ -1,17 +1,13 @@
 from __future__ import annotations
 
 import marshmallow as ma
-
-from core.schema import DateTime
 from flask import request
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx
 from core.audit import labels, service as audit
 from core.audit.views import parse_filter
-
-# An offset past any real trail: larger ones would overflow the databases' integer binds.
-MAX_OFFSET = 10**9
+from core.schema import DateTime, PageQuery, page, page_of
 
 blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="审计记录（应急管理局管理员）")
 
@@ -32,10 +28,24 @@ class AuditOut(ma.Schema):
     hash = ma.fields.String()
 
 
+class AuditQuery(PageQuery):
+    """Documents the filters; parse_filter reads them, as the 审计记录 page does."""
+
+    action = ma.fields.String(metadata={"label": "操作"})
+    object_type = ma.fields.String(metadata={"label": "对象类型"})
+    actor = ma.fields.String(metadata={"label": "操作人"})
+    tenant_id = ma.fields.String(metadata={"label": "单位", "description": "单位编号"})
+    since = ma.fields.String(metadata={"label": "起始日期", "description": "YYYY-MM-DD（北京时间）"})
+    until = ma.fields.String(metadata={"label": "截止日期", "description": "YYYY-MM-DD（北京时间），含当天"})
+    q = ma.fields.String(metadata={"label": "搜索", "description": "摘要中的文字"})
+
+
 @blp.get("")
-@blp.response(200, AuditOut(many=True))
-def list_events():  # noqa: ANN201
+@blp.arguments(AuditQuery, location="query")
+@blp.response(200, page_of(AuditOut))
+def list_events(args: dict):  # noqa: ANN201
     """辖区内的审计记录，新的在前。查询参数：action、object_type、actor、tenant_id、since、until（YYYY-MM-DD）、q（摘要中的文字）、limit、offset。"""
-    limit = max(1, min(request.args.get("limit", 50, type=int), 500))
-    offset = min(max(0, request.args.get("offset", 0, type=int)), MAX_OFFSET)
-    return audit.list_events(api_ctx(), parse_filter(request.args), limit=limit, offset=offset)
+    ctx = api_ctx()
+    flt = parse_filter(request.args)
+    return page(audit.list_events(ctx, flt, limit=args["limit"], offset=args["offset"]),
+                audit.count_events(ctx, flt), args)

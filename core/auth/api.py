@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.auth import service as auth
-from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserUpdate
+from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserQuery, UserUpdate
 from core.context import ServiceContext
+from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="用户")
@@ -40,11 +41,12 @@ def create_token(data):  # noqa: ANN001, ANN201
 
 
 @tokens_blp.get("")
-@tokens_blp.response(200, TokenOut(many=True))
-def list_tokens():  # noqa: ANN201
+@tokens_blp.arguments(PageQuery, location="query")
+@tokens_blp.response(200, page_of(TokenOut))
+def list_tokens(args: dict):  # noqa: ANN201
     """调用者自己的令牌（不含密钥）。"""
     ctx = api_ctx()
-    return auth.list_tokens(ctx, ctx.actor.user_id)
+    return page_list(auth.list_tokens(ctx, ctx.actor.user_id), args)
 
 
 @tokens_blp.delete("/<int:token_id>")
@@ -56,10 +58,13 @@ def revoke_token(token_id: int):  # noqa: ANN201
 
 
 @blp.get("")
-@blp.response(200, UserOut(many=True))
-def list_users():  # noqa: ANN201
-    """辖区内的用户（管理员、审核员）。"""
-    return auth.list_users(api_ctx())
+@blp.arguments(UserQuery, location="query")
+@blp.response(200, page_of(UserOut))
+def list_users(args: dict):  # noqa: ANN201
+    """辖区内的用户（管理员、审核员），按单位、用户名排列。查询参数 tenant_id、q、limit、offset。"""
+    ctx = api_ctx()
+    return page(auth.list_users(ctx, args["tenant_id"], q=args["q"], limit=args["limit"], offset=args["offset"]),
+                auth.count_users(ctx, args["tenant_id"], q=args["q"]), args)
 
 
 @blp.post("")

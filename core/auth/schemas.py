@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.auth.models import ROLES
-from core.schema import DateTime, Schema
+from core.schema import DateTime, PageQuery, Schema
 
 
 def password_problem(value: str) -> str | None:
@@ -20,6 +20,12 @@ def _password(value: str) -> None:
     msg = password_problem(value)
     if msg:
         raise ma.ValidationError(msg)
+
+
+class UserQuery(PageQuery):
+    tenant_id = fields.Integer(load_default=None, metadata={"label": "所属单位"})
+    q = fields.String(load_default=None, metadata={"label": "搜索", "description": "用户名、姓名或电话中的文字"},
+                      validate=validate.Length(max=100, error="搜索文字不超过100字"))
 
 
 class UserIn(Schema):

@@ -11,6 +11,7 @@ from core.checklists.models import ChecklistRun
 from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut,
                                      ChecklistStartIn, ChecklistTemplateOut, ChecklistTransitionIn)
 from core.context import ServiceContext
+from core.schema import PageQuery, page, page_list, page_of
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists",
                 description="检查表自查：企业按插件提供的检查表模板自查并提交，应急管理局审核通过或退回")
@@ -35,22 +36,24 @@ def _registry():  # noqa: ANN202
 
 
 @blp.get("/templates")
-@blp.response(200, ChecklistTemplateOut(many=True))
-def templates():  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(ChecklistTemplateOut))
+def templates(args: dict):  # noqa: ANN201
     """本单位可用的检查表模板（各模板的最新版本；插件须对本单位或上级启用，且适用于本企业行业）"""
-    return service.offered(api_ctx(), _registry())
+    return page_list(service.offered(api_ctx(), _registry()), args)
 
 
 @blp.get("")
 @blp.arguments(ChecklistQuery, location="query")
-@blp.response(200, ChecklistRunOut(many=True))
+@blp.response(200, page_of(ChecklistRunOut))
 def list_runs(args: dict):  # noqa: ANN201
     """可见的自查记录，新的在前：企业看本企业的，应急管理局看辖区内的。查询参数 status、tenant_id、limit、offset。"""
     ctx = api_ctx()
     runs = service.list_checklists(ctx, args["status"], tenant_id=args["tenant_id"], limit=args["limit"],
                                    offset=args["offset"])
     names = service.people(ctx, runs)
-    return [_out(ctx, r, names) for r in runs]
+    return page([_out(ctx, r, names) for r in runs],
+                service.count_checklists(ctx, args["status"], tenant_id=args["tenant_id"]), args)
 
 
 @blp.post("")

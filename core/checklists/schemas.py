@@ -6,16 +6,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.checklists.models import STATUSES
-from core.schema import DateTime, Offset, Schema
+from core.schema import DateTime, PageQuery, Schema
 
 
-class ChecklistQuery(Schema):
+class ChecklistQuery(PageQuery):
     status = fields.String(load_default=None, metadata={"label": "状态"},
                            validate=validate.OneOf(list(STATUSES), error="状态不在可选范围内"))
     tenant_id = fields.Integer(load_default=None, metadata={"label": "企业"})
-    limit = fields.Integer(load_default=50, metadata={"label": "条数"},
-                           validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = Offset()
 
 
 class ChecklistStartIn(Schema):

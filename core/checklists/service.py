@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
@@ -99,7 +100,9 @@ def list_checklists(ctx: ServiceContext, status: str | None = None, *, tenant_id
     """Visible runs, newest first: an enterprise its own, a bureau those of its jurisdiction.
     `q` within the checklist's title or the enterprise's name."""
     ctx.require()
-    stmt = _filtered(select(ChecklistRun), status, tenant_id, q)
+    # Each row shows its enterprise and template: loaded with the page, not one query a row.
+    stmt = _filtered(select(ChecklistRun), status, tenant_id, q).options(
+        joinedload(ChecklistRun.tenant), selectinload(ChecklistRun.snapshot))
     return list(ctx.session.scalars(stmt.order_by(ChecklistRun.created_at.desc(), ChecklistRun.id.desc())
                                     .limit(limit).offset(offset)))
 

@@ -10,6 +10,7 @@ from core.api.auth import api_ctx
 from core.files import service as files
 from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
 from core.files.views import send_stored, store
+from core.schema import page
 
 blp = Blueprint("api_files", __name__, url_prefix="/files",
                 description="文件：预案文本、台账与现场照片（PDF、DOCX、XLSX、JPG、PNG）")
@@ -30,8 +31,9 @@ blp.ARGUMENTS_PARSER = _MultipartParser()
 @blp.arguments(FileQuery, location="query")
 @blp.response(200, FileListOut)
 def list_files(args: dict):  # noqa: ANN201
-    """可见文件列表（新上传的在前）"""
-    return files.list_files(api_ctx(), **args)
+    """可见文件列表（新上传的在前）。查询参数 kind、tenant_id、q、limit、offset。"""
+    found = files.list_files(api_ctx(), **args)
+    return page(found.items, found.total, args)
 
 
 @blp.route("", methods=["POST"])

@@ -5,7 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from core.files.sniff import KINDS
-from core.schema import DateTime, Offset, Schema
+from core.schema import DateTime, PageQuery, Schema, page_of
 
 
 class FileOut(Schema):
@@ -25,12 +25,10 @@ class FileOut(Schema):
                                   metadata={"description": "下载地址"})
 
 
-class FileListOut(Schema):
-    items = fields.List(fields.Nested(FileOut))
-    total = fields.Integer()
+FileListOut = page_of(FileOut)
 
 
-class FileQuery(Schema):
+class FileQuery(PageQuery):
     class Meta:
         unknown = ma.EXCLUDE
 
@@ -39,9 +37,6 @@ class FileQuery(Schema):
     tenant_id = fields.Integer(load_default=None, metadata={"label": "所属单位"})
     q = fields.String(load_default=None, metadata={"label": "文件名"},
                       validate=validate.Length(max=100, error="文件名关键词不超过100个字"))
-    limit = fields.Integer(load_default=50, metadata={"label": "每页条数"},
-                           validate=validate.Range(min=1, max=200, error="每页条数应为1至200"))
-    offset = Offset()
 
 
 class UploadIn(Schema):

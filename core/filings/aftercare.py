@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, case, exists, func, select, tuple_, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit import service as audit
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
+from core.files.models import StoredFile
 from core.files.service import FileStore
 from core.filings import rules
 from core.filings.models import (
@@ -366,23 +368,27 @@ def onsite_plans(ctx: ServiceContext, filing: Filing) -> list[str]:
     return _onsite_plans(ctx, [filing.id]).get(filing.id, [])
 
 
-def _onsite_plans(ctx: ServiceContext, filing_ids: list[int]) -> dict[int, list[str]]:
-    """filing id → its on-site plan names (the document name, else the file's name), in one query."""
-    from core.files.models import StoredFile
+def _onsite_plans(ctx: ServiceContext, filing_ids: list[int] | None) -> dict[int, list[str]]:
+    """filing id → its on-site plan names (the document name, else the file's name), in one
+    query; `filing_ids` None: of every visible filing."""
     out: dict[int, list[str]] = {}
-    if not filing_ids:
+    if filing_ids == []:
         return out
-    rows = ctx.session.execute(
-        select(FilingMaterial.filing_id, FilingMaterial.name, StoredFile.original_name)
-        .join(StoredFile, StoredFile.id == FilingMaterial.file_id)
-        .where(FilingMaterial.filing_id.in_(filing_ids), FilingMaterial.material == "onsite_plans")
-        .order_by(FilingMaterial.filing_id, FilingMaterial.id))
+    stmt = (select(FilingMaterial.filing_id, FilingMaterial.name, StoredFile.original_name)
+            .join(StoredFile, StoredFile.id == FilingMaterial.file_id).where(FilingMaterial.material == "onsite_plans"))
+    if filing_ids is not None:
+        stmt = stmt.where(FilingMaterial.filing_id.in_(filing_ids))
+    rows = ctx.session.execute(stmt.order_by(FilingMaterial.filing_id, FilingMaterial.id))
     for filing_id, name, original in rows:
         names = out.setdefault(filing_id, [])
         name = name or original.rsplit(".", 1)[0]
         if name not in names:
             names.append(name)
     return out
+
+
+# Ids sent in one IN list at most (bound parameters stay well under the drivers' limits).
+ID_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -407,20 +413,24 @@ def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> 
     general: dict[int, date] = {}
     latest: dict[int, date] = {}
     onsite: dict[tuple[int, str], date] = {}
-    tenant_ids = [f.tenant_id for f in filings]
-    for chunk in range(0, len(tenant_ids), 500):
+    # A few filings are read by their ids; more than one list of ids (a jurisdiction's) by
+    # reading everything visible at once, which the scope already bounds.
+    chunks = [filings[i:i + ID_CHUNK] for i in range(0, len(filings), ID_CHUNK)]
+    chunks = [None] if len(chunks) > 1 else chunks
+    for chunk in chunks:
+        drills = select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
+        if chunk is not None:
+            drills = drills.where(Drill.tenant_id.in_([f.tenant_id for f in chunk]))
         for tenant_id, kind, plan, held in ctx.session.execute(
-                select(Drill.tenant_id, Drill.kind, Drill.plan_name, func.max(Drill.held_on))
-                .where(Drill.tenant_id.in_(tenant_ids[chunk:chunk + 500]))
-                .group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
+                drills.group_by(Drill.tenant_id, Drill.kind, Drill.plan_name)):
             latest[tenant_id] = max(latest.get(tenant_id, held), held)
             if kind == "onsite":
                 onsite[(tenant_id, plan)] = held
             else:
                 general[tenant_id] = max(general.get(tenant_id, held), held)
     plans: dict[int, list[str]] = {}
-    for chunk in range(0, len(filings), 500):
-        plans.update(_onsite_plans(ctx, [f.id for f in filings[chunk:chunk + 500]]))
+    for chunk in chunks:
+        plans.update(_onsite_plans(ctx, None if chunk is None else [f.id for f in chunk]))
     out = []
     for f in filings:
         obligations = rules.drill_obligations(
@@ -432,24 +442,66 @@ def _drill_statuses(ctx: ServiceContext, filings: list[Filing], today: date) -> 
     return out
 
 
+def in_force() -> ColumnElement[bool]:
+    """Whether a filing is its enterprise's filing in force: filed, and no filing of the
+    enterprise filed later (on the same day, the later one)."""
+    later = aliased(Filing)
+    return Filing.status.in_(FILED_STATES) & ~exists().where(
+        later.tenant_id == Filing.tenant_id, later.status.in_(FILED_STATES),
+        tuple_(func.coalesce(later.accepted_on, later.deemed_on), later.id)
+        > tuple_(func.coalesce(Filing.accepted_on, Filing.deemed_on), Filing.id))
+
+
 def filings_in_force(ctx: ServiceContext) -> list[Filing]:
     """Each visible enterprise's filing in force."""
-    rows = ctx.session.scalars(select(Filing).where(Filing.status.in_(FILED_STATES))
-                               .order_by(Filing.tenant_id, func.coalesce(Filing.accepted_on, Filing.deemed_on).desc(),
-                                         Filing.id.desc()))
-    seen: dict[int, Filing] = {}
-    for f in rows:
-        seen.setdefault(f.tenant_id, f)
-    return list(seen.values())
+    return list(ctx.session.scalars(select(Filing).where(in_force()).order_by(Filing.tenant_id)))
 
 
-def overdue_drills(ctx: ServiceContext, today: date | None = None,
-                   in_force: list[Filing] | None = None) -> list[EnterpriseDrills]:
-    """Enterprises of the caller's view with at least one drill obligation overdue
-    (`in_force`: the filings in force when the caller has them already)."""
+def overdue_drills(ctx: ServiceContext, today: date | None = None) -> list[EnterpriseDrills]:
+    """Enterprises of the caller's view with at least one drill obligation overdue."""
     today = today or beijing_today()
-    out = _drill_statuses(ctx, filings_in_force(ctx) if in_force is None else in_force, today)
+    out = _drill_statuses(ctx, filings_in_force(ctx), today)
     return sorted((d for d in out if d.overdue), key=lambda d: (min(o.due for o in d.overdue), d.enterprise.name))
+
+
+def _file_stem(name: ColumnElement[str]) -> ColumnElement[str]:
+    """`name.rsplit(".", 1)[0]` in SQL that SQLite and PostgreSQL both speak: rtrim drops the
+    trailing characters that are not dots, leaving the name up to its last dot."""
+    upto_dot = func.rtrim(name, func.replace(name, ".", ""))
+    return case((name.contains("."), func.substr(upto_dot, 1, func.length(upto_dot) - 1)), else_=name)
+
+
+def count_overdue_drills(ctx: ServiceContext, today: date) -> int:
+    """How many enterprises overdue_drills lists, counted by the database: the obligations of
+    rules.drill_obligations (第三十三条), each asked as "its start is before
+    rules.drill_overdue_before", over the filings in force, without building a row."""
+    yearly, half_year = rules.drill_overdue_before(today, 12), rules.drill_overdue_before(today, 6)
+    since = func.coalesce(Filing.accepted_on, Filing.deemed_on, Filing.published_on)
+    f = (select(Filing.id, Filing.tenant_id, since.label("since"), Tenant.industry)
+         .join(Tenant, Tenant.id == Filing.tenant_id).where(in_force()).subquery("f"))
+    last = (select(Drill.tenant_id, func.max(Drill.held_on).filter(Drill.kind != "onsite").label("general"),
+                   func.max(Drill.held_on).label("any")).group_by(Drill.tenant_id).subquery("last"))
+    onsite = (select(Drill.tenant_id, Drill.plan_name, func.max(Drill.held_on).label("held"))
+              .where(Drill.kind == "onsite").group_by(Drill.tenant_id, Drill.plan_name).subquery("onsite"))
+    plans = (select(FilingMaterial.filing_id,
+                    func.coalesce(func.nullif(FilingMaterial.name, ""), _file_stem(StoredFile.original_name))
+                    .label("name"))
+             .join(StoredFile, StoredFile.id == FilingMaterial.file_id)
+             .where(FilingMaterial.material == "onsite_plans").subquery("plans"))
+    # Per filing: how many on-site plans it has, and the oldest start among them (the filings
+    # in force are picked once, below).
+    per_plan = (select(plans.c.filing_id, func.count().label("n"),
+                       func.min(func.coalesce(onsite.c.held, since)).label("oldest"))
+                .join(Filing, Filing.id == plans.c.filing_id)
+                .outerjoin(onsite, (onsite.c.tenant_id == Filing.tenant_id) & (onsite.c.plan_name == plans.c.name))
+                .group_by(plans.c.filing_id).subquery("per_plan"))
+    overdue = ((func.coalesce(last.c.general, f.c.since) < yearly)
+               | (per_plan.c.oldest < half_year)
+               | (rules.key_drill_unit_where(f.c.industry) & per_plan.c.n.is_(None)
+                  & (func.coalesce(last.c.any, f.c.since) < half_year)))
+    return ctx.session.scalar(
+        select(func.count()).select_from(f).outerjoin(last, last.c.tenant_id == f.c.tenant_id)
+        .outerjoin(per_plan, per_plan.c.filing_id == f.c.id).where(overdue)) or 0
 
 
 # ---------------------------------------------------------------------------- sweep

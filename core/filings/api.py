@@ -13,6 +13,7 @@ from core.filings.models import Filing, FilingEvaluation, RevisionTrigger
 from core.filings.schemas import (EvaluationIn, EvaluationOut, FilingCreateIn, FilingDetailOut, FilingOut,
                                   FilingQuery, FilingTransitionIn, FilingUploadIn, RevisionIn, RevisionTriggerIn,
                                   RevisionTriggerOut, SettleIn)
+from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req
 
 blp = Blueprint("api_filings", __name__, url_prefix="/filings",
@@ -47,14 +48,14 @@ def _detail(ctx: ServiceContext, filing: Filing) -> dict:
 
 @blp.get("")
 @blp.arguments(FilingQuery, location="query")
-@blp.response(200, FilingOut(many=True))
+@blp.response(200, page_of(FilingOut))
 def list_filings(args: dict):  # noqa: ANN201
     """可见的备案：应急管理局按审查期限排列（待审查的在前），企业看本企业的（新的在前）。
     查询参数 status、overdue、enterprise、q、limit、offset。"""
     ctx = api_ctx()
-    filings = service.list_filings(ctx, args["status"], args["overdue"], args["enterprise"], q=args["q"],
-                                   limit=args["limit"], offset=args["offset"])
-    return [_out(f) for f in filings]
+    filters = (args["status"], args["overdue"], args["enterprise"])
+    filings = service.list_filings(ctx, *filters, q=args["q"], limit=args["limit"], offset=args["offset"])
+    return page([_out(f) for f in filings], service.count_filings(ctx, *filters, q=args["q"]), args)
 
 
 @blp.post("")
@@ -165,11 +166,13 @@ def record_evaluation(filing_id: int):  # noqa: ANN201
 
 
 @blp.get("/<int:filing_id>/evaluations")
-@blp.response(200, EvaluationOut(many=True))
-def list_evaluations(filing_id: int):  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(EvaluationOut))
+def list_evaluations(args: dict, filing_id: int):  # noqa: ANN201
     """备案的评估记录，新的在前（下次评估期限见备案的 evaluation_due）"""
     ctx = api_ctx()
-    return [_evaluation(e) for e in aftercare.evaluations_of(ctx, service.get_filing(ctx, filing_id))]
+    rows = aftercare.evaluations_of(ctx, service.get_filing(ctx, filing_id))
+    return page_list([_evaluation(e) for e in rows], args)
 
 
 @blp.post("/<int:filing_id>/revision-triggers")
@@ -186,11 +189,13 @@ def record_trigger(filing_id: int):  # noqa: ANN201
 
 
 @blp.get("/<int:filing_id>/revision-triggers")
-@blp.response(200, RevisionTriggerOut(many=True))
-def list_triggers(filing_id: int):  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(RevisionTriggerOut))
+def list_triggers(args: dict, filing_id: int):  # noqa: ANN201
     """备案的修订情形及办结情况，发生日期新的在前"""
     ctx = api_ctx()
-    return [_trigger(t) for t in aftercare.triggers_of(ctx, service.get_filing(ctx, filing_id))]
+    rows = aftercare.triggers_of(ctx, service.get_filing(ctx, filing_id))
+    return page_list([_trigger(t) for t in rows], args)
 
 
 @blp.post("/<int:filing_id>/revision-triggers/<int:trigger_id>/settle")

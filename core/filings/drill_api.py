@@ -11,6 +11,7 @@ from core.filings import aftercare, service
 from core.filings.aftercare import EnterpriseDrills
 from core.filings.models import Drill
 from core.filings.schemas import DrillIn, DrillOut, DrillQuery, EnterpriseDrillsOut
+from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req
 
 blp = Blueprint("api_drills", __name__, url_prefix="/drills",
@@ -33,10 +34,13 @@ def _obligations(status: EnterpriseDrills, overdue_only: bool) -> dict:
 
 @blp.get("")
 @blp.arguments(DrillQuery, location="query")
-@blp.response(200, DrillOut(many=True))
+@blp.response(200, page_of(DrillOut))
 def list_drills(args: dict):  # noqa: ANN201
-    """可见的演练记录，演练日期新的在前（企业看本企业的，应急管理局看辖区的；enterprise 按企业筛选）"""
-    return [_drill(d) for d in aftercare.list_drills(api_ctx(), args["enterprise"], limit=args["limit"])]
+    """可见的演练记录，演练日期新的在前（企业看本企业的，应急管理局看辖区的；enterprise 按企业筛选，
+    q 按演练情景、预案或企业名称搜索）"""
+    ctx = api_ctx()
+    rows = aftercare.list_drills(ctx, args["enterprise"], q=args["q"], limit=args["limit"], offset=args["offset"])
+    return page([_drill(d) for d in rows], aftercare.count_drills(ctx, args["enterprise"], q=args["q"]), args)
 
 
 @blp.post("")
@@ -55,13 +59,18 @@ def record():  # noqa: ANN201
 
 
 @blp.get("/obligations")
-@blp.response(200, EnterpriseDrillsOut(many=True))
-def obligations():  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(EnterpriseDrillsOut))
+def obligations(args: dict):  # noqa: ANN201
     """演练要求（第三十三条）。企业：按在用备案计算的全部演练要求（一行；尚无在用备案时为空列表）；
     应急管理局：辖区内有演练逾期的企业及其逾期的要求，最早到期的在前。"""
     ctx = api_ctx()
     today = service.beijing_today()
-    if ctx.actor.is_bureau or ctx.actor.is_system:
-        return [_obligations(row, True) for row in aftercare.overdue_drills(ctx, today)]
-    in_force = aftercare.filing_in_force(ctx, ctx.actor.tenant_id)
-    return [_obligations(aftercare.drill_status(ctx, in_force, today), False)] if in_force else []
+    bureau = ctx.actor.is_bureau or ctx.actor.is_system
+    if bureau:
+        rows = aftercare.overdue_drills(ctx, today)
+    else:
+        in_force = aftercare.filing_in_force(ctx, ctx.actor.tenant_id)
+        rows = [aftercare.drill_status(ctx, in_force, today)] if in_force else []
+    out = page_list(rows, args)
+    return {**out, "items": [_obligations(row, bureau) for row in out["items"]]}

@@ -94,10 +94,13 @@ def summary(ctx: ServiceContext, today: date | None = None) -> Summary:
     today = today or service.beijing_today()
     service.deem_due(ctx, today)
     by_status = dict(ctx.session.execute(select(Filing.status, func.count(Filing.id)).group_by(Filing.status)).all())
-    # The evaluation and drill lists both start from the filings in force: read them once.
-    in_force = aftercare.filings_in_force(ctx)
-    counts = {name: len(_BUILDERS[name](ctx, Table(name, LISTS[name], []), today, in_force=in_force).rows)
-              for name in LISTS if name != "filings"}
+    # Each figure is counted by the database from the conditions its list is read with.
+    count = ctx.session.scalar
+    counts = {"overdue": service.count_filings(ctx, "submitted", True, today=today),
+              "deemed": count(select(func.count(Filing.id)).where(_DEEMED)),
+              "evaluations": count(select(func.count(Filing.id)).where(*_evaluation_due(today))),
+              "unfiled": count(select(func.count(Tenant.id)).where(*_UNFILED)),
+              "drills": aftercare.count_overdue_drills(ctx, today)}
     late = (Filing.status == "submitted") & (Filing.review_due < today)
     rows = ctx.session.execute(
         select(Tenant.name,
@@ -148,10 +151,22 @@ def _overdue(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     return t
 
 
+_DEEMED = Filing.deemed_on.is_not(None)
+# Active enterprises with no filing accepted or deemed (none in force).
+_UNFILED = (Tenant.kind == "enterprise", Tenant.status == "active",
+            ~exists().where(Filing.tenant_id == Tenant.id, Filing.status.in_(FILED_STATES)))
+
+
+def _evaluation_due(today: date) -> tuple:
+    """Filings in force whose 第三十五条 evaluation is due within EVALUATION_WINDOW_DAYS (or past)."""
+    return (aftercare.in_force(),
+            Filing.evaluation_due <= today + timedelta(days=EVALUATION_WINDOW_DAYS))
+
+
 def _deemed(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     t.headers = ["企业名称", "预案名称", "备案编号", "收到日期", "审查期限", "视为备案日期", "当前状态", "备案机关"]
     bureaus = _bureau_names(ctx)
-    rows = ctx.session.scalars(select(Filing).where(Filing.deemed_on.is_not(None))
+    rows = ctx.session.scalars(select(Filing).where(_DEEMED)
                                .order_by(Filing.deemed_on.desc(), Filing.id.desc()))
     for f in rows:
         t.add([f.tenant.name, f.title, f.filing_no, f.received_on, f.review_due, f.deemed_on, f.status_label,
@@ -159,12 +174,10 @@ def _deemed(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     return t
 
 
-def _evaluations(ctx, t: Table, today: date, in_force=None, **_) -> Table:  # noqa: ANN001
+def _evaluations(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     t.headers = ["企业名称", "预案名称", "备案编号", "公布日期", "上次评估", "评估到期日", "剩余天数", "情况"]
-    horizon = today + timedelta(days=EVALUATION_WINDOW_DAYS)
-    in_force = aftercare.filings_in_force(ctx) if in_force is None else in_force
-    due = sorted((f for f in in_force if f.evaluation_due and f.evaluation_due <= horizon),
-                 key=lambda f: (f.evaluation_due, f.id))
+    due = list(ctx.session.scalars(select(Filing).where(*_evaluation_due(today))
+                                   .order_by(Filing.evaluation_due, Filing.id)))
     last = dict(ctx.session.execute(select(FilingEvaluation.filing_id, func.max(FilingEvaluation.evaluated_on))
                                     .where(FilingEvaluation.filing_id.in_([f.id for f in due]))
                                     .group_by(FilingEvaluation.filing_id)).all()) if due else {}
@@ -178,10 +191,7 @@ def _evaluations(ctx, t: Table, today: date, in_force=None, **_) -> Table:  # no
 def _unfiled(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     t.headers = ["企业名称", "统一社会信用代码", "行业类别", "所属应急管理局", "最近一次备案", "最近一次备案状态"]
     bureaus = _bureau_names(ctx)
-    in_force = exists().where(Filing.tenant_id == Tenant.id, Filing.status.in_(FILED_STATES))
-    enterprises = list(ctx.session.scalars(select(Tenant).where(Tenant.kind == "enterprise",
-                                                                Tenant.status == "active", ~in_force)
-                                           .order_by(Tenant.path)))
+    enterprises = list(ctx.session.scalars(select(Tenant).where(*_UNFILED).order_by(Tenant.path)))
     latest: dict[int, Filing] = {}
     if enterprises:
         for f in ctx.session.scalars(select(Filing).where(Filing.tenant_id.in_([e.id for e in enterprises]))
@@ -195,10 +205,10 @@ def _unfiled(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     return t
 
 
-def _drills(ctx, t: Table, today: date, in_force=None, **_) -> Table:  # noqa: ANN001
+def _drills(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
     # One row per enterprise (the figure counts enterprises), its overdue obligations listed.
     t.headers = ["企业名称", "备案编号", "逾期的演练要求", "最早应完成日期", "已逾期天数"]
-    for row in aftercare.overdue_drills(ctx, today, in_force):
+    for row in aftercare.overdue_drills(ctx, today):
         first = min(o.due for o in row.overdue)
         t.add([row.enterprise.name, row.filing.filing_no, "；".join(o.label for o in row.overdue), first,
                (today - first).days], f"/drills?enterprise={row.enterprise.id}")

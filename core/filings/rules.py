@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from core.i18n import mark as _
@@ -82,6 +83,12 @@ def key_drill_unit(unit: "UnitFacts | str | None") -> bool:
     城市轨道交通运营、建筑施工单位，以及宾馆、商场、娱乐场所、旅游景区等人员密集场所经营单位 drill at
     least every half year and report each drill to the county bureau."""
     return _facts(unit).industry in KEY_DRILL_INDUSTRIES
+
+
+def key_drill_unit_where(industry: ColumnElement) -> ColumnElement[bool]:
+    """key_drill_unit as a condition on a tenant's industry column, for counts made in the
+    database (the article reads nothing of a unit but its industry)."""
+    return industry.in_(sorted(KEY_DRILL_INDUSTRIES))
 
 
 def evaluates_every_3_years(unit: "UnitFacts | str | None") -> bool:
@@ -258,6 +265,18 @@ def _months_later(d: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(d)
+
+
+def drill_overdue_before(today: date, months: int) -> date:
+    """drill_obligations' `today > due` asked of the start instead, so that a database can
+    count it: an obligation due `months` after `start` (the last drill, else the filing) is
+    overdue on `today` exactly when `start` is before the day returned. _months_later never
+    goes back as its start moves on, so the overdue starts are all those before the first
+    start that is not overdue."""
+    start = _months_later(today, -months) - timedelta(days=4)  # overdue whatever the month ends
+    while today > _months_later(start, months):
+        start += timedelta(days=1)
+    return start
 
 
 def drill_obligations(today: date, *, last_comprehensive_or_special: date | None, onsite_last: dict[str, date | None],

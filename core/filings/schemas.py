@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from core.filings.models import DRILL_KINDS, EVALUATION_CONCLUSIONS, STATUSES
 from core.filings.rules import MATERIALS, REFILING_CHANGES, REVISION_TRIGGERS
-from core.schema import Date, DateTime, Name, Offset, Schema
+from core.schema import Date, DateTime, Name, PageQuery, Schema
 
 
 class FilingCreateIn(Schema):
@@ -18,7 +18,7 @@ class FilingCreateIn(Schema):
                                                         "description": "预案公布（签署发布）日期，YYYY-MM-DD"})
 
 
-class FilingQuery(Schema):
+class FilingQuery(PageQuery):
     status = fields.String(load_default=None, metadata={"label": "状态"},
                            validate=validate.OneOf(list(STATUSES), error="状态不在可选范围内"))
     overdue = fields.Boolean(load_default=None, metadata={"label": "审查逾期",
@@ -26,9 +26,6 @@ class FilingQuery(Schema):
     enterprise = fields.Integer(load_default=None, metadata={"label": "企业"})
     q = fields.String(load_default=None, metadata={"label": "搜索", "description": "预案名称、企业名称或备案编号中的文字"},
                       validate=validate.Length(max=100, error="搜索文字不超过100字"))
-    limit = fields.Integer(load_default=50, metadata={"label": "条数"},
-                           validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = Offset()
 
 
 class ReturnItemIn(Schema):
@@ -233,12 +230,10 @@ class DrillIn(Schema):
     participant_units = fields.String(load_default=None, metadata={"label": "参演单位", "description": "不超过500字"})
 
 
-class DrillQuery(Schema):
+class DrillQuery(PageQuery):
     enterprise = fields.Integer(load_default=None, metadata={"label": "企业"})
     q = fields.String(load_default=None, metadata={"label": "搜索", "description": "预案名称、企业名称或备案编号中的文字"},
                       validate=validate.Length(max=100, error="搜索文字不超过100字"))
-    limit = fields.Integer(load_default=200, metadata={"label": "条数"},
-                           validate=validate.Range(min=1, max=500, error="条数应为1至500"))
 
 
 class DrillOut(ma.Schema):

@@ -7,16 +7,19 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobQuery
+from core.schema import page, page_of
 
 blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="后台任务：进度、结果与重试")
 
 
 @blp.get("")
 @blp.arguments(JobQuery, location="query")
-@blp.response(200, JobOut(many=True))
+@blp.response(200, page_of(JobOut))
 def list_jobs(args: dict):  # noqa: ANN201
     """本单位的任务，新的在前。查询参数：status（queued/running/done/failed）、limit、offset。"""
-    return service.list_jobs(api_ctx(), status=args["status"], limit=args["limit"], offset=args["offset"])
+    ctx = api_ctx()
+    return page(service.list_jobs(ctx, status=args["status"], limit=args["limit"], offset=args["offset"]),
+                service.count_jobs(ctx, status=args["status"]), args)
 
 
 @blp.get("/<int:job_id>")

@@ -4,15 +4,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.jobs.models import JOB_STATUSES
-from core.schema import DateTime, Offset, Schema
+from core.schema import DateTime, PageQuery
 
 
-class JobQuery(Schema):
+class JobQuery(PageQuery):
     status = fields.String(load_default=None, metadata={"label": "状态"},
                            validate=validate.OneOf(list(JOB_STATUSES), error="状态不在可选范围内"))
-    limit = fields.Integer(load_default=50, metadata={"label": "条数"},
-                           validate=validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = Offset()
 
 
 class JobOut(ma.Schema):

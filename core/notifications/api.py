@@ -6,17 +6,14 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx
 from core.notifications import service as notifications
-from core.schema import DateTime, Offset, Schema
+from core.schema import DateTime, PageQuery, page, page_of
 
 blp = Blueprint("api_notifications", __name__, url_prefix="/notifications",
                 description="当前用户的消息：备案提交、退回、准予备案、期限提醒等，每条链接到办理页面")
 
 
-class NotificationQuery(Schema):
+class NotificationQuery(PageQuery):
     unread = ma.fields.Boolean(load_default=False, metadata={"label": "只看未读"})
-    limit = ma.fields.Integer(load_default=50, metadata={"label": "条数"},
-                              validate=ma.validate.Range(min=1, max=200, error="条数应为1至200"))
-    offset = Offset()
 
 
 class NotificationOut(ma.Schema):
@@ -28,9 +25,7 @@ class NotificationOut(ma.Schema):
     read_at = DateTime(allow_none=True)
 
 
-class NotificationPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(NotificationOut))
-    total = ma.fields.Integer(metadata={"description": "符合条件的消息总数"})
+class NotificationPage(page_of(NotificationOut)):
     unread = ma.fields.Integer(metadata={"description": "未读消息数"})
 
 
@@ -40,8 +35,9 @@ class NotificationPage(ma.Schema):
 def inbox(args: dict):  # noqa: ANN201
     """当前用户的消息，新的在前。查询参数 unread（true：只看未读）、limit、offset。"""
     ctx = api_ctx()
-    return {"items": notifications.inbox(ctx, args["unread"], args["limit"], args["offset"]),
-            "total": notifications.inbox_count(ctx, args["unread"]), "unread": notifications.unread_count(ctx)}
+    return {**page(notifications.inbox(ctx, args["unread"], args["limit"], args["offset"]),
+                   notifications.inbox_count(ctx, args["unread"]), args),
+            "unread": notifications.unread_count(ctx)}
 
 
 @blp.post("/<int:notification_id>/read")

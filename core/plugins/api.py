@@ -8,7 +8,7 @@ from core.api.auth import api_ctx, body, json_body
 from core.errors import ValidationFailed
 from core.plugins import service
 from core.plugins.web import registry
-from core.schema import Schema
+from core.schema import PageQuery, Schema, page_list, page_of
 
 blp = Blueprint("api_plugins", __name__, url_prefix="/plugins", description="插件与启用范围")
 
@@ -31,10 +31,11 @@ class EnablementIn(Schema):
 
 
 @blp.get("")
-@blp.response(200, PluginOut(many=True))
-def list_plugins():  # noqa: ANN201
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(PluginOut))
+def list_plugins(args: dict):  # noqa: ANN201
     """已安装的插件：发行包、版本、状态（loaded/failed）、提供的内容、对调用者单位是否启用。"""
-    return service.list_plugins(api_ctx(), registry(current_app))
+    return page_list(service.list_plugins(api_ctx(), registry(current_app)), args)
 
 
 @blp.put("/<name>/enablement")

@@ -182,5 +182,5 @@ def test_only_bureau_admins_see_the_page(as_user, username):
 
 
 def test_api_takes_the_search_and_names_the_action(api, activity):
-    rows = api("wsq_admin").get("/api/v1/audit?q=宏达&action=tenant.update").get_json()
+    rows = api("wsq_admin").get("/api/v1/audit?q=宏达&action=tenant.update").get_json()["items"]
     assert rows and all(r["action"] == "tenant.update" and r["action_label"] == "修改单位信息" for r in rows)

@@ -57,7 +57,7 @@ def test_own_password_change_revokes_them(client, as_user, db):
 
 def test_other_users_tokens_and_revoked_ones_are_left_alone(client, as_user, db):
     mine, theirs = token_of(client, "ent1_officer"), token_of(client, "wsq_reviewer")
-    tid = client.get("/api/v1/tokens", headers=mine).json[0]["id"]
+    tid = client.get("/api/v1/tokens", headers=mine).json["items"][0]["id"]
     assert client.delete(f"/api/v1/tokens/{tid}", headers=mine).status_code == 200  # revoked already
     me = as_user("ent1_officer")
     assert me.post("/me/password", data={"csrf_token": me.csrf, "password": "new-pass-2026"}).status_code == 302

@@ -26,7 +26,7 @@ def test_token_stored_hashed_and_revocable(client, db):
     rows = db.scalars(select(ApiToken)).all()
     assert rows and all(token not in (r.token_hash, r.prefix) for r in rows)
     h = {"Authorization": f"Bearer {token}"}
-    tid = client.get("/api/v1/tokens", headers=h).json[0]["id"]
+    tid = client.get("/api/v1/tokens", headers=h).json["items"][0]["id"]
     assert client.delete(f"/api/v1/tokens/{tid}", headers=h).status_code == 200
     assert client.get("/api/v1/me", headers=h).status_code == 401
 

@@ -4,7 +4,7 @@ from core.auth.models import User
 
 
 def test_county_admin_creates_enterprise_user(api, db):
-    ent1 = api("wsq_admin").get("/api/v1/tenants?kind=enterprise").json[0]
+    ent1 = api("wsq_admin").get("/api/v1/tenants?kind=enterprise").json["items"][0]
     resp = api("wsq_admin").post("/api/v1/users", json={
         "username": "hd_viewer", "display_name": "宏达只读", "password": "long-enough-1",
         "role": "viewer", "tenant_id": ent1["id"]})

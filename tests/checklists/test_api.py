@@ -17,15 +17,15 @@ def started(api) -> dict:  # noqa: ANN001
 
 def test_templates_offered_only_when_enabled(app, api, ctx_for) -> None:  # noqa: ANN001
     ent1 = api("ent1_officer")
-    assert ent1.get(f"{BASE}/templates").json == []
+    assert ent1.get(f"{BASE}/templates").json["items"] == []
     r = ent1.post(BASE, json={"template_id": TEMPLATE})
     assert r.status_code == 404 and r.json["code"] == "not_found"
     from tests.checklists.conftest import enable
     enable(app, ctx_for)
-    listing = ent1.get(f"{BASE}/templates").json
+    listing = ent1.get(f"{BASE}/templates").json["items"]
     assert [(t["id"], t["version"], t["plugin"]) for t in listing] == [(TEMPLATE, "1.0.0", "checklists")]
     assert [i["id"] for s in listing[0]["sections"] for i in s["items"]] == ["1.1", "1.2", "2.1", "2.2"]
-    assert api("yjhl_admin").get(f"{BASE}/templates").json == []
+    assert api("yjhl_admin").get(f"{BASE}/templates").json["items"] == []
 
 
 def test_anonymous_is_401(client) -> None:  # noqa: ANN001
@@ -73,8 +73,8 @@ def test_full_journey(app, api, db, enabled) -> None:  # noqa: ANN001
     r = reviewer.post(f"{url}/transitions", json={"action": "accept", "version": r.json["version"]})
     assert r.status_code == 200 and r.json["status"] == "accepted" and r.json["status_label"] == "已通过"
 
-    assert [x["id"] for x in reviewer.get(f"{BASE}?status=accepted").json] == [run["id"]]
-    assert reviewer.get(f"{BASE}?status=draft").json == []
+    assert [x["id"] for x in reviewer.get(f"{BASE}?status=accepted").json["items"]] == [run["id"]]
+    assert reviewer.get(f"{BASE}?status=draft").json["items"] == []
     assert reviewer.get(f"{BASE}?status=bogus").status_code == 422
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "checklist",
                                                          AuditEvent.object_id == str(run["id"]))
@@ -137,9 +137,9 @@ def test_another_tenants_run_is_404(app, api, enabled) -> None:  # noqa: ANN001
             assert r.status_code == 404 and r.json["code"] == "not_found", username
         for body in ({}, {"action": "accept", "version": run["version"]}):
             assert c.post(f"{url}/transitions", json=body).status_code == 404
-        assert c.get(BASE).json == []
+        assert c.get(BASE).json["items"] == []
     assert api("ent1_officer").get(f"{BASE}/999999").status_code == 404
-    assert [x["id"] for x in api("city_admin").get(BASE).json] == [run["id"]]
+    assert [x["id"] for x in api("city_admin").get(BASE).json["items"]] == [run["id"]]
 
 
 def test_openapi_documents_the_routes(app, client) -> None:  # noqa: ANN001

@@ -31,7 +31,7 @@ def test_runs_keep_their_template_version(app, other_app, ctx_for, db) -> None: 
     assert upgraded.config["DATABASE_URL"] == app.config["DATABASE_URL"]
     enable(upgraded, ctx_for, "checklists_v2")
     new = api_for(upgraded, ctx_for, "ent1_officer")
-    assert [(t["id"], t["version"]) for t in new.get(f"{BASE}/templates").json] == [(TEMPLATE, "1.1.0")]
+    assert [(t["id"], t["version"]) for t in new.get(f"{BASE}/templates").json["items"]] == [(TEMPLATE, "1.1.0")]
 
     kept = new.get(f"{BASE}/{first['id']}").json
     assert kept["template_version"] == "1.0.0" and kept["body"] == first["body"]
@@ -57,7 +57,7 @@ def test_runs_keep_their_template_version(app, other_app, ctx_for, db) -> None: 
     # The plugin removed altogether: both runs still render, answer and submit from their snapshots.
     bare = other_app()
     gone = api_for(bare, ctx_for, "ent1_officer")
-    assert gone.get(f"{BASE}/templates").json == []
+    assert gone.get(f"{BASE}/templates").json["items"] == []
     assert gone.post(BASE, json={"template_id": TEMPLATE}).status_code == 404
     assert gone.get(f"{BASE}/{first['id']}").json["body"] == first["body"]
     assert gone.get(f"{BASE}/{second['id']}").json["body"] == second["body"]

@@ -47,7 +47,7 @@ def drill(client, data: bytes | None = None, **form):  # noqa: ANN001, ANN201
 
 def test_evaluations(api, db, filed) -> None:  # noqa: ANN001
     ent1 = api("ent1_officer")
-    assert ent1.get(f"{BASE}/{filed}/evaluations").json == []
+    assert ent1.get(f"{BASE}/{filed}/evaluations").json["items"] == []
     r = evaluate(ent1, filed, conclusion="maybe")
     assert r.status_code == 422 and r.json["code"] == "validation_failed"
     assert r.json["errors"] == {"conclusion": ["评估结论应为“预案仍然适用”或“需要修订预案”"]}
@@ -74,9 +74,9 @@ def test_evaluations(api, db, filed) -> None:  # noqa: ANN001
     assert r.status_code == 422 and r.json["errors"] == {"trigger": ["评估结论为需要修订时，须选择修订情形"]}
     r = evaluate(ent1, filed, conclusion="revise", trigger="risk_changed", changes=["measures", "procedures"])
     assert r.status_code == 201, r.json
-    listing = api("wsq_reviewer").get(f"{BASE}/{filed}/evaluations").json
+    listing = api("wsq_reviewer").get(f"{BASE}/{filed}/evaluations").json["items"]
     assert [e["conclusion"] for e in listing] == ["revise", "keep"]
-    triggers = ent1.get(f"{BASE}/{filed}/revision-triggers").json
+    triggers = ent1.get(f"{BASE}/{filed}/revision-triggers").json["items"]
     assert [(t["trigger"], t["changes"], t["requires_refiling"]) for t in triggers] == \
         [("risk_changed", ["measures", "procedures"], True)]
     assert triggers[0]["change_labels"] == ["主要处置措施", "应急处置程序"]
@@ -131,7 +131,7 @@ def test_trigger_settle_and_refiling_journey(api, db, filed) -> None:  # noqa: A
     assert r.status_code == 200, r.json
     old = ent1.get(f"{BASE}/{filed}").json
     assert (old["status"], old["revision_needed"]) == ("superseded", False)
-    settled = {t["id"]: t for t in ent1.get(f"{BASE}/{filed}/revision-triggers").json}
+    settled = {t["id"]: t for t in ent1.get(f"{BASE}/{filed}/revision-triggers").json["items"]}
     assert (settled[major["id"]]["resolution"], settled[major["id"]]["resolved_filing_id"]) == ("refiled", new["id"])
     assert settled[minor["id"]]["resolution"] == "revised"
     # The superseded version takes no more records.
@@ -177,14 +177,14 @@ def test_other_county_and_other_filing_get_404(api, ctx_for, db, filed) -> None:
     draft = ent1.post(BASE, json={"title": "另一份预案", "published_on": today()}).json
     r = ent1.post(f"{BASE}/{draft['id']}/revision-triggers/{tid}/settle", json={"note": "x"})
     assert r.status_code == 404 and r.json["message"] == "修订情形不存在或无权访问"
-    assert ent1.get(f"{BASE}/{draft['id']}/revision-triggers").json == []
+    assert ent1.get(f"{BASE}/{draft['id']}/revision-triggers").json["items"] == []
     db.expire_all()
     assert db.get(RevisionTrigger, tid).resolved_on is None
 
 
 def test_drills_and_obligations(api, db, filed) -> None:  # noqa: ANN001
     ent1, reviewer = api("ent1_officer"), api("wsq_reviewer")
-    rows = ent1.get("/api/v1/drills/obligations").json
+    rows = ent1.get("/api/v1/drills/obligations").json["items"]
     assert len(rows) == 1 and rows[0]["filing_id"] == filed and rows[0]["enterprise_name"] == "乌审旗宏达甲醇有限责任公司"
     assert [o["kind"] for o in rows[0]["obligations"]] == ["comprehensive_or_special", "onsite", "onsite"]
     # Accepted 2026-03-24: each on-site plan was due by 2026-09-24.
@@ -209,27 +209,27 @@ def test_drills_and_obligations(api, db, filed) -> None:  # noqa: ANN001
     assert (r.json["kind_label"], r.json["plan_name"], r.json["participants"], r.json["filing_id"]) == \
         ("现场处置方案演练", ONSITE[0], 32, filed)
     assert r.json["file"]["original_name"] == "演练评估报告.pdf"
-    assert [d["id"] for d in ent1.get("/api/v1/drills").json] == [r.json["id"]]
+    assert [d["id"] for d in ent1.get("/api/v1/drills").json["items"]] == [r.json["id"]]
     ent1_id = tenant_id(db)
-    assert [d["id"] for d in reviewer.get("/api/v1/drills", query_string={"enterprise": ent1_id}).json] == \
+    assert [d["id"] for d in reviewer.get("/api/v1/drills", query_string={"enterprise": ent1_id}).json["items"]] == \
         [r.json["id"]]
-    assert reviewer.get("/api/v1/drills", query_string={"enterprise": tenant_id(db, "91150626MA0N3B7Q1R")}).json == []
+    assert reviewer.get("/api/v1/drills", query_string={"enterprise": tenant_id(db, "91150626MA0N3B7Q1R")}).json["items"] == []
     assert reviewer.get("/api/v1/drills", query_string={"limit": 0}).status_code == 422
 
-    rows = ent1.get("/api/v1/drills/obligations").json
+    rows = ent1.get("/api/v1/drills/obligations").json["items"]
     by_label = {o["label"]: o for o in rows[0]["obligations"]}
     drilled, other = (by_label[f"现场处置方案“{n}”演练（每半年至少一次）"] for n in ONSITE)
     assert (drilled["last"], drilled["overdue"], other["last"], other["overdue"]) == (today(), False, None, True)
-    due = reviewer.get("/api/v1/drills/obligations").json
+    due = reviewer.get("/api/v1/drills/obligations").json["items"]
     assert [(d["enterprise_id"], [o["label"] for o in d["obligations"]]) for d in due] == \
         [(ent1_id, [f"现场处置方案“{ONSITE[1]}”演练（每半年至少一次）"])]
-    assert api("city_admin").get("/api/v1/drills/obligations").json == due
+    assert api("city_admin").get("/api/v1/drills/obligations").json["items"] == due
 
     # Another county and a sibling enterprise see nothing of it.
-    assert api("yjhl_reviewer").get("/api/v1/drills").json == []
-    assert api("yjhl_reviewer").get("/api/v1/drills/obligations").json == []
-    assert api("ent2_officer").get("/api/v1/drills").json == []
-    assert api("ent2_officer").get("/api/v1/drills/obligations").json == []  # no filing in force
+    assert api("yjhl_reviewer").get("/api/v1/drills").json["items"] == []
+    assert api("yjhl_reviewer").get("/api/v1/drills/obligations").json["items"] == []
+    assert api("ent2_officer").get("/api/v1/drills").json["items"] == []
+    assert api("ent2_officer").get("/api/v1/drills/obligations").json["items"] == []  # no filing in force
 
 
 def test_drill_reported_without_a_filing(api) -> None:  # noqa: ANN001

@@ -122,7 +122,8 @@ def test_notifications_api(ctx_for, store, api, db):
     assert api("ent1_officer").post(f"/api/v1/notifications/{item['id']}/read").status_code == 404
     r = reviewer.post(f"/api/v1/notifications/{item['id']}/read")
     assert r.status_code == 200 and r.json["read_at"] is not None
-    assert reviewer.get("/api/v1/notifications?unread=true").json == {"items": [], "total": 0, "unread": 0}
+    assert reviewer.get("/api/v1/notifications?unread=true").json == {"items": [], "total": 0, "limit": 50, "offset": 0,
+                                                                     "unread": 0}
     assert reviewer.get("/api/v1/notifications").json["total"] == 1
 
 

@@ -27,11 +27,11 @@ def test_list_jobs_with_status_filter(app, api, ctx_for):
     bad = service.enqueue(ctx, "tests.refuse", {})
     ctx.session.commit()
     client = api("ent1_officer")
-    assert [j["id"] for j in client.get("/api/v1/jobs").get_json()] == [bad.id, ok.id]
-    assert [j["id"] for j in client.get("/api/v1/jobs?status=failed").get_json()] == [bad.id]
+    assert [j["id"] for j in client.get("/api/v1/jobs").get_json()["items"]] == [bad.id, ok.id]
+    assert [j["id"] for j in client.get("/api/v1/jobs?status=failed").get_json()["items"]] == [bad.id]
     resp = client.get("/api/v1/jobs?status=lost")
     assert resp.status_code == 422 and "状态" in resp.get_json()["message"]
-    assert api("ent2_officer").get("/api/v1/jobs").get_json() == []
+    assert api("ent2_officer").get("/api/v1/jobs").get_json()["items"] == []
 
 
 def test_other_tenants_job_is_404(app, api, ctx_for):

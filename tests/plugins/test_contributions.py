@@ -38,7 +38,7 @@ def test_blueprint_and_menu_follow_enablement(app, as_user, ctx_for):
 
 def test_xlsx_export_escapes_formulas_and_keeps_chinese(app, as_user, api, db):
     a = api("wsq_admin")
-    ent = a.get("/api/v1/tenants?kind=enterprise").json[0]
+    ent = a.get("/api/v1/tenants?kind=enterprise").json["items"][0]
     body = {k: ent[k] for k in ("name", "uscc", "industry", "region_code", "address", "phone", "status")}
     a.put(f"/api/v1/tenants/{ent['id']}", json={**body, "principal": "=HYPERLINK(\"http://x\")", "version": ent["version"]})
     resp = as_user("wsq_reviewer").get("/enterprises/export?format=xlsx")

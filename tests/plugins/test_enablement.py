@@ -67,7 +67,7 @@ def test_page_api_and_cli(app, as_user, api, runner, ctx_for):
     assert resp.status_code == 302
     assert "checklists" in enabled_for(ctx_for, app, "ent1_officer")
     assert as_user("ent1_officer").get("/plugins").status_code == 403
-    rows = {p["name"]: p for p in api("yjhl_admin").get("/api/v1/plugins").json}
+    rows = {p["name"]: p for p in api("yjhl_admin").get("/api/v1/plugins").json["items"]}
     assert rows["checklists"]["enabled"] is False and rows["misspelt"]["state"] == "failed"
     resp = api("yjhl_admin").put("/api/v1/plugins/checklists/enablement", json={"enabled": True})
     assert resp.status_code == 200 and resp.json["enabled"] is True and resp.json["explicit"] is True

@@ -7,15 +7,37 @@ NEW = {"name": "乌审旗新能化工有限公司", "uscc": "914403001922038216"
 
 
 def test_list_shape(api):
-    rows = api("wsq_reviewer").get("/api/v1/tenants").json
+    rows = api("wsq_reviewer").get("/api/v1/tenants").json["items"]
     assert len(rows) == 6
     ent = next(r for r in rows if r["kind"] == "enterprise")
     assert {"id", "name", "kind", "parent_id", "uscc", "region_code"} <= set(ent)
     assert rows[0]["kind"] == "bureau" and rows[0]["uscc"] is None
 
 
+def test_a_city_pages_through_its_tenants(api, ctx_for):
+    """A city of thousands of units answers one page at a time, with the total to page by."""
+    from tenants import service as tenants
+    from tenants.codes import org_code_check_char, uscc_check_char
+    ctx = ctx_for("wsq_admin")
+    for n in range(25):
+        body = f"7{n:07d}"
+        first17 = "91150626" + body + org_code_check_char(body)
+        tenants.create_enterprise(ctx, {**NEW, "name": f"乌审旗测试企业{n:02d}", "uscc": first17 + uscc_check_char(first17)})
+    ctx.session.commit()
+    city = api("city_admin")
+    whole = city.get("/api/v1/tenants?limit=200").json
+    assert whole["total"] == len(whole["items"]) > 30
+    first = city.get("/api/v1/tenants?limit=20").json
+    assert len(first["items"]) == 20 and first["total"] == whole["total"]
+    rest = city.get(f"/api/v1/tenants?limit=20&offset={whole['total'] - 5}").json
+    assert [t["id"] for t in first["items"] + rest["items"]] == \
+        [t["id"] for t in whole["items"][:20] + whole["items"][-5:]]
+    assert city.get("/api/v1/tenants?kind=enterprise&limit=1").json["total"] == \
+        sum(t["kind"] == "enterprise" for t in whole["items"])
+
+
 def test_get_other_county_is_404(api):
-    yjhl_ent = api("yjhl_reviewer").get("/api/v1/tenants?kind=enterprise").json[0]
+    yjhl_ent = api("yjhl_reviewer").get("/api/v1/tenants?kind=enterprise").json["items"][0]
     resp = api("wsq_reviewer").get(f"/api/v1/tenants/{yjhl_ent['id']}")
     assert resp.status_code == 404
     assert resp.json == {"code": "not_found", "message": "单位不存在或无权访问", "errors": {}}
@@ -59,7 +81,7 @@ def test_update_keeps_what_it_leaves_out(api, db):
     from core.audit.models import AuditEvent
     from tenants.models import SectionAssignment
     a = api("wsq_admin")
-    ent = next(t for t in a.get("/api/v1/tenants?kind=enterprise").json if t["fax"])
+    ent = next(t for t in a.get("/api/v1/tenants?kind=enterprise").json["items"] if t["fax"])
 
     def section() -> int | None:  # noqa: ANN202
         db.expire_all()
@@ -84,7 +106,7 @@ def test_update_keeps_what_it_leaves_out(api, db):
 
 def test_update_does_not_move_an_enterprise(api):
     a = api("wsq_admin")
-    ent = a.get("/api/v1/tenants?kind=enterprise").json[0]
+    ent = a.get("/api/v1/tenants?kind=enterprise").json["items"][0]
     city = a.get(f"/api/v1/tenants/{ent['parent_id']}").json["parent_id"]
     moved = a.put(f"/api/v1/tenants/{ent['id']}", json={"parent_id": city or 1, "version": ent["version"]})
     assert moved.status_code == 422 and "监管部门" in moved.json["errors"]["parent_id"][0]

@@ -189,6 +189,6 @@ def test_pages_and_api_show_the_county_name(as_user, api):
     c = as_user("wsq_admin")
     assert "150626 乌审旗" in c.get("/enterprises").text
     assert "150626 乌审旗" in c.get("/units").text
-    ent = api("wsq_reviewer").get("/api/v1/tenants?q=宏达甲醇").json[0]
+    ent = api("wsq_reviewer").get("/api/v1/tenants?q=宏达甲醇").json["items"][0]
     assert ent["region_name"] == "乌审旗"
     assert "150626 乌审旗" in c.get(f"/tenants/{ent['id']}").text

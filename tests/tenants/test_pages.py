@@ -25,7 +25,7 @@ def test_admin_creates_enterprise_and_sees_field_errors(as_user):
 def test_enterprise_officer_sees_only_itself(as_user, api):
     c = as_user("ent1_officer")
     assert c.get("/enterprises").status_code == 302  # goes to its own profile
-    ent2 = api("wsq_reviewer").get("/api/v1/tenants?q=苏力格").json[0]
+    ent2 = api("wsq_reviewer").get("/api/v1/tenants?q=苏力格").json["items"][0]
     assert c.get(f"/tenants/{ent2['id']}").status_code == 404
     assert c.get(f"/tenants/{ent2['id']}/edit").status_code == 404
     profile = c.get("/profile", follow_redirects=True)
@@ -52,5 +52,5 @@ def test_export_uses_the_same_filters_as_the_page(as_user):
 
 
 def test_reviewer_gets_no_edit_form(as_user, api):
-    ent = api("wsq_reviewer").get("/api/v1/tenants?kind=enterprise").json[0]
+    ent = api("wsq_reviewer").get("/api/v1/tenants?kind=enterprise").json["items"][0]
     assert as_user("wsq_reviewer").get(f"/tenants/{ent['id']}/edit").status_code == 403
