@@ -24,6 +24,7 @@ from core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from core.plugins.events import emit
 from core.plugins import service as plugins
 from core.plugins.manager import PluginRegistry
 from core.plugins.models import TemplateSnapshot
@@ -177,6 +178,9 @@ def start_checklist(ctx: ServiceContext, registry: PluginRegistry, template_id: 
                  f"开始自查“{run.title}”（模板 {run.template_id} {run.template_version}）",
                  payload={"template_id": run.template_id, "version": run.template_version,
                           "sha256": snap.sha256}, tenant_id=run.tenant_id)
+    emit(ctx, "template.instantiated", tenant_id=run.tenant_id, object_type="checklist", object_id=run.id,
+         payload={"template_id": snap.template_id, "version": snap.version, "sha256": snap.sha256,
+                  "plugin": snap.plugin})
     return run
 
 
