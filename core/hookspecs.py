@@ -18,8 +18,9 @@ plugin may use) from the public module ``core.plugin_api``:
 Hooks are called through pluggy with keyword arguments, so ``firstresult``, ``tryfirst``,
 ``trylast`` and the order of calls mean what pluggy documents; calls for a tenant leave out
 the plugins not enabled there. A plugin that implements a hook not declared here, or with
-parameters the spec does not have, is refused at start-up and listed as failed. docs/plugins.md explains each hook with examples; a test fails when a hook here is
-missing from that page.
+parameters the spec does not have, is refused at start-up and listed as failed.
+docs/plugins.md explains each hook with examples; a test fails when a hook here is missing
+from that page.
 """
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ class ExportFormat:
     and the rows as lists of plain values (str, int, float, date, datetime or None), and
     returns the file's bytes. The platform escapes text cells starting with = + - @ before
     `render` sees them (`core.plugin_api.escape_formula` is the same function).
-    `content_type` without a charset: text types are sent with "; charset=utf-8"."""
+    A text `content_type` without a charset is sent with "; charset=utf-8"; one with a
+    charset is sent as it is."""
 
     id: str                         # short name used in URLs, e.g. "csv"; unique
     title: str                      # e.g. "CSV（逗号分隔）"
@@ -143,8 +145,8 @@ def anjian_blueprints() -> list["Blueprint"]:
 
 @hookspec
 def anjian_menu_items() -> list[MenuItem]:
-    """Called once per plugin at start-up, on that plugin alone, after every blueprint is
-    registered.
+    """Called once per plugin at start-up, on that plugin alone; the endpoints are checked
+    once every blueprint is registered.
 
     Returns navigation entries (see MenuItem), shown to users whose tenant has the plugin
     enabled; the core filters them by tenant kind and role. A hook that raises, or an item

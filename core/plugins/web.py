@@ -81,6 +81,6 @@ def _register(app: Flask, wanted, register) -> None:  # noqa: ANN001
             try:
                 register(bp)
             except Exception as e:  # noqa: BLE001 - contained like any plugin failure
-                reg.fail(record.name, f"页面蓝图“{bp.name}”无法注册：{e}")
+                reg.fail(record.name, f"蓝图“{bp.name}”无法注册：{e}")
                 break
             owners[bp.name] = record.name
