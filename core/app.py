@@ -46,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from core.api import init_api
     init_api(app)
+    from core.plugins.web import finish_plugins
+    finish_plugins(app)
     return app
 
 

@@ -31,12 +31,13 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Apply Alembic migrations to ANJIAN_DATABASE_URL."""
+    """Apply Alembic migrations to ANJIAN_DATABASE_URL: the core's and every loaded plugin's."""
     from core.migrate import upgrade
-    upgrade(current_app.config["DATABASE_URL"], revision)
+    from core.plugins.web import registry
+    upgrade(current_app.config["DATABASE_URL"], revision, registry(current_app).migration_locations())
     click.echo(f"数据库已升级到 {revision}")
 
 
@@ -46,8 +47,8 @@ def demo() -> None:
     """Load the 鄂尔多斯 demo data (idempotent: running it again adds nothing)."""
     from core.demo import DEMO_PASSWORD, USERS, load_demo
     from core.migrate import upgrade
-    upgrade(current_app.config["DATABASE_URL"])
     from core.plugins.web import registry
+    upgrade(current_app.config["DATABASE_URL"], plugin_locations=registry(current_app).migration_locations())
     with system_ctx("demo") as ctx:
         counts = load_demo(ctx, registry(current_app))
     from core.filings.demo import load_demo_filings

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import xlsxwriter
+from flask_babel import lazy_gettext
 
 from core.context import ServiceContext
 from core.errors import NotFound
@@ -69,17 +71,21 @@ def render_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
     return buf.getvalue()
 
 
-XLSX = ExportFormat(id="xlsx", title="Excel（xlsx）", extension="xlsx",
+XLSX = ExportFormat(id="xlsx", title=lazy_gettext("Excel（xlsx）"), extension="xlsx",
                     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     render=render_xlsx)
 
 
 def formats_for(ctx: ServiceContext, registry) -> list[ExportFormat]:  # noqa: ANN001
-    """xlsx, then the formats of plugins enabled for the caller's tenant."""
+    """xlsx, then the formats of plugins enabled for the caller's tenant in pluggy's call
+    order, titles in the request's language (ids are unique: the registry fails a plugin
+    that repeats one)."""
     from core.plugins.service import enabled_plugins
     out = [XLSX]
-    for name in sorted(enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)):
-        out += [f for f in registry.get(name).export_formats if f.id not in {x.id for x in out}]
+    enabled = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
+    for name in registry.call_order("anjian_export_formats", enabled):
+        record = registry.get(name)
+        out += [replace(f, title=record.gettext(f.title)) for f in record.export_formats]
     return out
 
 

@@ -6,18 +6,21 @@ A plugin is a module (or object) registered under the ``anjian`` entry-point gro
     anjian =
         my_plugin = my_package.plugin
 
-and implements some of the hooks below with ``@hookimpl`` imported from this module:
+and implements some of the hooks below with ``@hookimpl``, imported (with every type a
+plugin may use) from the public module ``core.plugin_api``:
 
-    from core.hookspecs import hookimpl
+    from core.plugin_api import hookimpl
 
     @hookimpl
     def anjian_templates():
         return [{...}]
 
-Hooks are called with keyword arguments. A plugin that implements a hook not declared
-here, or with parameters the spec does not have, is refused at start-up and listed as
-failed. docs/plugins.md explains each hook with examples; a test fails when a hook here is
-missing from that page.
+Hooks are called through pluggy with keyword arguments, so ``firstresult``, ``tryfirst``,
+``trylast`` and the order of calls mean what pluggy documents; calls for a tenant leave out
+the plugins not enabled there. A plugin that implements a hook not declared here, or with
+parameters the spec does not have, is refused at start-up and listed as failed.
+docs/plugins.md explains each hook with examples; a test fails when a hook here is missing
+from that page.
 """
 from __future__ import annotations
 
@@ -68,10 +71,12 @@ class ExportFormat:
 
     `render(title, columns, rows)` receives the list's title, its column headers (Chinese)
     and the rows as lists of plain values (str, int, float, date, datetime or None), and
-    returns the file's bytes. Text cells starting with = + - @ must stay inert in
-    spreadsheet formats: use `core.exports.escape_formula`."""
+    returns the file's bytes. The platform escapes text cells starting with = + - @ before
+    `render` sees them (`core.plugin_api.escape_formula` is the same function).
+    A text `content_type` without a charset is sent with "; charset=utf-8"; one with a
+    charset is sent as it is."""
 
-    id: str                         # short name used in URLs, e.g. "csv"
+    id: str                         # short name used in URLs, e.g. "csv"; unique
     title: str                      # e.g. "CSV（逗号分隔）"
     extension: str                  # e.g. "csv"
     content_type: str
@@ -82,11 +87,11 @@ class ExportFormat:
 class Event:
     """Something that happened in the core, delivered after its transaction committed.
 
-    Names in use:
+    Names emitted (core.plugins.events.EVENT_NAMES; docs/plugins.md lists their payloads):
       - ``workflow.transition``: payload {"workflow", "action", "from", "to", "comment"?}
       - ``deadline.passed``: payload {"deadline", "what"} (from the periodic sweep)
-      - ``campaign.launched``: payload {"template_id", "version"}
-      - ``template.instantiated``: payload {"template_id", "version", "sha256"}
+      - ``template.instantiated``: payload {"template_id", "version", "sha256", "plugin"}
+    ``campaign.launched`` comes with campaigns.
     """
 
     id: int
@@ -130,17 +135,22 @@ def anjian_templates() -> list[dict]:
 def anjian_blueprints() -> list["Blueprint"]:
     """Called once per plugin when the app is built.
 
-    Returns Flask blueprints to register (pages, JSON endpoints). Every request to them is
-    refused with 404 for users whose tenant does not have the plugin enabled, and requires
-    a logged-in user like every page. Use `core.web.request.ctx()` for the caller.
+    Returns Flask blueprints to register: page blueprints (`flask.Blueprint`) and JSON API
+    blueprints (`flask_smorest.Blueprint`), the latter mounted under /api/v1, listed in the
+    OpenAPI document and answering errors as JSON. Every request to them is refused with 404
+    for users whose tenant does not have the plugin enabled, and requires a logged-in user
+    like every page. Use `core.plugin_api.request_ctx()` for the caller.
     """
 
 
 @hookspec
 def anjian_menu_items() -> list[MenuItem]:
-    """Called when a page is rendered, for plugins enabled for the user's tenant.
+    """Called once per plugin at start-up, on that plugin alone; the endpoints are checked
+    once every blueprint is registered.
 
-    Returns navigation entries (see MenuItem); the core filters them by tenant kind and role.
+    Returns navigation entries (see MenuItem), shown to users whose tenant has the plugin
+    enabled; the core filters them by tenant kind and role. A hook that raises, or an item
+    whose endpoint does not exist, marks the plugin failed (its pages then answer 404).
     """
 
 
@@ -158,7 +168,31 @@ def anjian_export_formats() -> list[ExportFormat]:
     """Called once per plugin at start-up.
 
     Returns additional export formats offered next to xlsx on every exportable list,
-    for users whose tenant has the plugin enabled.
+    for users whose tenant has the plugin enabled. A format id already taken (xlsx, another
+    plugin's, or twice in this list) marks the plugin failed.
+    """
+
+
+# --- resources the plugin ships ---------------------------------------------------------
+
+@hookspec(firstresult=True)
+def anjian_migrations() -> str:
+    """Called once per plugin at start-up, on that plugin alone.
+
+    Returns the directory of the plugin's Alembic revisions (a branch of its own, labelled
+    with the plugin name), run by `anjian db upgrade` together with the core's. Tables that
+    hold tenant data subclass `core.plugin_api.TenantOwned` and are scoped like the core's.
+    """
+
+
+@hookspec(firstresult=True)
+def anjian_translations() -> str:
+    """Called once per plugin at start-up, on that plugin alone.
+
+    Returns the directory of the plugin's gettext catalogue
+    (`<dir>/en/LC_MESSAGES/messages.mo`). The plugin's title, description, menu labels and
+    export format titles are looked up in it in the request's language; the plugin's own
+    pages use `core.plugin_api.catalogue(dir)` for the same lookups.
     """
 
 
@@ -167,9 +201,11 @@ def anjian_export_formats() -> list[ExportFormat]:
 @hookspec
 def anjian_on_event(event: Event) -> None:
     """Called after the core transaction that emitted `event` has committed, by the job
-    executor (inline or an rq worker), once per plugin enabled for the event's tenant.
+    executor (inline or an rq worker), once per plugin enabled for the event's tenant, in
+    pluggy's call order, each plugin in a transaction of its own.
 
     Return nothing. An exception is caught: the plugin's writes are rolled back, the
-    failure (plugin, event, error) is recorded and shown to operators on the plugins page,
+    failure (plugin, event, error with the last frames of its traceback) is recorded and
+    shown to operators on the plugins page (插件故障记录),
     and other plugins still receive the event. A plugin can never undo or block core data.
     """

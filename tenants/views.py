@@ -1,9 +1,7 @@
 """Pages for enterprises, bureaus and sections."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.audit import service as audit
@@ -61,7 +59,7 @@ def export_enterprises():  # noqa: ANN201
     headers, rows = tenants.enterprise_table(ctx, **_enterprise_filters(args))
     content, name, ctype = export(ctx, current_app.extensions["anjian.plugins"], args.get("format", "xlsx"),
                                   "企业名录", headers, rows)
-    return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=name)
+    return req.send_export(content, name, ctype)
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])

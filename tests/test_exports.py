@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from urllib.parse import unquote
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -79,3 +81,64 @@ def test_every_export_escapes_formulas(app, db, as_user, ctx_for):  # noqa: ANN0
             assert not bare, (url, fmt.id, bare[:3])
             seen += sum(v.startswith("'") and v[1:].startswith(FORMULA_START) for v in values)
     assert seen, "no hostile value reached any export: the test would not notice a missing escape"
+
+
+def list_pages(app) -> list[str]:  # noqa: ANN001
+    """Every page a GET without arguments reaches, plus each overview list."""
+    pages = [r.rule for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments
+             and not r.rule.startswith(("/api/", "/static")) and not r.rule.endswith("/export")]
+    return pages + [f"/filings/overview/{name}" for name in overview.LISTS]
+
+
+def test_every_exportable_list_offers_every_format(app, as_user, ctx_for):  # noqa: ANN001
+    admin = ctx_for("city_admin")
+    plugins.set_enabled(admin, app.extensions["anjian.plugins"], "extras", True)
+    admin.session.commit()
+    formats = {f.id for f in formats_for(ctx_for("city_admin"), app.extensions["anjian.plugins"])}
+    assert formats == {"xlsx", "csv"}
+    city = as_user("city_admin")
+    offering = {}
+    for page in list_pages(app):
+        resp = city.get(page)
+        if resp.status_code != 200 or "text/html" not in resp.content_type:
+            continue
+        links = re.findall(r'href="([^"]*/export[^"]*)"', resp.text)
+        if links:
+            offering[page] = {m for link in links for m in re.findall(r"format=(\w+)", link)}
+    assert {"/filings", "/enterprises", "/filings/overview/filings"} <= set(offering)
+    for page, offered in offering.items():
+        assert offered == formats, f"{page} offers {sorted(offered)}, not every format {sorted(formats)}"
+
+
+def test_every_export_names_one_charset_and_an_ascii_fallback(app, as_user, ctx_for):  # noqa: ANN001
+    admin = ctx_for("city_admin")
+    reg = app.extensions["anjian.plugins"]
+    plugins.set_enabled(admin, reg, "extras", True)
+    admin.session.commit()
+    city = as_user("city_admin")
+    for url in export_urls(app):
+        for fmt in formats_for(ctx_for("city_admin"), reg):
+            resp = city.get(f"{url}?format={fmt.id}")
+            ctype = resp.headers["Content-Type"]
+            assert ctype.lower().count("charset") <= 1, (url, ctype)
+            if fmt.id == "csv":
+                assert ctype == "text/csv; charset=utf-8"
+            disposition = resp.headers["Content-Disposition"]
+            fallback = re.search(r'filename="([^"]+)"', disposition).group(1)
+            assert fallback.isascii() and fallback.startswith("export-") and fallback.endswith(f".{fmt.extension}")
+            name = re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1)
+            assert not unquote(name).isascii() and name.endswith(f".{fmt.extension}")   # the Chinese title
+            assert resp.headers["Cache-Control"] == "private"
+
+
+@pytest.mark.parametrize("plugin, reason", [
+    ("twice_the_same_format", "导出格式编号“tsv”重复（已由本插件提供）"),
+    ("format_named_xlsx", "导出格式编号“xlsx”重复（已由平台提供）"),
+    ("another_csv", "导出格式编号“csv”重复（已由插件“extras”提供）"),
+])
+def test_a_repeated_format_id_fails_the_plugin(make_app, plugin, reason):  # noqa: ANN001
+    app = make_app(PLUGINS_EXTRA=["extras = tests.plugins.sample_plugins:extras",
+                                  f"{plugin} = tests.plugins.sample_plugins:{plugin}"])
+    reg = app.extensions["anjian.plugins"]
+    assert reg.get("extras").loaded
+    assert reg.get(plugin).state == "failed" and reg.get(plugin).error == reason

@@ -14,7 +14,7 @@ from core.web.paging import MAX_PAGE, id_of, page_of, query_of
 from tests.files import samples
 
 CHECKLISTS = "checklists = tests.plugins.sample_plugins:checklists"
-TEMPLATE = "sample.site_check"
+TEMPLATE = "checklists.site_check"
 ENT1, ENT2 = "乌审旗宏达甲醇有限责任公司", "鄂尔多斯市苏力格合成氨化工有限公司"
 
 

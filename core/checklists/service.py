@@ -19,6 +19,7 @@ from core.checklists.models import STATUSES, ChecklistRun
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
+from core.plugins.events import emit
 from core.plugins import service as plugins
 from core.plugins.manager import PluginRegistry
 from core.plugins.models import TemplateSnapshot
@@ -182,6 +183,9 @@ def start_checklist(ctx: ServiceContext, registry: PluginRegistry, template_id: 
                  f"开始自查“{run.title}”（模板 {run.template_id} {run.template_version}）",
                  payload={"template_id": run.template_id, "version": run.template_version,
                           "sha256": snap.sha256}, tenant_id=run.tenant_id)
+    emit(ctx, "template.instantiated", tenant_id=run.tenant_id, object_type="checklist", object_id=run.id,
+         payload={"template_id": snap.template_id, "version": snap.version, "sha256": snap.sha256,
+                  "plugin": snap.plugin})
     return run
 
 

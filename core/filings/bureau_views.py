@@ -2,9 +2,7 @@
 bureau), the lists behind each figure with xlsx export, and the bureau's filing settings."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import DomainError
@@ -45,7 +43,7 @@ def export_list(name: str):  # noqa: ANN201
     table = overview.table(ctx, name, **list_filters())
     content, filename, ctype = export(ctx, current_app.extensions["anjian.plugins"],
                                       request.args.get("format", "xlsx"), table.title, table.headers, table.rows)
-    return send_file(io.BytesIO(content), mimetype=ctype, as_attachment=True, download_name=filename)
+    return req.send_export(content, filename, ctype)
 
 
 def _settings_page(status: int = 200, error: DomainError | None = None):

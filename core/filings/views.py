@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError, TooLarge
+from core.exports import formats_for
 from core.files import service as files
 from core.filings import aftercare, certificate as certificates, notice as notices, rules, service
 from core.filings.models import EVALUATION_CONCLUSIONS, FILED_STATES, STATUSES
@@ -61,6 +62,7 @@ def _index(status: int = 200, error: DomainError | None = None, posted: dict | N
         "filings/index.html", filings=filings, statuses=STATUSES, status=filters["status"],
         overdue=filters["overdue"], enterprise_id=filters["enterprise_id"], q=filters["q"] or "",
         is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin", paging=paging, total=total,
+        formats=formats_for(ctx, current_app.extensions["anjian.plugins"]) if is_bureau else [],
         # Links (pages, export) carry the status shown, also when it is the inbox's default.
         filters={k: v for k, v in {**args, "status": args.get("status") or filters["status"] or "all"}.items()
                  if k in ("status", "overdue", "enterprise", "q") and v},

@@ -16,6 +16,7 @@ blp = Blueprint("api_plugins", __name__, url_prefix="/plugins", description="插
 class PluginOut(ma.Schema):
     name = ma.fields.Function(lambda v: v.record.name)
     title = ma.fields.Function(lambda v: v.record.title)
+    description = ma.fields.Function(lambda v: v.record.description)
     distribution = ma.fields.Function(lambda v: v.record.distribution)
     version = ma.fields.Function(lambda v: v.record.version)
     state = ma.fields.Function(lambda v: v.record.state)
@@ -34,8 +35,12 @@ class EnablementIn(Schema):
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(PluginOut))
 def list_plugins(args: dict):  # noqa: ANN201
-    """已安装的插件：发行包、版本、状态（loaded/failed）、提供的内容、对调用者单位是否启用。"""
-    return page_list(service.list_plugins(api_ctx(), registry(current_app)), args)
+    """管理员：已安装的全部插件（发行包、版本、状态 loaded/failed、提供的内容、对本单位是否启用）；
+    其他用户：对本单位启用的插件。"""
+    ctx = api_ctx()
+    if ctx.actor.role == "admin":
+        return page_list(service.list_plugins(ctx, registry(current_app)), args)
+    return page_list(service.enabled_for_me(ctx, registry(current_app)), args)
 
 
 @blp.put("/<name>/enablement")

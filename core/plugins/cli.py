@@ -20,13 +20,19 @@ def plugins_cli() -> None:
 @plugins_cli.command("list")
 @with_appcontext
 def list_plugins() -> None:
-    """Name, distribution, version, state and what each plugin contributes."""
-    for r in sorted(registry(current_app).records.values(), key=lambda r: r.name):
+    """Name, distribution, version, state and what each plugin contributes; exits with
+    status 1 when a plugin failed, so a deployment check notices."""
+    records = sorted(registry(current_app).records.values(), key=lambda r: r.name)
+    for r in records:
         adds = ", ".join(f"{k}×{n}" for k, n in r.contributions().items()) or "-"
         dist = f"{r.distribution} {r.version}" if r.distribution else "(未安装的开发模块)"
         click.echo(f"{r.name:<28} {dist:<32} {r.state:<7} {adds}  {r.title}")
         if r.error:
             click.echo(f"{'':<28} 错误：{r.error}")
+    failed = [r.name for r in records if not r.loaded]
+    if failed:
+        click.echo(f"{len(failed)} 个插件加载失败：{'、'.join(failed)}", err=True)
+        raise SystemExit(1)
 
 
 def _set(name: str, tenant_code: str, enabled: bool | None) -> None:

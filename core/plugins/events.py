@@ -13,18 +13,24 @@ from sqlalchemy import or_, select, update
 from core.context import Actor, ServiceContext
 from core.db import utcnow
 from core.hookspecs import Event
+from core.plugins.manager import describe_failure
 from core.plugins.models import OutboxEvent, PluginFailure
 from core.plugins.service import enabled_plugins, enabling_tenant
 from tenants.models import Tenant
 from tenants.scoping import Scope
 
 log = logging.getLogger(__name__)
+# Every name the core emits; docs/plugins.md lists each with its payload (a test compares
+# the two and the emit call sites). `campaign.launched` joins when campaigns exist.
+EVENT_NAMES = ("workflow.transition", "deadline.passed", "template.instantiated")
 BATCH = 200
 LEASE = timedelta(minutes=5)
 
 
 def emit(ctx: ServiceContext, name: str, *, tenant_id: int | None, object_type: str | None = None,
          object_id=None, payload: dict | None = None) -> OutboxEvent:  # noqa: ANN001
+    if name not in EVENT_NAMES:
+        raise ValueError(f"undeclared event name {name!r}: add it to EVENT_NAMES and docs/plugins.md")
     event = OutboxEvent(name=name, tenant_id=tenant_id, object_type=object_type,
                         object_id=None if object_id is None else str(object_id), payload=payload or {})
     ctx.session.add(event)
@@ -40,13 +46,17 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
     app = app or task_app()
     db, registry = app.extensions["anjian.db"], app.extensions["anjian.plugins"]
     receivers = {r.name for r in registry.loaded() if "anjian_on_event" in r.hooks}
+    order = registry.call_order("anjian_on_event", receivers)
     delivered = 0
     with task_app_context(app):
         while True:
             with db.session(Scope.system()) as s:
                 batch = s.scalars(select(OutboxEvent).where(_claimable()).order_by(OutboxEvent.id)
                                   .limit(BATCH)).all()
-                targets = {e.id: sorted(receivers & enabled_plugins(s, e.tenant_id, registry)) for e in batch}
+                targets = {}
+                for e in batch:
+                    enabled = enabled_plugins(s, e.tenant_id, registry)
+                    targets[e.id] = [n for n in order if n in enabled]
             if not batch:
                 return delivered
             for ev in batch:
@@ -79,7 +89,7 @@ def _deliver_one(db, registry, plugin: str, ev: OutboxEvent) -> PluginFailure | 
             s.rollback()
             log.warning("plugin %s failed on event %s: %s", plugin, ev.id, e)
             return PluginFailure(plugin=plugin, hook="anjian_on_event", event_id=ev.id, tenant_id=ev.tenant_id,
-                                 error=f"{type(e).__name__}: {e}"[:4000])
+                                 error=describe_failure(e))
 
 
 def _claimable():  # noqa: ANN202

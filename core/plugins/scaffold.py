@@ -1,8 +1,10 @@
 """`anjian plugins new NAME`: a pip-installable plugin package to start from.
 
 The package registers itself in the `anjian` entry-point group, contributes one valid
-sample checklist and logs the events it receives; its own test validates the template.
-It imports `core` at run time, so it is installed into the environment Anjian runs in.
+sample checklist (a JSON file shipped as package data) and logs the events it receives;
+its own tests (bare `pytest`) validate the templates and check the hooks are known ones.
+It imports `core.plugin_api` at run time, so it is installed into the environment Anjian
+runs in.
 """
 from __future__ import annotations
 
@@ -45,17 +47,43 @@ def scaffold(name: str, dest: Path, *, title: str | None = None) -> Path:
               # The module docstring cannot hold quotes or backslashes verbatim.
               "doc_title": title.replace("\\", "/").replace('"', "'")}
     files = {
-        "pyproject.toml": PYPROJECT,
-        "README.md": README,
-        ".gitignore": GITIGNORE,
-        f"{package}/__init__.py": PLUGIN,
-        "tests/test_plugin.py": TEST,
+        "pyproject.toml": _fill(PYPROJECT, values),
+        "README.md": _fill(README, values),
+        ".gitignore": _fill(GITIGNORE, values),
+        f"{package}/__init__.py": _fill(PLUGIN, values),
+        f"{package}/templates/sample_check.json": json.dumps(sample_check(name), ensure_ascii=False, indent=2) + "\n",
+        "tests/test_plugin.py": _fill(TEST, values),
     }
     for rel, text in files.items():
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_fill(text, values), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     return target
+
+
+def sample_check(name: str) -> dict:
+    """The package's one template, a JSON file beside the module (package data)."""
+    return {
+        "kind": "checklist",
+        "id": f"{name}.sample_check",
+        "version": "0.1.0",
+        "title": "有限空间作业安全检查表（示例）",
+        "description": "企业自查用的示例检查表，可按本插件的需要修改或替换。",
+        "basis": "《工贸企业有限空间作业安全规定》（应急管理部令第13号）",
+        "industries": [],
+        "sections": [
+            {"title": "作业审批与培训", "items": [
+                {"id": "1.1", "text": "是否建立有限空间作业审批制度，作业前经负责人审批", "points": 5},
+                {"id": "1.2", "text": "是否对作业负责人、监护人员和作业人员开展专项安全培训", "points": 5,
+                 "evidence": True},
+            ]},
+            {"title": "现场安全管控", "items": [
+                {"id": "2.1", "text": "是否坚持“先通风、再检测、后作业”，检测结果是否记录", "points": 5,
+                 "evidence": True},
+                {"id": "2.2", "text": "作业全过程是否设专人监护，现场配备哪些应急救援装备", "answer": "text"},
+            ]},
+        ],
+    }
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -85,7 +113,7 @@ def new_command(name: str, dest: Path, title: str | None) -> None:
     click.echo(f"已创建插件包 {dist}：{target}")
     click.echo("下一步：")
     click.echo(f"  cd {target}")
-    click.echo("  python -m pytest                     # 校验示例模板")
+    click.echo("  pytest                               # 校验示例模板和钩子")
     click.echo("  pip install .                        # 安装到运行安监的同一 Python 环境")
     click.echo(f"  anjian plugins enable {name} --tenant <行政区划代码>")
     click.echo(f"编写说明见 docs/plugins.md；模块 {package}/__init__.py 是起点。")
@@ -112,8 +140,15 @@ dependencies = []
 [tool.setuptools]
 packages = ["{{package}}"]
 
+# The templates are JSON files inside the package: shipped with it, read with importlib.resources.
+[tool.setuptools.package-data]
+{{package}} = ["templates/*.json"]
+
+# Bare `pytest` in this directory finds the package without installing it; `core` comes from
+# the Anjian installation of this Python environment.
 [tool.pytest.ini_options]
 testpaths = ["tests"]
+pythonpath = ["."]
 '''
 
 GITIGNORE = '''
@@ -126,41 +161,20 @@ __pycache__/
 PLUGIN = '''
 """{{doc_title}}: an Anjian plugin.
 
-Hooks are declared in core.hookspecs; docs/plugins.md of Anjian explains each of them.
-Change the template's `version` whenever its content changes: records already created
-keep the snapshot of the version they were started with.
+It imports from core.plugin_api only; Anjian's docs/plugins.md explains each hook. Its
+templates are the JSON files in templates/. Change a template's `version` whenever its
+content changes: records already created keep the snapshot of the version they were
+started with.
 """
 from __future__ import annotations
 
+import json
 import logging
+from importlib.resources import files
 
-from core.hookspecs import PluginInfo, hookimpl
+from core.plugin_api import PluginInfo, hookimpl
 
 log = logging.getLogger(__name__)
-
-SAMPLE_CHECK = {
-    "kind": "checklist",
-    "id": "{{name}}.sample_check",
-    "version": "0.1.0",
-    "title": "有限空间作业安全检查表（示例）",
-    "description": "企业自查用的示例检查表，可按本插件的需要修改或替换。",
-    "basis": "《工贸企业有限空间作业安全规定》（应急管理部令第13号）",
-    "industries": [],
-    "sections": [
-        {"title": "作业审批与培训", "items": [
-            {"id": "1.1", "text": "是否建立有限空间作业审批制度，作业前经负责人审批",
-             "points": 5},
-            {"id": "1.2", "text": "是否对作业负责人、监护人员和作业人员开展专项安全培训",
-             "points": 5, "evidence": True},
-        ]},
-        {"title": "现场安全管控", "items": [
-            {"id": "2.1", "text": "是否坚持“先通风、再检测、后作业”，检测结果是否记录",
-             "points": 5, "evidence": True},
-            {"id": "2.2", "text": "作业全过程是否设专人监护，现场配备哪些应急救援装备",
-             "answer": "text"},
-        ]},
-    ],
-}
 
 
 @hookimpl
@@ -170,7 +184,9 @@ def anjian_plugin_info() -> PluginInfo:
 
 @hookimpl
 def anjian_templates() -> list[dict]:
-    return [SAMPLE_CHECK]
+    folder = files(__package__) / "templates"
+    return [json.loads(f.read_text(encoding="utf-8"))
+            for f in sorted(folder.iterdir(), key=lambda f: f.name) if f.name.endswith(".json")]
 
 
 @hookimpl
@@ -180,7 +196,7 @@ def anjian_on_event(event) -> None:  # noqa: ANN001
 '''
 
 TEST = '''
-"""Run with `python -m pytest` in this directory, inside the Anjian environment."""
+"""Run `pytest` in this directory, inside the Anjian environment."""
 from __future__ import annotations
 
 import tomllib
@@ -189,8 +205,7 @@ from pathlib import Path
 import pytest
 
 import {{package}} as plugin
-from core.errors import ValidationFailed
-from core.plugins.templates import validate_template
+from core.plugin_api import HOOKS, ValidationFailed, load_plugin, validate_templates
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -198,15 +213,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_templates_are_valid():
     templates = plugin.anjian_templates()
     assert templates, "the plugin contributes no template"
-    ids = set()
-    for template in templates:
-        try:
-            validate_template(template)
-        except ValidationFailed as e:
-            pytest.fail(f"template {template.get('id')} is invalid: {e.errors}")
-        assert template["id"].startswith("{{name}}."), "prefix template ids with the plugin name"
-        assert (template["id"], template["version"]) not in ids
-        ids.add((template["id"], template["version"]))
+    try:
+        validate_templates(templates, "{{name}}")
+    except ValidationFailed as e:
+        pytest.fail(f"invalid templates: {e.errors}")
+    versions = [(t["id"], t["version"]) for t in templates]
+    assert len(set(versions)) == len(versions), "the same template id and version twice"
 
 
 def test_entry_point_names_this_package():
@@ -216,11 +228,15 @@ def test_entry_point_names_this_package():
 
 
 def test_hooks_are_marked_and_known():
-    from core import hookspecs
-    marked = [n for n in dir(plugin) if hasattr(getattr(plugin, n), "anjian_impl")]
-    assert set(marked) == {"anjian_plugin_info", "anjian_templates", "anjian_on_event"}
-    assert all(hasattr(hookspecs, n) for n in marked)
+    marked = {n for n in dir(plugin) if hasattr(getattr(plugin, n), "anjian_impl")}
+    assert marked, "no function is marked with @hookimpl"
+    assert marked <= set(HOOKS), f"not Anjian hooks (misspelt?): {sorted(marked - set(HOOKS))}"
     assert plugin.anjian_plugin_info().title
+
+
+def test_anjian_loads_the_plugin():
+    record = load_plugin("{{name}} = {{package}}")
+    assert record.loaded, record.error
 '''
 
 README = '''
@@ -238,10 +254,10 @@ README = '''
 - 启用：应急管理局管理员在“插件”页面启用，或执行
   `anjian plugins enable {{name}} --tenant <行政区划代码>`（例如 150626），
   本局及所有下级单位和企业即可使用本插件提供的模板。
-- 测试：`python -m pytest`（校验模板、入口点和钩子）。
+- 测试：在本目录执行 `pytest`（校验模板、入口点和钩子）。
 - 开发时无须安装：设置环境变量 `ANJIAN_PLUGINS_EXTRA="{{name}} = {{package}}"`，
   并让本目录位于 `PYTHONPATH` 中。
-- 编写说明：安监源码中的 `docs/plugins.md`（插件开发指南），钩子定义见 `core/hookspecs.py`。
+- 编写说明：安监源码中的 `docs/plugins.md`（插件开发指南），钩子定义见 `core/hookspecs.py`；插件只从 `core.plugin_api` 导入。
 - 修改模板内容时必须提高模板的 `version`；已创建的记录保留其创建时的模板快照。
 
 ## English
@@ -256,11 +272,11 @@ is installed into the same Python environment as Anjian and declares no dependen
 - Enable: a bureau admin enables it on the plugins page, or run
   `anjian plugins enable {{name}} --tenant <region code>` (e.g. 150626); the bureau and
   everything below it are then offered this plugin's templates.
-- Test: `python -m pytest` (validates the templates, the entry point and the hooks).
+- Test: `pytest` in this directory (validates the templates, the entry point and the hooks).
 - Develop without installing: set `ANJIAN_PLUGINS_EXTRA="{{name}} = {{package}}"` with this
   directory on `PYTHONPATH`.
 - Read `docs/plugins.md` in Anjian's source (the plugin author's guide); the hooks are
-  declared in `core/hookspecs.py`.
+  declared in `core/hookspecs.py`; a plugin imports from `core.plugin_api` only.
 - Raise a template's `version` whenever its content changes; records already created keep
   the snapshot of the version they were started with.
 '''

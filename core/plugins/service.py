@@ -2,8 +2,7 @@
 tenant is offered, and the snapshots records are created from."""
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -16,8 +15,6 @@ from core.plugins.models import PluginFailure, PluginSetting, TemplateSnapshot
 from core.plugins.templates import KINDS, template_hash, version_key
 from tenants.models import Tenant
 from tenants.scoping import ANCESTORS
-
-log = logging.getLogger(__name__)
 
 
 def _path_ids(path: str) -> list[int]:
@@ -61,6 +58,12 @@ class PluginView:
     record: PluginRecord
     enabled: bool            # effective for the caller's tenant
     explicit: bool | None    # the caller's own tenant's setting, None when inherited
+
+
+def enabled_for_me(ctx: ServiceContext, registry: PluginRegistry) -> list[PluginView]:
+    """What any user may know: the plugins enabled for their own tenant."""
+    effective = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
+    return [PluginView(registry.get(n), True, None) for n in sorted(effective)]
 
 
 def list_plugins(ctx: ServiceContext, registry: PluginRegistry, tenant_id: int | None = None) -> list[PluginView]:
@@ -149,19 +152,19 @@ def snapshot(ctx: ServiceContext, template: dict) -> TemplateSnapshot:
 
 
 def menu_items(ctx: ServiceContext, registry: PluginRegistry) -> list[MenuItem]:
+    """The caller's entries from the plugins enabled for its tenant, in pluggy's call order,
+    labels in the request's language. Collected and checked at start-up: nothing a plugin
+    does here can break a page."""
     items: list[MenuItem] = []
-    for name in sorted(enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)):
-        try:
-            contributed = list(registry.call(name, "anjian_menu_items") or [])
-        except Exception:  # noqa: BLE001 - a broken plugin loses its menu, not the page
-            log.exception("plugin %s: anjian_menu_items failed", name)
-            continue
-        for item in contributed:
+    enabled = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
+    for name in registry.call_order("anjian_menu_items", enabled):
+        record = registry.get(name)
+        for item in record.menu_items:
             if item.tenant_kind and item.tenant_kind != ctx.actor.tenant_kind:
                 continue
             if item.roles and ctx.actor.role not in item.roles:
                 continue
-            items.append(item)
+            items.append(replace(item, label=record.gettext(item.label)))
     return items
 
 

@@ -35,14 +35,6 @@ def _title(label: str, required: bool = True) -> fields.String:
         min=1 if required else 0, max=300, error=f"{label}长度应为1至300个字"), **kw)
 
 
-def _unique_ids(items: list[dict], what: str, key: str = "id") -> None:
-    seen: set[str] = set()
-    for item in items:
-        if item[key] in seen:
-            raise ma.ValidationError(f"{what}编号“{item[key]}”重复")
-        seen.add(item[key])
-
-
 class ChecklistItem(Schema):
     id = fields.String(required=True, metadata={"label": "检查项编号"},
                        validate=validate.Length(min=1, max=20, error="检查项编号为1至20个字符"))
@@ -136,28 +128,15 @@ class ChecklistTemplate(TemplateBase):
     sections = fields.List(fields.Nested(ChecklistSection), required=True, metadata={"label": "分组"},
                            validate=validate.Length(min=1, error="检查表至少一个分组"))
 
-    @ma.validates_schema
-    def unique_items(self, data, **_):  # noqa: ANN001
-        _unique_ids([i for s in data["sections"] for i in s["items"]], "检查项")
-
 
 class CampaignTemplate(TemplateBase):
     phases = fields.List(fields.Nested(Phase), required=True, metadata={"label": "阶段"},
                          validate=validate.Length(min=1, error="专项整治至少一个阶段"))
 
-    @ma.validates_schema
-    def unique(self, data, **_):  # noqa: ANN001
-        _unique_ids(data["phases"], "阶段")
-        _unique_ids([t for p in data["phases"] for t in p["tasks"]], "任务")
-
 
 class LedgerTemplate(TemplateBase):
     columns = fields.List(fields.Nested(LedgerColumn), required=True, metadata={"label": "列"},
                           validate=validate.Length(min=1, error="台账至少一列"))
-
-    @ma.validates_schema
-    def unique(self, data, **_):  # noqa: ANN001
-        _unique_ids(data["columns"], "列")
 
 
 class ScoringTemplate(TemplateBase):
@@ -168,7 +147,6 @@ class ScoringTemplate(TemplateBase):
 
     @ma.validates_schema
     def points_add_up(self, data, **_):  # noqa: ANN001
-        _unique_ids(data["items"], "考核项")
         total = sum(i["points"] for i in data["items"])
         if abs(total - data["total"]) > 1e-6:
             raise ma.ValidationError(f"各考核项分值之和（{total:g}）应等于总分（{data['total']:g}）", "total")
@@ -178,9 +156,58 @@ SCHEMAS = {"checklist": ChecklistTemplate, "campaign": CampaignTemplate, "ledger
            "scoring": ScoringTemplate}
 
 
-def validate_template(data: object) -> dict:
+def _duplicates(items: list[tuple[str, str]], what: str) -> list[tuple[str, str]]:
+    """(path, id) pairs → an error at the path of every repeat, naming the first use."""
+    first: dict[str, str] = {}
+    out = []
+    for path, value in items:
+        if value in first:
+            out.append((path, f"{what}编号“{value}”重复（与 {first[value]} 相同）"))
+        else:
+            first[value] = path
+    return out
+
+
+def _checklist_rules(t: dict) -> list[tuple[str, str]]:
+    items = [(f"sections.{s}.items.{i}", item) for s, sec in enumerate(t["sections"])
+             for i, item in enumerate(sec["items"])]
+    out = _duplicates([(f"{p}.id", item["id"]) for p, item in items], "检查项")
+    # A text item is a written remark: nothing to score it by.
+    out += [(f"{p}.points", "作答方式为 text 的检查项不能设分值") for p, item in items
+            if item["answer"] == "text" and item["points"] is not None]
+    return out
+
+
+def _campaign_rules(t: dict) -> list[tuple[str, str]]:
+    out = _duplicates([(f"phases.{i}.id", ph["id"]) for i, ph in enumerate(t["phases"])], "阶段")
+    tasks = [(f"phases.{i}.tasks.{j}", ph, task) for i, ph in enumerate(t["phases"])
+             for j, task in enumerate(ph["tasks"])]
+    out += _duplicates([(f"{p}.id", task["id"]) for p, _, task in tasks], "任务")
+    out += [(f"{p}.due_days", f"完成期限（第{task['due_days']}天）不能早于所在阶段的开始日（第{ph['starts_day']}天）")
+            for p, ph, task in tasks if task["due_days"] < ph["starts_day"]]
+    return out
+
+
+def _ledger_rules(t: dict) -> list[tuple[str, str]]:
+    return _duplicates([(f"columns.{i}.id", c["id"]) for i, c in enumerate(t["columns"])], "列")
+
+
+def _scoring_rules(t: dict) -> list[tuple[str, str]]:
+    out = _duplicates([(f"items.{i}.id", item["id"]) for i, item in enumerate(t["items"])], "考核项")
+    out += [(f"items.{i}.deductions.{k}.points", f"扣分（{d['points']:g}）不能超过该考核项的分值（{item['points']:g}）")
+            for i, item in enumerate(t["items"]) for k, d in enumerate(item["deductions"])
+            if d["points"] > item["points"]]
+    return out
+
+
+RULES = {"checklist": _checklist_rules, "campaign": _campaign_rules, "ledger": _ledger_rules,
+         "scoring": _scoring_rules}
+
+
+def validate_template(data: object, plugin: str | None = None) -> dict:
     """The normalised template (defaults filled in), or ValidationFailed naming the path of
-    every problem, e.g. "sections.0.items.2.text"."""
+    every problem, e.g. "sections.0.items.2.text". With `plugin`, the id must start with
+    the plugin's name and a dot, so ids cannot clash across plugins."""
     if not isinstance(data, dict):
         raise ValidationFailed({"_": ["模板应为字典（JSON 对象）"]})
     kind = data.get("kind")
@@ -188,9 +215,41 @@ def validate_template(data: object) -> dict:
     if schema is None:
         raise ValidationFailed({"kind": [f"模板类型只能是 {'、'.join(KINDS)}"]})
     try:
-        return schema().load(data)
+        body = schema().load(data)
     except ma.ValidationError as e:
         raise ValidationFailed(flatten(e.messages)) from None
+    problems = RULES[kind](body)
+    if plugin is not None and not body["id"].startswith(f"{plugin}."):
+        problems.insert(0, ("id", f"模板编号应以插件名加点开头，如“{plugin}.{body['id'].split('.')[-1]}”"))
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for path, message in problems:
+            errors.setdefault(path, []).append(message)
+        raise ValidationFailed(errors)
+    return body
+
+
+def validate_templates(templates: list, plugin: str) -> list[dict]:
+    """All of one plugin's templates: each valid, and every checklist a campaign task names
+    is one of this plugin's checklists (a campaign is launched with them, so they come and
+    go with the same plugin). Errors are keyed "<template id>: <path>"."""
+    bodies, errors = [], {}
+    for t in templates:
+        try:
+            bodies.append(validate_template(t, plugin))
+        except ValidationFailed as e:
+            tid = t.get("id", "?") if isinstance(t, dict) else "?"
+            errors.update({f"{tid}: {k}": v for k, v in e.errors.items()})
+    checklists = {b["id"] for b in bodies if b["kind"] == "checklist"}
+    for b in bodies:
+        for i, ph in enumerate(b.get("phases", [])) if b["kind"] == "campaign" else ():
+            for j, task in enumerate(ph["tasks"]):
+                if task["checklist"] and task["checklist"] not in checklists:
+                    errors[f"{b['id']}: phases.{i}.tasks.{j}.checklist"] = [
+                        f"检查表“{task['checklist']}”不存在（应为本插件提供的检查表模板编号）"]
+    if errors:
+        raise ValidationFailed(errors)
+    return bodies
 
 
 def canonical_json(template: dict) -> str:

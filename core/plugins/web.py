@@ -3,6 +3,7 @@ the sweep that redelivers events."""
 from __future__ import annotations
 
 from flask import Flask, abort, g
+from flask_smorest import Blueprint as ApiBlueprint
 
 from core.plugins.manager import PluginRegistry, build_registry
 from core.plugins.service import enabled_plugins
@@ -56,14 +57,30 @@ def sweep_events(ctx) -> str:  # noqa: ANN001
 
 
 def register_plugin_blueprints(app: Flask) -> None:
-    """After the core's blueprints: a plugin whose blueprint cannot be registered (e.g. its
-    name clashes with a core one) is marked failed instead of stopping the app."""
+    """Page blueprints, after the core's: a plugin whose blueprint cannot be registered (e.g.
+    its name clashes with a core one) is marked failed instead of stopping the app."""
+    _register(app, lambda bp: not isinstance(bp, ApiBlueprint), app.register_blueprint)
+
+
+def finish_plugins(app: Flask) -> None:
+    """Once the core's pages and API are in place: mount the plugins' API blueprints under
+    /api/v1 (in the OpenAPI document, errors as JSON), then check every menu item's endpoint."""
+    api = app.extensions["anjian.api"]
+    _register(app, lambda bp: isinstance(bp, ApiBlueprint),
+              lambda bp: api.register_blueprint(bp, url_prefix=f"/api/v1{bp.url_prefix or ''}"))
+    registry(app).check_endpoints(app.view_functions)
+
+
+def _register(app: Flask, wanted, register) -> None:  # noqa: ANN001
     owners = app.extensions["anjian.plugin_blueprints"]
-    for record in app.extensions["anjian.plugins"].loaded():
+    reg = registry(app)
+    for record in reg.loaded():
         for bp in record.blueprints:
+            if not wanted(bp):
+                continue
             try:
-                app.register_blueprint(bp)
+                register(bp)
             except Exception as e:  # noqa: BLE001 - contained like any plugin failure
-                record.state, record.error = "failed", f"页面蓝图“{bp.name}”无法注册：{e}"
+                reg.fail(record.name, f"蓝图“{bp.name}”无法注册：{e}")
                 break
             owners[bp.name] = record.name

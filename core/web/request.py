@@ -9,6 +9,8 @@ commit (core.jobs.executor listens for the transaction's end), so they see what 
 from __future__ import annotations
 
 import io
+import re
+from urllib.parse import quote
 
 from flask import current_app, g, request, session as cookie
 
@@ -88,6 +90,22 @@ def uploaded_file() -> tuple:
     if sent is None or not sent.filename:
         return io.BytesIO(), ""
     return sent.stream, sent.filename
+
+
+def send_export(content: bytes, filename: str, content_type: str):  # noqa: ANN201
+    """An exported list as a download: one charset in Content-Type (the format's own, or
+    utf-8 for a text type that names none) and, since older clients read only `filename`,
+    an ASCII fallback beside the RFC 5987 `filename*` that carries the Chinese name."""
+    from flask import Response
+    if "charset=" in content_type.lower():
+        rv = Response(content, content_type=content_type)
+    else:
+        rv = Response(content, mimetype=content_type)
+    fallback = filename if filename.isascii() else "export-" + re.sub(r"[^0-9A-Za-z.-]", "", filename).lstrip("-.")
+    rv.headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; '
+                                         f"filename*=UTF-8''{quote(filename, safe='')}")
+    rv.cache_control.private = True  # tenant data: no shared caches
+    return rv
 
 
 def send_kept_document(stored, download_name: str):  # noqa: ANN001, ANN201

@@ -10,11 +10,12 @@ from core.plugins import service as plugins
 from tenants.models import Tenant
 
 CHECKLISTS = "checklists = tests.plugins.sample_plugins:checklists"
-CHECKLISTS_V2 = "checklists_v2 = tests.plugins.sample_plugins:checklists_v2"
+# The same plugin upgraded: a newer release of "checklists" offering 1.0.0 and 1.1.0.
+CHECKLISTS_V2 = "checklists = tests.plugins.sample_plugins:checklists_v2"
 SCORED = "scored = tests.checklists.conftest:ScoredPlugin"
 ENT1_USCC = "91150626MA0N1H2K6K"
-TEMPLATE = "sample.site_check"
-SCORED_TEMPLATE = "sample.scored_check"
+TEMPLATE = "checklists.site_check"
+SCORED_TEMPLATE = "scored.scored_check"
 # Every item of the sample template answered (2.2, a text item, is optional).
 FULL = {"1.1": {"value": "yes"}, "1.2": {"value": "no", "note": "风险辨识未覆盖新装置"},
         "2.1": {"value": "yes"}, "2.2": {"value": "应急物资每月检查一次"}}
@@ -42,6 +43,15 @@ class ScoredPlugin:
 @pytest.fixture
 def app(make_app):  # noqa: ANN001, ANN201
     return make_app(PLUGINS_EXTRA=(CHECKLISTS, SCORED))
+
+
+@pytest.fixture(autouse=True)
+def without_builtin_checklists(app, ctx_for):  # noqa: ANN001
+    """The demo enables the built-in plugins city-wide; their checklist (tested in
+    tests/plugins/test_builtins.py) is switched off so these tests see the samples alone."""
+    ctx = ctx_for("city_admin")
+    plugins.set_enabled(ctx, app.extensions["anjian.plugins"], "emergency_system_check", False)
+    ctx.session.commit()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_runs_keep_their_template_version(app, other_app, ctx_for, db) -> None: 
     # The upgrade: another app on the same database, offering 1.0.0 and 1.1.0 (adds item 2.3).
     upgraded = other_app(CHECKLISTS_V2)
     assert upgraded.config["DATABASE_URL"] == app.config["DATABASE_URL"]
-    enable(upgraded, ctx_for, "checklists_v2")
+    enable(upgraded, ctx_for, "checklists")
     new = api_for(upgraded, ctx_for, "ent1_officer")
     assert [(t["id"], t["version"]) for t in new.get(f"{BASE}/templates").json["items"]] == [(TEMPLATE, "1.1.0")]
 
@@ -44,7 +44,7 @@ def test_runs_keep_their_template_version(app, other_app, ctx_for, db) -> None: 
     r = new.post(BASE, json={"template_id": TEMPLATE})
     assert r.status_code == 201
     second = r.json
-    assert second["template_version"] == "1.1.0" and second["plugin"] == "checklists_v2"
+    assert second["template_version"] == "1.1.0" and second["plugin"] == "checklists"
     assert item_ids(second["body"]) == ["1.1", "1.2", "2.1", "2.2", "2.3"]
     assert second["snapshot_sha256"] != first["snapshot_sha256"]
     page = login(upgraded, "ent1_officer").get(f"/checklists/{second['id']}").text

@@ -8,7 +8,7 @@ import types
 from core.hookspecs import PluginInfo, hookimpl
 
 SITE_CHECK = {
-    "kind": "checklist", "id": "sample.site_check", "version": "1.0.0",
+    "kind": "checklist", "id": "checklists.site_check", "version": "1.0.0",
     "title": "危化品企业现场安全自查表", "basis": "《危险化学品企业安全风险隐患排查治理导则》",
     "industries": ["hazchem_production", "hazchem_use", "hazchem_operation"],
     "sections": [
@@ -130,5 +130,46 @@ def _broken_menu():  # noqa: ANN202
     raise RuntimeError("menu broken")
 
 
+def _bad_pages():  # noqa: ANN202
+    from flask import Blueprint
+    bp = Blueprint("bad_pages", __name__, url_prefix="/x/bad")
+    bp.add_url_rule("/hello", "hello", lambda: "bad pages")
+    return [bp]
+
+
+def _menu_to_nowhere():  # noqa: ANN202
+    from core.hookspecs import MenuItem
+    return [MenuItem(endpoint="bad_pages.hello", label="能打开的页面"),
+            MenuItem(endpoint="bad_pages.nowhere", label="打不开的页面")]
+
+
 clashing = _plugin("clashing", anjian_blueprints=_clashing_blueprints)
 broken_menu = _plugin("broken_menu", anjian_menu_items=_broken_menu)
+bad_menu_endpoint = _plugin("bad_menu_endpoint", anjian_blueprints=_bad_pages, anjian_menu_items=_menu_to_nowhere)
+
+
+def _menu_of(label: str):  # noqa: ANN202
+    def menu():  # noqa: ANN202
+        from core.hookspecs import MenuItem
+        return [MenuItem(endpoint="main.dashboard", label=label)]
+    return menu
+
+
+# Without markers pluggy calls the last registered first (entry points load by name, so
+# "order_b" before "order_a"); tryfirst and trylast override that.
+order_a = types.SimpleNamespace(anjian_menu_items=hookimpl(trylast=True)(_menu_of("排序甲")))
+order_b = types.SimpleNamespace(anjian_menu_items=hookimpl(_menu_of("排序乙")))
+order_c = types.SimpleNamespace(anjian_menu_items=hookimpl(tryfirst=True)(_menu_of("排序丙")))
+
+
+def _formats_of(*ids: str):  # noqa: ANN202
+    def formats():  # noqa: ANN202
+        from core.hookspecs import ExportFormat
+        return [ExportFormat(id=i, title=f"格式 {i}", extension="txt", content_type="text/plain", render=_csv)
+                for i in ids]
+    return formats
+
+
+twice_the_same_format = _plugin("twice_the_same_format", anjian_export_formats=_formats_of("tsv", "tsv"))
+format_named_xlsx = _plugin("format_named_xlsx", anjian_export_formats=_formats_of("xlsx"))
+another_csv = _plugin("another_csv", anjian_export_formats=_formats_of("csv"))

@@ -82,12 +82,24 @@ def test_clashing_blueprint_fails_the_plugin_not_the_app(make_app):
     assert app.test_client().get("/healthz").status_code == 200
 
 
-def test_broken_menu_hook_does_not_break_pages(make_app, ctx_for, as_user):
-    app = make_app(PLUGINS_EXTRA=[f"broken_menu = {SAMPLES}:broken_menu"])
-    ctx = ctx_for("city_admin")
-    service.set_enabled(ctx, app.extensions["anjian.plugins"], "broken_menu", True)
-    ctx.session.commit()
-    c = app.test_client()
+@pytest.mark.parametrize("target, reason", [
+    ("broken_menu", "RuntimeError: menu broken"),
+    ("bad_menu_endpoint", "菜单项指向不存在的页面端点：bad_pages.nowhere"),
+])
+def test_a_broken_menu_fails_its_plugin_and_pages_keep_working(make_app, ctx_for, target, reason):
     from tests.checklists.conftest import login
-    assert login(app, "ent1_officer").get("/dashboard").status_code == 200
-    assert c.get("/healthz").status_code == 200
+    # Enabled for the whole city while a healthy release was installed …
+    healthy = make_app(PLUGINS_EXTRA=[f"menu_plugin = {SAMPLES}:listening"])
+    ctx = ctx_for("city_admin")
+    service.set_enabled(ctx, healthy.extensions["anjian.plugins"], "menu_plugin", True)
+    ctx.session.commit()
+    # … then a release whose menu raises or points nowhere.
+    app = make_app(PLUGINS_EXTRA=[f"menu_plugin = {SAMPLES}:{target}"])
+    record = app.extensions["anjian.plugins"].get("menu_plugin")
+    assert record.state == "failed" and reason in record.error
+    ent1 = login(app, "ent1_officer")
+    dashboard = ent1.get("/dashboard")
+    assert dashboard.status_code == 200 and "能打开的页面" not in dashboard.text
+    assert ent1.get("/x/bad/hello").status_code == 404      # a failed plugin's pages are gone too
+    page = login(app, "city_admin").get("/plugins")
+    assert page.status_code == 200 and reason in page.text

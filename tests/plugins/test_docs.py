@@ -123,3 +123,22 @@ def test_toml_examples_parse_and_declare_the_entry_point_group():
     for block in blocks:
         data = tomllib.loads(_dedent(block))
         assert "anjian" in data["project"]["entry-points"]
+
+
+def documented_events() -> set[str]:
+    """Names in the first column of the table under "Event names and payloads"."""
+    section = doc_text().split("**Event names and payloads:**", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", section, re.M))
+
+
+def emitted_events() -> set[str]:
+    """Names passed as literals to emit(...) anywhere in the application's code."""
+    call = re.compile(r"\bemit\(\s*\w+,\s*\"([a-z_]+\.[a-z_]+)\"")
+    return {name for folder in ("core", "tenants", "plugins") for path in (ROOT / folder).rglob("*.py")
+            for name in call.findall(path.read_text(encoding="utf-8"))}
+
+
+def test_documented_events_are_the_emitted_ones():
+    from core.plugins.events import EVENT_NAMES
+    assert documented_events() == set(EVENT_NAMES), "docs/plugins.md and EVENT_NAMES list different events"
+    assert emitted_events() == set(EVENT_NAMES), "an event is declared but never emitted, or emitted undeclared"

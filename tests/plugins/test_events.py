@@ -44,6 +44,8 @@ def test_core_action_succeeds_and_the_failure_is_recorded(app, ctx_for, db, doc_
     assert sample_plugins.RECEIVED == [("workflow.transition", doc.tenant_id, "submit")]
     failure = db.scalar(select(PluginFailure))
     assert failure.plugin == "raising" and "示例插件处理事件" in failure.error
+    # The last frames of the traceback: where in the plugin it broke.
+    assert "sample_plugins.py" in failure.error and "in _raise" in failure.error
     assert db.scalar(select(OutboxEvent.delivered_at)) is not None
     page = as_user("wsq_admin").get("/plugins")
     assert "示例插件处理事件 workflow.transition 时出错" in page.text
@@ -117,3 +119,28 @@ def test_a_leased_event_is_not_delivered_twice_until_the_lease_runs_out(app, db,
     db.execute(OutboxEvent.__table__.update().values(claimed_until=utcnow() - timedelta(seconds=1)))
     db.commit()                                                           # that deliverer died
     assert deliver_pending(app) == 1 and len(sample_plugins.RECEIVED) == 1
+
+
+def test_starting_a_checklist_emits_template_instantiated(make_app, ctx_for):
+    from core.checklists import service as checklists
+    from tests.checklists.conftest import CHECKLISTS, TEMPLATE
+    sample_plugins.RECEIVED.clear()
+    app = make_app(PLUGINS_EXTRA=[CHECKLISTS, f"listening = {SAMPLES}:listening"])
+    reg = app.extensions["anjian.plugins"]
+    wsq = ctx_for("wsq_admin")
+    for name in ("checklists", "listening"):
+        service.set_enabled(wsq, reg, name, True)
+    wsq.session.commit()
+    officer = ctx_for("ent1_officer")
+    run = checklists.start_checklist(officer, reg, TEMPLATE)
+    officer.session.commit()
+    assert sample_plugins.RECEIVED == [("template.instantiated", run.tenant_id, None)]
+    event = officer.session.scalar(select(OutboxEvent).where(OutboxEvent.name == "template.instantiated"))
+    assert (event.object_type, event.object_id) == ("checklist", str(run.id))
+    assert event.payload == {"template_id": TEMPLATE, "version": "1.0.0", "sha256": run.snapshot_sha256,
+                             "plugin": "checklists"}
+
+
+def test_an_undeclared_event_name_is_refused(ctx_for):
+    with pytest.raises(ValueError, match="campaign.launched"):
+        emit(ctx_for(), "campaign.launched", tenant_id=None)

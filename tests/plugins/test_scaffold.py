@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def test_scaffold_writes_an_installable_plugin_package(tmp_path: Path):
     pkg = scaffold("confined_space", tmp_path, title="有限空间作业专项检查")
     assert pkg == tmp_path / "anjian-confined-space"
     assert {p.relative_to(pkg).as_posix() for p in pkg.rglob("*") if p.is_file()} == {
-        "pyproject.toml", "README.md", ".gitignore", "anjian_confined_space/__init__.py", "tests/test_plugin.py"}
+        "pyproject.toml", "README.md", ".gitignore", "anjian_confined_space/__init__.py",
+        "anjian_confined_space/templates/sample_check.json", "tests/test_plugin.py"}
 
     pyproject = tomllib.loads((pkg / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["build-system"]["build-backend"] == "setuptools.build_meta"
@@ -45,10 +47,12 @@ def test_scaffold_writes_an_installable_plugin_package(tmp_path: Path):
     assert project["requires-python"] == ">=3.11"
     assert project["dependencies"] == []
     assert project["entry-points"] == {"anjian": {"confined_space": "anjian_confined_space"}}
+    # The JSON templates go into the wheel with the module.
+    assert pyproject["tool"]["setuptools"]["package-data"] == {"anjian_confined_space": ["templates/*.json"]}
 
     source = (pkg / "anjian_confined_space" / "__init__.py").read_text(encoding="utf-8")
-    assert "from core.hookspecs import PluginInfo, hookimpl" in source
-    module = _load_module(pkg / "anjian_confined_space" / "__init__.py")
+    assert "from core.plugin_api import PluginInfo, hookimpl" in source
+    module = _load_package(pkg, "anjian_confined_space")
     assert module.anjian_plugin_info().title == "有限空间作业专项检查"
     [template] = module.anjian_templates()
     checked = validate_template(template)
@@ -68,9 +72,14 @@ class _FakeEvent:
     id, name, tenant_id = 1, "workflow.transition", 2
 
 
-def _load_module(path: Path):  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location(f"scaffolded_{os.getpid()}", path)
+def _load_package(pkg: Path, package: str):  # noqa: ANN202
+    """Import the scaffolded package under a name of its own (it stays in sys.modules: its
+    templates are read as resources of that package)."""
+    name = f"{package}_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(name, pkg / package / "__init__.py",
+                                                  submodule_search_locations=[str(pkg / package)])
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -79,18 +88,32 @@ def test_scaffolded_package_has_passing_tests_that_can_fail(tmp_path: Path):
     pkg = scaffold("dust_check", tmp_path)
     ok = _run_package_tests(pkg)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "3 passed" in ok.stdout
+    assert "4 passed" in ok.stdout
 
-    # A duplicated item id makes the package's own template test fail.
-    module = pkg / "anjian_dust_check" / "__init__.py"
-    module.write_text(module.read_text(encoding="utf-8").replace('"id": "1.2"', '"id": "1.1"'), encoding="utf-8")
+    # A duplicated item id makes the package's own template test fail …
+    template = pkg / "anjian_dust_check" / "templates" / "sample_check.json"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace('"id": "1.2"', '"id": "1.1"'), encoding="utf-8")
     broken = _run_package_tests(pkg)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "检查项编号“1.1”重复" in broken.stdout
+    template.write_text(good, encoding="utf-8")
+
+    # … and so does a misspelt hook, while a plugin implementing fewer hooks passes.
+    module = pkg / "anjian_dust_check" / "__init__.py"
+    source = module.read_text(encoding="utf-8")
+    module.write_text(source.replace("def anjian_on_event(", "def anjian_on_events("), encoding="utf-8")
+    misspelt = _run_package_tests(pkg)
+    assert misspelt.returncode == 1 and "anjian_on_events" in misspelt.stdout
+    module.write_text(source.replace("@hookimpl\ndef anjian_on_event(", "def anjian_on_event("), encoding="utf-8")
+    fewer = _run_package_tests(pkg)
+    assert fewer.returncode == 0, fewer.stdout + fewer.stderr
 
 
 def _run_package_tests(pkg: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=pkg,
+    """Bare `pytest` in the package's directory, as its README says (not `python -m pytest`,
+    which would put the directory on sys.path by itself)."""
+    return subprocess.run([str(Path(sys.executable).parent / "pytest"), "-q", "-p", "no:cacheprovider"], cwd=pkg,
                           capture_output=True, text=True, timeout=PIP_TIMEOUT,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
 
@@ -116,7 +139,7 @@ def test_title_with_quotes_still_gives_valid_files(tmp_path: Path):
     pkg = scaffold("dust_check", tmp_path, title=title)
     project = tomllib.loads((pkg / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["description"] == f"安监插件：{title}"
-    assert _load_module(pkg / "anjian_dust_check" / "__init__.py").anjian_plugin_info().title == title
+    assert _load_package(pkg, "anjian_dust_check").anjian_plugin_info().title == title
 
 
 def test_refuses_a_non_empty_target_but_fills_an_empty_one(tmp_path: Path):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from core.errors import ValidationFailed
-from core.plugins.templates import canonical_json, template_hash, validate_template, version_key
+from core.plugins.templates import canonical_json, template_hash, validate_template, validate_templates, version_key
 
 CHECKLIST = {
     "kind": "checklist", "id": "test.hot_work_check", "version": "1.0.0",
@@ -124,7 +124,7 @@ def test_checklist_duplicate_item_ids_across_sections():
     t = copy.deepcopy(CHECKLIST)
     t["sections"][1]["items"][0]["id"] = "1.2"
     errors = errors_of(t)
-    assert errors == {"_schema": ["检查项编号“1.2”重复"]}
+    assert errors == {"sections.1.items.0.id": ["检查项编号“1.2”重复（与 sections.0.items.1.id 相同）"]}
 
 
 def test_checklist_structure():
@@ -157,10 +157,10 @@ def test_campaign_tasks():
                             "phases.1.tasks.0.due_days": ["完成期限应在0至730天之间"]}
     t = copy.deepcopy(CAMPAIGN)
     t["phases"][1]["tasks"][0]["id"] = "issue_plan"
-    assert errors_of(t) == {"_schema": ["任务编号“issue_plan”重复"]}
+    assert errors_of(t) == {"phases.1.tasks.0.id": ["任务编号“issue_plan”重复（与 phases.0.tasks.0.id 相同）"]}
     t = copy.deepcopy(CAMPAIGN)
     t["phases"][3]["id"] = "mobilize"
-    assert errors_of(t) == {"_schema": ["阶段编号“mobilize”重复"]}
+    assert errors_of(t) == {"phases.3.id": ["阶段编号“mobilize”重复（与 phases.0.id 相同）"]}
     assert errors_of(changed("campaign", phases=[])) == {"phases": ["专项整治至少一个阶段"]}
 
 
@@ -180,7 +180,7 @@ def test_ledger_columns():
                             "columns.1.id": ["列编号只能由小写字母、数字、下划线和点组成，并以字母开头"]}
     t = copy.deepcopy(LEDGER)
     t["columns"][3]["id"] = "grade"
-    assert errors_of(t) == {"_schema": ["列编号“grade”重复"]}
+    assert errors_of(t) == {"columns.3.id": ["列编号“grade”重复（与 columns.2.id 相同）"]}
 
 
 def test_scoring_items_must_add_up_to_the_total():
@@ -193,7 +193,7 @@ def test_scoring_items_must_add_up_to_the_total():
 def test_scoring_items():
     t = copy.deepcopy(SCORING)
     t["items"][1]["id"] = "1"
-    assert errors_of(t) == {"_schema": ["考核项编号“1”重复"]}
+    assert errors_of(t) == {"items.1.id": ["考核项编号“1”重复（与 items.0.id 相同）"]}
     t = copy.deepcopy(SCORING)
     t["items"][0]["deductions"][0] = {"text": "", "points": 5}
     assert errors_of(t) == {"items.0.deductions.0.text": ["扣分情形长度应为1至300个字"]}
@@ -247,3 +247,42 @@ def test_version_key_orders_numerically_and_releases_after_prereleases():
     ordered = ["0.1.0", "0.9.0", "1.0.0-alpha", "1.0.0-rc.1", "1.0.0", "1.2.0", "1.10.0", "10.0.0"]
     assert sorted(reversed(ordered), key=version_key) == ordered
     assert max(["1.9.0", "1.10.0", "1.10.0-rc.2"], key=version_key) == "1.10.0"
+
+
+def test_text_item_has_no_points():
+    t = copy.deepcopy(CHECKLIST)
+    t["sections"][1]["items"][1]["points"] = 5
+    assert errors_of(t) == {"sections.1.items.1.points": ["作答方式为 text 的检查项不能设分值"]}
+
+
+def test_task_due_before_its_phase_starts():
+    t = copy.deepcopy(CAMPAIGN)
+    t["phases"][1]["tasks"][0]["due_days"] = 10
+    assert errors_of(t) == {"phases.1.tasks.0.due_days": ["完成期限（第10天）不能早于所在阶段的开始日（第15天）"]}
+    t["phases"][1]["tasks"][0]["due_days"] = 15        # the first day of the phase is fine
+    validate_template(t)
+
+
+def test_deduction_above_its_items_points():
+    t = copy.deepcopy(SCORING)
+    t["items"][2]["deductions"][0]["points"] = 30
+    assert errors_of(t) == {"items.2.deductions.0.points": ["扣分（30）不能超过该考核项的分值（24.5）"]}
+
+
+def test_template_id_carries_the_plugins_prefix():
+    assert validate_template(copy.deepcopy(CHECKLIST), plugin="test")["id"] == "test.hot_work_check"
+    with pytest.raises(ValidationFailed) as e:
+        validate_template(copy.deepcopy(CHECKLIST), plugin="dust")
+    assert e.value.errors == {"id": ["模板编号应以插件名加点开头，如“dust.hot_work_check”"]}
+    with pytest.raises(ValidationFailed) as e:
+        validate_template(changed("checklist", id="testing.x"), plugin="test")   # a prefix, not the name
+    assert list(e.value.errors) == ["id"]
+
+
+def test_campaign_task_names_a_checklist_of_the_plugin():
+    assert [t["id"] for t in validate_templates([copy.deepcopy(CHECKLIST), copy.deepcopy(CAMPAIGN)], "test")] == [
+        "test.hot_work_check", "test.hazchem_campaign"]
+    with pytest.raises(ValidationFailed) as e:
+        validate_templates([copy.deepcopy(CAMPAIGN)], "test")
+    assert e.value.errors == {"test.hazchem_campaign: phases.1.tasks.0.checklist": [
+        "检查表“test.hot_work_check”不存在（应为本插件提供的检查表模板编号）"]}
