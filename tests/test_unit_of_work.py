@@ -60,6 +60,12 @@ def probe(app):
         write("被拒绝请求写入的股室")
         raise ValidationFailed({"name": "测试拒绝"})
 
+    @bp.post("/added")
+    def added():
+        # Added and never flushed: the pending object is committed all the same.
+        req.db().add(Section(tenant_id=req.ctx().actor.tenant_id, name="只添加未写出的股室"))
+        return jsonify({"ok": True})
+
     @bp.post("/doomed")
     def doomed():
         write("重定向但作废的股室")
@@ -80,6 +86,11 @@ def test_a_successful_request_commits_without_being_told(probe, api, db):
     r = api("wsq_admin").post("/api/v1/_probe/ok")
     assert r.status_code == 200
     assert sections(db, "请求提交的股室") == 1
+
+
+def test_an_object_only_added_is_committed(probe, api, db):
+    assert api("wsq_admin").post("/api/v1/_probe/added").status_code == 200
+    assert sections(db, "只添加未写出的股室") == 1
 
 
 def test_a_refused_request_keeps_nothing(probe, api, db):

@@ -68,12 +68,15 @@ def finish(response):  # noqa: ANN001, ANN201
     """after_request: the request's one commit. A failure to commit (a constraint, a busy
     pool) answers as the same error raised in a view would."""
     s = g.get("db_session")
-    if s is None or not s.in_transaction():
+    if s is None:
+        return response
+    pending = bool(s.new or s.dirty or s.deleted)  # added but not yet flushed counts too
+    if not (s.in_transaction() or pending):
         return response
     if response.status_code >= 400 or g.get("doomed"):
         s.rollback()
         return response
-    if not (has_writes(s) or s.new or s.dirty or s.deleted):
+    if not (has_writes(s) or pending):
         return response  # a read: teardown's close ends it
     try:
         s.commit()
