@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request, url_for
 
 from core.audit import labels, service as audit
-from core.errors import ValidationFailed
+from core.audit.query import parse_filter
 from core.web import request as req
-from core.web.paging import id_of, page_of, query_of
+from core.web.paging import page_of
 from tenants import service as tenants
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -30,31 +29,6 @@ def object_url(object_type: str, object_id: str) -> str | None:
         return url_for(endpoint)
     extra = {"inline": 1} if object_type == "file" else {}
     return url_for(endpoint, **{arg: int(object_id)}, **extra)
-
-
-def parse_filter(args) -> audit.AuditFilter:  # noqa: ANN001
-    """Query-string filter shared by the page and the API. Dates are Beijing dates."""
-    def day(name: str) -> datetime | None:
-        raw = args.get(name)
-        if not raw:
-            return None
-        try:
-            return datetime.strptime(raw, "%Y-%m-%d") - timedelta(hours=8)
-        except (ValueError, OverflowError):  # 0001-01-01 minus eight hours is before datetime.min
-            raise ValidationFailed({name: ["日期格式应为 YYYY-MM-DD"]}) from None
-    until = day("until")
-    return audit.AuditFilter(action=args.get("action") or None, object_type=args.get("object_type") or None,
-                             actor=(args.get("actor") or "").strip() or None, tenant_id=_id(args, "tenant_id"),
-                             since=day("since"), until=until + timedelta(days=1) if until else None,
-                             q=query_of(args))
-
-
-def _id(args, name: str) -> int | None:  # noqa: ANN001
-    """An id filter; a value that is no id is refused (the API's callers learn of it)."""
-    value = id_of(args, name)
-    if value is None and args.get(name):
-        raise ValidationFailed({name: ["编号无效"]})
-    return value
 
 
 @bp.get("")

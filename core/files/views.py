@@ -1,16 +1,14 @@
 """Pages: the file list with its upload form, downloads and inline viewing."""
 from __future__ import annotations
 
-from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError
 from core.files import service as files
-from core.files.models import StoredFile
-from core.files.service import FileStore
+from core.files.download import send_stored, store
 from core.files.sniff import KINDS, file_error
 from core.web import request as req
 from core.web.errors import respond
@@ -19,21 +17,6 @@ from core.web.paging import page_of, query_of
 bp = Blueprint("files", __name__)
 
 PER_PAGE = 50
-
-
-def store() -> FileStore:
-    return current_app.extensions["anjian.files"]
-
-
-def send_stored(f: StoredFile, path: Path, *, inline: bool = False):  # noqa: ANN201
-    """The bytes of a stored file. Inline only for types browsers display themselves; the
-    declared type is the sniffed one and `nosniff` stops browsers from guessing another."""
-    inline = inline and f.kind in files.INLINE_KINDS
-    rv = send_file(path, mimetype=f.content_type, as_attachment=not inline,
-                   download_name=files.download_name(f), etag=f.sha256, conditional=True)
-    rv.headers["X-Content-Type-Options"] = "nosniff"
-    rv.cache_control.private = True  # tenant data: no shared caches
-    return rv
 
 
 def _index(status: int = 200, error: DomainError | None = None):  # noqa: ANN202
