@@ -160,16 +160,8 @@ class Workflow:
         """Take transition `action` on `obj`. `version` is the version the caller saw;
         None is only allowed for system actors (sweeps). `summary` may be a function of the
         object and the step, for a summary that names what an effect stamped."""
-        data = dict(data or {})  # checks add cleaned values to this step's copy
-        with ctx.session.no_autoflush:  # the checks' queries must not write the object early
-            t = self.check(ctx, obj, action, version=version, data=data)
-            step = self._enter(ctx, obj, t, data)
-        try:
-            ctx.session.flush()  # the conditional UPDATE: a concurrent winner makes it match no row
-        except StaleDataError:
-            raise Conflict(STALE_MESSAGE) from None
-        self._record(ctx, obj, step, data, obj_type, summary)
-        return step
+        return self.apply_many(ctx, [obj], action, versions={obj.id: version}, data=data,
+                               obj_type=obj_type, summary=summary)[0]
 
     def apply_many(self, ctx: ServiceContext, objs: list, action: str, *,  # noqa: ANN001
                    versions: dict[int, int] | None = None, data: dict | None = None,
@@ -180,12 +172,14 @@ class Workflow:
         step is audited and announced as `apply` would. `versions` maps id → the version the
         caller saw (None for the system). All or nothing: one refusal refuses them all."""
         versions = versions or {}
+        # Each step checks and cleans its own copy of the data; the checks' queries must not
+        # write an object early (no autoflush), so its stamps ride on its one UPDATE.
         with ctx.session.no_autoflush:
             checked = [(o, d, self.check(ctx, o, action, version=versions.get(o.id), data=d))
                        for o in objs for d in [dict(data or {})]]
             steps = [self._enter(ctx, o, t, d) for o, d, t in checked]
         try:
-            ctx.session.flush()
+            ctx.session.flush()  # the conditional UPDATEs: a concurrent winner makes one match no row
         except StaleDataError:
             raise Conflict(STALE_MESSAGE) from None
         for o, step in zip(objs, steps):

@@ -98,12 +98,8 @@ def _visible(session: Session, scope: Scope, obj, upward: bool) -> bool:  # noqa
         return False
     if tid in scope.ancestor_ids:
         return upward or isinstance(obj, SharedDown)
-    return tenant_visible(session, tid)
-
-
-def tenant_visible(session: Session, tenant_id: int) -> bool:
-    """Whether a tenant lies in the session's scope (a scoped query, so the rule is one)."""
-    return session.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is not None
+    # Its tenant through the same rule: from the identity map by path, else a scoped query.
+    return session.get(Tenant, tid) is not None
 
 
 def _is_tenant_data(cls) -> bool:  # noqa: ANN001
@@ -128,35 +124,34 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     pattern = scope.prefix + "%"  # paths hold only digits and "/", nothing to escape
     above = scope.ancestor_ids
-    upward = state.is_select and bool(state.execution_options.get(ANCESTORS)) and above
-    shared = state.is_select and above
-    options = [
-        with_loader_criteria(
-            SharedDown,
-            (lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))
-             | cls.tenant_id.in_(above)) if shared else
-            (lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))),
-            include_aliases=True),
-    ]
-    if upward:
-        options += [
-            with_loader_criteria(
-                TenantOwned,
-                lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))
-                | cls.tenant_id.in_(above),
-                include_aliases=True),
-            with_loader_criteria(Tenant, lambda cls: cls.path.like(pattern) | cls.id.in_(above),
-                                 include_aliases=True),
-        ]
-    else:
-        options += [
-            with_loader_criteria(
-                TenantOwned,
-                lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern))),
-                include_aliases=True),
-            with_loader_criteria(Tenant, lambda cls: cls.path.like(pattern), include_aliases=True),
-        ]
-    state.statement = state.statement.options(*options)
+    shared = state.is_select and bool(above)  # shared-down rows are read from below, never written
+    upward = shared and bool(state.execution_options.get(ANCESTORS))
+    owned = _owned_or_above(pattern, above) if upward else _owned(pattern)
+    state.statement = state.statement.options(
+        with_loader_criteria(SharedDown, _owned_or_above(pattern, above) if shared else _owned(pattern),
+                             include_aliases=True),
+        with_loader_criteria(TenantOwned, owned, include_aliases=True),
+        with_loader_criteria(Tenant, _tenant_or_above(pattern, above) if upward else _tenant(pattern),
+                             include_aliases=True),
+    )
+
+
+# The criteria, one lambda each: SQLAlchemy caches a lambda's SQL by its place in the code and
+# binds the closure's values (the path prefix, the ancestors' ids) as parameters.
+def _owned(pattern: str):  # noqa: ANN202
+    return lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern)))
+
+
+def _owned_or_above(pattern: str, above: tuple[int, ...]):  # noqa: ANN202
+    return lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path.like(pattern))) | cls.tenant_id.in_(above)
+
+
+def _tenant(pattern: str):  # noqa: ANN202
+    return lambda cls: cls.path.like(pattern)
+
+
+def _tenant_or_above(pattern: str, above: tuple[int, ...]):  # noqa: ANN202
+    return lambda cls: cls.path.like(pattern) | cls.id.in_(above)
 
 
 @event.listens_for(Session, "before_flush")

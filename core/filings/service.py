@@ -72,27 +72,75 @@ def _corrected(ctx: ServiceContext, filing: Filing, data: dict) -> str | None:
     return _materials_complete(ctx, filing, data)
 
 
+# ------------------------------------------------------------- what entering a state stamps
+# On-enter effects of FLOW: the engine runs them after every check, so no number is issued
+# and no date stamped for a step that is refused; `data["_today"]` is the step's day.
+
+def _stamp_receipt(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """(Re)submitted: the bureau's review limit starts, and the section that will review it."""
+    today = data["_today"]
+    due = rules.review_deadline(ctx.session, today)
+    section = routed_section(ctx, filing)
+    return {"received_on": today, "review_due": due.date, "review_due_estimated": due.estimated,
+            "review_section_id": section.id if section else None}
+
+
+def _stamp_first_submission(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    today = data["_today"]
+    return {"first_submitted_on": today, "late": rules.late_filing(ctx.session, filing.published_on, today)}
+
+
+def _stamp_acceptance(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """Accepted: the 备案编号, the opinion, the next evaluation, and what the 备案登记表 says."""
+    today = data["_today"]
+    stamps = {"accepted_on": today, "accepted_by": ctx.actor.user_id, "review_opinion": data.get("comment"),
+              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
+              **_allocate_number(ctx, filing, today)}
+    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
+    return stamps
+
+
+def _stamp_deeming(ctx: ServiceContext, filing: Filing, _data: dict) -> dict:
+    """第二十八条: filed from the day after the last working day of the limit, even if the
+    sweep runs later than that; the limit as the calendar stands now."""
+    review_due = rules.review_deadline(ctx.session, filing.received_on).date
+    deemed_on = review_due + timedelta(days=1)
+    stamps = {"review_due": review_due, "deemed_on": deemed_on,
+              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
+              **_allocate_number(ctx, filing, deemed_on)}
+    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
+    return stamps
+
+
+def _returned_items(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
+    """The return's one-time list, cleaned and checked against 第二十八条."""
+    items = _clean_items(data.get("items"))
+    if items:
+        _check_one_time(ctx, filing, items)
+    return {"items": items}
+
+
 FLOW = Workflow(
     name="filing", initial="draft", states=STATUSES,
     transitions=(
         Transition("submit", ("draft",), "submitted", ENTERPRISE_ROLES, "提交备案", bureau=False,
                    guard=_materials_complete,
-                   on_enter=(lambda c, f, d: _stamp_receipt(c, f, d), lambda c, f, d: _stamp_first_submission(c, f, d))),
+                   on_enter=(_stamp_receipt, _stamp_first_submission)),
         Transition("return", ("submitted",), "returned", REVIEW_ROLES, "退回补正", bureau=True,
                    authority=lambda ctx, f: review_authority(ctx, f),
                    checks=(lambda c, f, d: _check_limit_open(c, f, "return", d["_today"]),
-                           lambda c, f, d: _returned_items(c, f, d))),
+                           _returned_items)),
         Transition("resubmit", ("returned",), "submitted", ENTERPRISE_ROLES, "补正后重新提交", bureau=False,
-                   guard=_corrected, on_enter=(lambda c, f, d: _stamp_receipt(c, f, d),)),
+                   guard=_corrected, on_enter=(_stamp_receipt,)),
         Transition("accept", ("submitted",), "accepted", REVIEW_ROLES, "准予备案", bureau=True,
                    authority=lambda ctx, f: review_authority(ctx, f),
                    checks=(lambda c, f, d: _check_limit_open(c, f, "accept", d["_today"]),),
-                   on_enter=(lambda c, f, d: _stamp_acceptance(c, f, d),), records=("filing_no",)),
+                   on_enter=(_stamp_acceptance,), records=("filing_no",)),
         Transition("withdraw", ("draft", "submitted", "returned"), "withdrawn", ENTERPRISE_ROLES, "撤回",
                    bureau=False, checks=(lambda c, f, d: _check_limit_open(c, f, "withdraw", d["_today"]),)),
         # Only the deadline sweep (the system) takes this one: no role holds it.
         Transition("deem", ("submitted",), "deemed", (), "逾期视为备案",
-                   on_enter=(lambda c, f, d: _stamp_deeming(c, f, d),), records=("filing_no",)),
+                   on_enter=(_stamp_deeming,), records=("filing_no",)),
         # Taken with the acceptance (or deeming) of the version that replaces it, never alone.
         Transition("supersede", FILED_STATES, "superseded", REVIEW_ROLES, "被新版本替代", bureau=True),
     ),
@@ -363,14 +411,6 @@ def changed_since(ctx: ServiceContext, filing: Filing, since) -> set[str]:  # no
         FilingMaterial.filing_id == filing.id, FilingMaterial.uploaded_at > since)))
 
 
-def _returned_items(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
-    """The return's one-time list, cleaned and checked against 第二十八条."""
-    items = _clean_items(data.get("items"))
-    if items:
-        _check_one_time(ctx, filing, items)
-    return {"items": items}
-
-
 def _check_one_time(ctx: ServiceContext, filing: Filing, items: list[dict]) -> None:
     """第二十八条 一次性告知: a later return may name only what the first list named, or a
     material the enterprise changed after the first return; anything else should have
@@ -452,46 +492,6 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
         _supersede(ctx, filing, today)
     _tell_next(ctx, filing, t.name, clean_items, was)
     return filing
-
-
-# ------------------------------------------------------------- what entering a state stamps
-# On-enter effects of FLOW: the engine runs them after every check, so no number is issued
-# and no date stamped for a step that is refused; `data["_today"]` is the step's day.
-
-def _stamp_receipt(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
-    """(Re)submitted: the bureau's review limit starts, and the section that will review it."""
-    today = data["_today"]
-    due = rules.review_deadline(ctx.session, today)
-    section = routed_section(ctx, filing)
-    return {"received_on": today, "review_due": due.date, "review_due_estimated": due.estimated,
-            "review_section_id": section.id if section else None}
-
-
-def _stamp_first_submission(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
-    today = data["_today"]
-    return {"first_submitted_on": today, "late": rules.late_filing(ctx.session, filing.published_on, today)}
-
-
-def _stamp_acceptance(ctx: ServiceContext, filing: Filing, data: dict) -> dict:
-    """Accepted: the 备案编号, the opinion, the next evaluation, and what the 备案登记表 says."""
-    today = data["_today"]
-    stamps = {"accepted_on": today, "accepted_by": ctx.actor.user_id, "review_opinion": data.get("comment"),
-              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
-              **_allocate_number(ctx, filing, today)}
-    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
-    return stamps
-
-
-def _stamp_deeming(ctx: ServiceContext, filing: Filing, _data: dict) -> dict:
-    """第二十八条: filed from the day after the last working day of the limit, even if the
-    sweep runs later than that; the limit as the calendar stands now."""
-    review_due = rules.review_deadline(ctx.session, filing.received_on).date
-    deemed_on = review_due + timedelta(days=1)
-    stamps = {"review_due": review_due, "deemed_on": deemed_on,
-              "evaluation_due": evaluation_due_for(ctx, filing, filing.published_on),
-              **_allocate_number(ctx, filing, deemed_on)}
-    stamps["certificate"] = {"content": certificate_content(ctx, filing, **stamps)}
-    return stamps
 
 
 # ---------------------------------------------------------------------------- who acts next

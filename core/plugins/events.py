@@ -15,7 +15,7 @@ from core.db import utcnow
 from core.hookspecs import Event
 from core.plugins.manager import describe_failure
 from core.plugins.models import OutboxEvent, PluginFailure
-from core.plugins.service import enabled_plugins, enabling_tenant
+from core.plugins.service import enabled_jurisdictions
 from tenants.models import Tenant
 from tenants.scoping import Scope
 
@@ -53,16 +53,21 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
             with db.session(Scope.system()) as s:
                 batch = s.scalars(select(OutboxEvent).where(_claimable()).order_by(OutboxEvent.id)
                                   .limit(BATCH)).all()
-                targets = {}
+                # Each handler acts in the jurisdiction whose bureau enabled its plugin for the
+                # event's tenant: it reads and writes that subtree, never the whole system.
+                targets: dict[int, list[tuple[str, int]]] = {}
                 for e in batch:
-                    enabled = enabled_plugins(s, e.tenant_id, registry)
-                    targets[e.id] = [n for n in order if n in enabled]
+                    enabled = enabled_jurisdictions(s, e.tenant_id, registry)
+                    targets[e.id] = [(n, enabled[n]) for n in order if n in enabled]
+                wanted = {by for t in targets.values() for _, by in t}
+                paths = dict(s.execute(select(Tenant.id, Tenant.path).where(Tenant.id.in_(wanted))).all()) if wanted else {}
             if not batch:
                 return delivered
             for ev in batch:
                 if not _claim(db, ev.id):
                     continue  # another deliverer has it
-                failures = [f for name in targets[ev.id] if (f := _deliver_one(db, registry, name, ev))]
+                failures = [f for name, by in targets[ev.id]
+                            if (f := _deliver_one(db, registry, name, ev, Scope(paths[by])))]
                 with db.session(Scope.system()) as s:
                     s.execute(update(OutboxEvent).where(OutboxEvent.id == ev.id).values(delivered_at=utcnow()))
                     s.add_all(failures)
@@ -70,14 +75,8 @@ def deliver_pending(app=None) -> int:  # noqa: ANN001
                 delivered += 1
 
 
-def _deliver_one(db, registry, plugin: str, ev: OutboxEvent) -> PluginFailure | None:  # noqa: ANN001
-    # The handler acts in the jurisdiction whose bureau enabled the plugin for the event's
-    # tenant: it reads and writes that subtree, never the whole system.
-    with db.session(Scope.system()) as s:
-        jurisdiction = s.get(Tenant, enabling_tenant(s, ev.tenant_id, plugin) or 0)
-    if jurisdiction is None:
-        return None  # disabled since the batch was read
-    with db.session(Scope.subtree(jurisdiction)) as s:
+def _deliver_one(db, registry, plugin: str, ev: OutboxEvent, scope: Scope) -> PluginFailure | None:  # noqa: ANN001
+    with db.session(scope) as s:
         ctx = ServiceContext(s, Actor.system(f"plugin:{plugin}"))
         event = Event(id=ev.id, name=ev.name, tenant_id=ev.tenant_id, object_type=ev.object_type,
                       object_id=ev.object_id, payload=dict(ev.payload or {}), occurred_at=ev.created_at, ctx=ctx)

@@ -24,15 +24,14 @@ def _path_ids(path: str) -> list[int]:
 def enabled_plugins(session, tenant_id: int | None, registry: PluginRegistry) -> set[str]:  # noqa: ANN001
     """Loaded plugins effectively enabled for a tenant: the nearest explicit setting on the
     path from the tenant up to the root wins; no setting anywhere means disabled."""
-    decided = _settings_along_path(session, tenant_id)
-    return {name for name, (_, on) in decided.items() if on and (r := registry.get(name)) and r.loaded}
+    return set(enabled_jurisdictions(session, tenant_id, registry))
 
 
-def enabling_tenant(session, tenant_id: int | None, plugin: str) -> int | None:  # noqa: ANN001
-    """The bureau whose setting enables `plugin` for a tenant (the jurisdiction a plugin's
-    event handler acts in), None when it is not enabled there."""
-    enabled_by, on = _settings_along_path(session, tenant_id).get(plugin, (None, False))
-    return enabled_by if on else None
+def enabled_jurisdictions(session, tenant_id: int | None, registry: PluginRegistry) -> dict[str, int]:  # noqa: ANN001
+    """Loaded plugins enabled for a tenant → the bureau whose setting enables each (the
+    jurisdiction a plugin's event handler acts in)."""
+    return {name: by for name, (by, on) in _settings_along_path(session, tenant_id).items()
+            if on and (r := registry.get(name)) and r.loaded}
 
 
 def _settings_along_path(session, tenant_id: int | None) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
