@@ -33,11 +33,11 @@ import time
 import uuid
 from datetime import timedelta
 
+from bench_filing_overview import TODAY, build
+from bench_http import gunicorn, stop
 from flask import Flask
 from sqlalchemy import create_engine, event, func, insert, select, text
 
-from bench_filing_overview import TODAY, build
-from bench_http import gunicorn, stop
 from core.app import create_app
 from core.audit import service as audit
 from core.audit.service import derive_key

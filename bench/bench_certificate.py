@@ -8,16 +8,16 @@ the last line measures.
 """
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 from bench_scoping import timed
 from fpdf import FPDF
 
-import tempfile
-from pathlib import Path
-
-from core.filings.certificate import Certificate, render_pdf
-from core.filings.notice import Notice, render_pdf as render_notice
+from core.filings.review.certificate import Certificate, render_pdf
+from core.filings.review.notice import Notice
+from core.filings.review.notice import render_pdf as render_notice
 from core.pdf import font_faces
 
 CERT = Certificate(

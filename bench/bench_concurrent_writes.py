@@ -23,9 +23,8 @@ import tempfile
 import threading
 import time
 
-from sqlalchemy import create_engine, select, text
-
 from bench_http import ROOT, gunicorn, http, stop
+from sqlalchemy import create_engine, select, text
 
 sys.path.insert(0, str(ROOT))  # the tests' small valid PDFs
 
@@ -35,7 +34,7 @@ from core.app import create_app  # noqa: E402
 from core.auth import service as auth  # noqa: E402
 from core.auth.models import User  # noqa: E402
 from core.context import ServiceContext  # noqa: E402
-from core.filings import service  # noqa: E402
+from core.filings.review import service  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tests.conftest import load_demo_into  # noqa: E402
 from tests.files import samples  # noqa: E402
@@ -51,7 +50,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", "16"))
 
 def prepare(app, rounds: int) -> tuple[list[list[tuple[int, int, str]]], dict[str, str]]:  # noqa: ANN001
     """`rounds` sets of fifty submitted filings, and a token per reviewer."""
-    db, store = app.extensions["anjian.db"], app.extensions["anjian.files"]
+    db = app.extensions["anjian.db"]
     today = service.beijing_today()
     with db.session() as s:
         system = ServiceContext.system(s)
@@ -67,7 +66,7 @@ def prepare(app, rounds: int) -> tuple[list[list[tuple[int, int, str]]], dict[st
                     ctx = as_user(s, officer)
                     f = service.create_filing(ctx, {"title": f"生产安全事故应急预案（{r}-{i}）", "published_on": "2026-03-02"})
                     for m in MATERIALS:
-                        service.add_material(ctx, store, f.id, m, io.BytesIO(samples.pdf(m)), f"{m}.pdf", None)
+                        service.add_material(ctx, f.id, m, io.BytesIO(samples.pdf(m)), f"{m}.pdf", None)
                     s.commit()
                     service.transition(ctx, f.id, "submit", f.version, today=today)
                     s.commit()

@@ -3,7 +3,7 @@ against the raw floor measured in the same run.
 
 A city with 20 counties × 100 enterprises; each enterprise has a filing in force with two
 named on-site plans and three drills, one in ten also a filing awaiting review (a limit
-that has passed makes a plan filed as soon as it is read, so none is left past it). The city admin's overview (`core.filings.overview.summary`: status counts, the five
+that has passed makes a plan filed as soon as it is read, so none is left past it). The city admin's overview (`core.filings.overview.service.summary`: status counts, the five
 supervision figures, the per-bureau table) is timed against the floor: the same facts read
 with hand-written SQL (status counts, overdue count, deemed count, the drill and on-site
 plan aggregates, enterprises without a filing), without building any rows.
@@ -17,11 +17,11 @@ from datetime import timedelta
 from bench_scoping import on_both, timed
 from sqlalchemy import insert, text
 
+from core.calendar.service import beijing_today
 from core.context import Actor, ServiceContext
 from core.db import Database, utcnow
-from core.filings import overview
 from core.filings.models import Drill, Filing, FilingMaterial
-from core.filings.service import beijing_today
+from core.filings.overview import service as overview
 from core.migrate import upgrade
 from tenants.models import Tenant
 from tenants.scoping import Scope, ScopedSession, bind

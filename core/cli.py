@@ -2,6 +2,7 @@
 as the system actor, and commit once at the end."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -9,11 +10,30 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from core import manifests
+from core.app import create_app
+from core.audit.service import (
+    append_checkpoint,
+    checkpoint_path,
+    current_checkpoint,
+    derive_key,
+    sign_head,
+    verify_anchored,
+)
+from core.auth import service as auth
+from core.auth.models import User
 from core.clitools import system_ctx
+from core.demo import DEMO_PASSWORD, USERS, load_demo
+from core.filings.demo import load_demo_filings
+from core.jobs.runner import start_periodic_sweeps
+from core.migrate import upgrade
+from core.plugins.manager import build_registry
+from core.plugins.web import registry
+from tenants import service as tenants
+from tenants.models import Tenant
 
 
 def _create_app():  # noqa: ANN202
-    from core.app import create_app
     return create_app()
 
 
@@ -35,8 +55,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations to ANJIAN_DATABASE_URL: the core's and every loaded plugin's."""
-    from core.migrate import upgrade
-    from core.plugins.web import registry
     upgrade(current_app.config["DATABASE_URL"], revision, registry(current_app).migration_locations())
     click.echo(f"数据库已升级到 {revision}")
 
@@ -45,14 +63,10 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def demo() -> None:
     """Load the 鄂尔多斯 demo data (idempotent: running it again adds nothing)."""
-    from core.demo import DEMO_PASSWORD, USERS, load_demo
-    from core.migrate import upgrade
-    from core.plugins.web import registry
     upgrade(current_app.config["DATABASE_URL"], plugin_locations=registry(current_app).migration_locations())
     with system_ctx("demo") as ctx:
-        counts = load_demo(ctx, registry(current_app))
-    from core.filings.demo import load_demo_filings
-    made = load_demo_filings(current_app.extensions["anjian.db"], current_app.extensions["anjian.files"])
+        counts = load_demo(ctx)
+    made = load_demo_filings(current_app.extensions["anjian.db"])
     click.echo(f"演示数据就绪：{counts['bureaus']} 个应急管理局，{counts['enterprises']} 家企业，"
                f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS)
                + (f"；新建演示备案 {made} 件" if made else ""))
@@ -67,7 +81,6 @@ def serve(host: str, port: int, debug: bool) -> None:
     """Run the development web server (use gunicorn in production, see README)."""
     from werkzeug.serving import run_simple
 
-    from core.jobs.runner import start_periodic_sweeps
     app = current_app._get_current_object()
     if start_periodic_sweeps(app):
         click.echo(f"未配置 Redis：定期检查（期限届满视为备案、提醒等）在本进程内运行，"
@@ -85,7 +98,6 @@ def tenants_group() -> None:
 
 
 def _bureau_by_code(session, code: str):  # noqa: ANN001, ANN202
-    from tenants.models import Tenant
     bureau = session.scalar(select(Tenant).where(Tenant.kind == "bureau", Tenant.region_code == code))
     if bureau is None:
         raise click.ClickException(f"没有行政区划代码为 {code} 的应急管理局")
@@ -106,7 +118,6 @@ def _bureau_by_code(session, code: str):  # noqa: ANN001, ANN202
 @with_appcontext
 def tenants_create(kind: str, parent_code: str | None, **fields) -> None:
     """Create a bureau or an enterprise."""
-    from tenants import service as tenants
     with system_ctx() as ctx:
         data = {k: v for k, v in fields.items() if v is not None}
         if parent_code:
@@ -125,7 +136,6 @@ def tenants_create(kind: str, parent_code: str | None, **fields) -> None:
 @with_appcontext
 def tenants_list() -> None:
     """Print the jurisdiction tree."""
-    from tenants import service as tenants
     with system_ctx() as ctx:
         for t in tenants.list_tenants(ctx):
             extra = f"  {t.uscc}  {t.industry_label}" if t.uscc else ""
@@ -140,7 +150,6 @@ def users_group() -> None:
 
 
 def _user_by_name(session, username: str):  # noqa: ANN001, ANN202
-    from core.auth.models import User
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"用户 {username} 不存在")
@@ -156,8 +165,6 @@ def _user_by_name(session, username: str):  # noqa: ANN001, ANN202
 @with_appcontext
 def users_create(username: str, tenant_key: str, role: str, display_name: str, password: str) -> None:
     """Create a user in a bureau or an enterprise."""
-    from core.auth import service as auth
-    from tenants.models import Tenant
     with system_ctx() as ctx:
         tenant = ctx.session.scalar(select(Tenant).where(Tenant.uscc == tenant_key)) or \
             _bureau_by_code(ctx.session, tenant_key)
@@ -169,7 +176,6 @@ def users_create(username: str, tenant_key: str, role: str, display_name: str, p
 @users_group.command("list")
 @with_appcontext
 def users_list() -> None:
-    from core.auth import service as auth
     with system_ctx() as ctx:
         for u in auth.list_users(ctx):
             click.echo(f"{u.username:<16} {u.role:<9} {'启用' if u.active else '停用'}  {u.display_name}  {u.tenant.name}")
@@ -180,7 +186,6 @@ def users_list() -> None:
 @click.password_option(prompt="新密码", confirmation_prompt="再次输入新密码")
 @with_appcontext
 def users_set_password(username: str, password: str) -> None:
-    from core.auth import service as auth
     with system_ctx() as ctx:
         auth.set_password(ctx, _user_by_name(ctx.session, username).id, {"password": password})
         click.echo(f"已修改 {username} 的密码")
@@ -197,7 +202,6 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it (shown only this once)."""
-    from core.auth import service as auth
     with system_ctx() as ctx:
         _token, secret = auth.create_token(ctx, _user_by_name(ctx.session, username).id, {"name": name})
     click.echo(secret)
@@ -213,12 +217,10 @@ def audit_group() -> None:
 def _checkpoint_file(path: str | None):  # noqa: ANN202
     from pathlib import Path
 
-    from core.audit.service import checkpoint_path
     return Path(path) if path else checkpoint_path(current_app.config, current_app.instance_path)
 
 
 def _verified(session, path):  # noqa: ANN001, ANN202
-    from core.audit.service import derive_key, verify_anchored
     return verify_anchored(session, derive_key(current_app.config["SECRET_KEY"]), path)
 
 
@@ -251,7 +253,6 @@ def audit_checkpoint(path: str | None) -> None:
     """Verify the chains, then append their signed heads (per chain: seq, hash, signature;
     and the UTC time) as one JSON line to the checkpoint file; for cron, and for copying to another host. A chain
     that fails verification is not checkpointed: that would anchor the damage."""
-    from core.audit.service import append_checkpoint, current_checkpoint
     target = _checkpoint_file(path)
     with system_ctx() as ctx:
         report = _verified(ctx.session, target)
@@ -267,28 +268,19 @@ def audit_checkpoint(path: str | None) -> None:
 def audit_sign_head() -> None:
     """Sign every chain's head with this installation's key (after upgrading from a version
     without signatures, or once a reported head has been looked into); recorded as an event."""
-    from core.audit.service import derive_key, sign_head
     with system_ctx() as ctx:
         event = sign_head(ctx, derive_key(current_app.config["SECRET_KEY"]))
     click.echo(f"已签署审计链头：{event.summary}")
 
 
 def _register_area_commands() -> None:
-    from core.calendar.cli import calendar_cli
-    from core.jobs.cli import sweep, worker
-    from core.plugins.cli import plugins_cli
-    for cmd in (calendar_cli, worker, sweep, plugins_cli):
-        main.add_command(cmd)
-    _register_plugin_commands()
-
-
-def _register_plugin_commands() -> None:
-    """Commands contributed by installed plugins (anjian_cli_commands); core names win."""
-    import os
-
-    from core.plugins.manager import build_registry
+    """The areas' commands (their manifests), then those of installed plugins
+    (anjian_cli_commands); core names win."""
+    for m in manifests.CORE:
+        for cmd in m.commands:
+            main.add_command(cmd)
     extra = [p for p in os.environ.get("ANJIAN_PLUGINS_EXTRA", "").split(";") if p.strip()]
-    for record in build_registry(extra).loaded():
+    for record in build_registry(extra, manifests.template_kinds()).loaded():
         for cmd in record.cli_commands:
             if cmd.name not in main.commands:
                 main.add_command(cmd)

@@ -31,6 +31,8 @@ ENV_VARS = {
     # Extra plugin modules to load without installing them, "name = package.module" separated
     # by ";" (plugin development and tests); installed plugins need nothing here.
     "PLUGINS_EXTRA": ((), lambda raw: tuple(p for p in raw.split(";") if p.strip())),
+    # "package.module:MANIFEST" of areas beyond the core's (tests' sample jobs, site-local areas)
+    "MANIFESTS_EXTRA": ((), lambda raw: tuple(p.strip() for p in raw.split(";") if p.strip())),
     # CJK font (.ttc/.otf/.ttf) for the 备案登记表 PDF; unset: Debian's Noto Serif/Sans CJK.
     "PDF_FONT": (None, str),
     # Where `anjian audit checkpoint` appends and verify reads; default <instance>/audit-checkpoints.jsonl.

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.db import house_of
 from core.errors import PermissionDenied, refuse
 from tenants.scoping import Scope, bind, scope_of
 
@@ -55,6 +56,14 @@ class ServiceContext:
         if scope is None:  # fail closed, as the session's queries do
             raise RuntimeError("ServiceContext on a session without a scope")
         return scope
+
+    @property
+    def house(self):  # noqa: ANN201
+        """The app's wiring (core.house.House): file store, plugin registry, job kinds …"""
+        house = house_of(self.session)
+        if house is None:
+            raise RuntimeError("ServiceContext on a session of no app (open it from the app's Database)")
+        return house
 
     def require(self, *roles: str, bureau: bool | None = None, message: str | None = None) -> None:
         """The permission check each service starts with. `bureau=True` limits the action to

@@ -5,10 +5,13 @@ CLI command or job that opened the session commits once at its boundary.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic revisions name the same thing on SQLite and PostgreSQL.
@@ -112,6 +115,35 @@ def scope_of(session: Session):  # noqa: ANN201
 # Session.info key of the audit head's signing key (core.audit.service.derive_key of the app's
 # secret key): set on every session the app opens, so the service layer signs without Flask.
 AUDIT_KEY = "audit_key"
+# Session.info key of the app's House (core.house): its file store, plugins, job kinds … —
+# what services reach as `ctx.house`, so they never look at Flask's current_app.
+HOUSE = "house"
+_INHERITED = (AUDIT_KEY, HOUSE)
+
+
+def house_of(session: Session):  # noqa: ANN201
+    return session.info.get(HOUSE)
+
+
+@contextlib.contextmanager
+def unique_values(session: Session, taken: dict[str, Callable[[], Exception]]):  # noqa: ANN201
+    """The changes made inside the block are flushed in a savepoint; when they break the
+    unique constraint of a "table.column" in `taken`, what its function makes (a field
+    error in Chinese) is raised and nothing else of the transaction is undone. A value
+    unique nationwide (a username, a 统一社会信用代码) is the database's to know: the
+    caller's scope cannot see the row that already holds it, and should not."""
+    try:
+        with session.begin_nested():  # flushes what was pending before, outside the savepoint
+            yield
+            session.flush()
+    except IntegrityError as e:
+        text = str(e.orig)
+        for key, error in taken.items():
+            table, _, column = key.partition(".")
+            # SQLite names the column, PostgreSQL the constraint (NAMING_CONVENTION's "uq").
+            if f"{table}.{column}" in text or f"uq_{table}_{column}" in text:
+                raise error() from None
+        raise
 
 
 def side_session(session: Session) -> Session:
@@ -124,8 +156,7 @@ def side_session(session: Session) -> Session:
     if session.in_transaction() and not has_writes(session) and not (session.new or session.dirty or session.deleted):
         session.commit()   # nothing to write: only ends the read, loaded objects stay loaded
     s = type(session)(session.get_bind(), expire_on_commit=False)
-    if AUDIT_KEY in session.info:
-        s.info[AUDIT_KEY] = session.info[AUDIT_KEY]
+    s.info.update((k, session.info[k]) for k in _INHERITED if k in session.info)
     return s
 
 
@@ -137,8 +168,13 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **pool)
         # Without a key (bare scripts) audit events are written with an unsigned head.
-        info = {AUDIT_KEY: audit_key} if audit_key else {}
-        self._factory = sessionmaker(self.engine, class_=session_class, expire_on_commit=False, info=info)
+        self._info = {AUDIT_KEY: audit_key} if audit_key else {}
+        self._factory = sessionmaker(self.engine, class_=session_class, expire_on_commit=False, info=self._info)
+
+    def provide(self, house) -> None:  # noqa: ANN001
+        """Every session opened from now on carries `house` (core.house.House)."""
+        self._info[HOUSE] = house
+        self.house = house
 
     def session(self, scope=None) -> Session:
         """A new session; `scope` (tenants.scoping.Scope) limits every tenant-owned query.

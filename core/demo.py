@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.auth import service as auth
 from core.audit import service as audit
+from core.auth import service as auth
 from core.auth.models import User
+from core.calendar.service import ensure_seeded
 from core.context import ServiceContext
+from core.plugins import service as plugins
+from core.plugins.models import PluginSetting
 from tenants import service as tenants
 from tenants.models import Section, Tenant
 
@@ -102,9 +105,9 @@ def _renamed(ctx: ServiceContext, county: Tenant, name: str, uscc: str) -> Tenan
 BUILTIN_PLUGINS = ("hazchem_warning_month", "leadership_reporting", "emergency_system_check")
 
 
-def load_demo(ctx: ServiceContext, registry=None) -> dict[str, int]:  # noqa: ANN001
-    """Create what is missing; returns how many of each kind now exist in the demo set.
-    With a plugin registry, the built-in plugins are enabled for the whole city."""
+def load_demo(ctx: ServiceContext, enable_builtins: bool = True) -> dict[str, int]:
+    """Create what is missing; returns how many of each kind now exist in the demo set. The
+    built-in plugins (those the app loaded) are enabled for the whole city."""
     city = _bureau(ctx, CITY, None)
     counties, sections = {}, {}
     for spec in COUNTIES:
@@ -132,18 +135,16 @@ def load_demo(ctx: ServiceContext, registry=None) -> dict[str, int]:  # noqa: AN
                                "role": role, "tenant_id": by_key[key].id,
                                "section_id": sections[section].id if section else None})
     ctx.session.flush()
-    if registry is not None:
-        _enable_builtins(ctx, registry, city)
-    from core.calendar.service import ensure_seeded
+    if enable_builtins:
+        _enable_builtins(ctx, city)
     ensure_seeded(ctx)
     return {"bureaus": 1 + len(counties), "enterprises": len(ENTERPRISES), "users": len(USERS)}
 
 
-def _enable_builtins(ctx: ServiceContext, registry, city: Tenant) -> None:  # noqa: ANN001
-    from core.plugins import service as plugins
-    from core.plugins.models import PluginSetting
+def _enable_builtins(ctx: ServiceContext, city: Tenant) -> None:
+    registry = ctx.house.plugins
     decided = set(ctx.session.scalars(select(PluginSetting.plugin).where(PluginSetting.tenant_id == city.id)))
     for name in BUILTIN_PLUGINS:
         record = registry.get(name)
         if name not in decided and record is not None and record.loaded:
-            plugins.set_enabled(ctx, registry, name, True, city.id)
+            plugins.set_enabled(ctx, name, True, city.id)

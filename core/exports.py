@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext
 from core.context import ServiceContext
 from core.errors import NotFound
 from core.hookspecs import ExportFormat
+from core.plugins.service import enabled_plugins
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
@@ -76,11 +77,11 @@ XLSX = ExportFormat(id="xlsx", title=lazy_gettext("Excel（xlsx）"), extension=
                     render=render_xlsx)
 
 
-def formats_for(ctx: ServiceContext, registry) -> list[ExportFormat]:  # noqa: ANN001
+def formats_for(ctx: ServiceContext) -> list[ExportFormat]:  # noqa: ANN001
     """xlsx, then the formats of plugins enabled for the caller's tenant in pluggy's call
     order, titles in the request's language (ids are unique: the registry fails a plugin
     that repeats one)."""
-    from core.plugins.service import enabled_plugins
+    registry = ctx.house.plugins
     out = [XLSX]
     enabled = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
     for name in registry.call_order("anjian_export_formats", enabled):
@@ -89,10 +90,10 @@ def formats_for(ctx: ServiceContext, registry) -> list[ExportFormat]:  # noqa: A
     return out
 
 
-def export(ctx: ServiceContext, registry, format_id: str, title: str, headers: list[str],  # noqa: ANN001
+def export(ctx: ServiceContext, format_id: str, title: str, headers: list[str],  # noqa: ANN001
            rows: list[list]) -> tuple[bytes, str, str]:
     """(content, file name, content type) of a list in the chosen format."""
-    fmt = next((f for f in formats_for(ctx, registry) if f.id == format_id), None)
+    fmt = next((f for f in formats_for(ctx) if f.id == format_id), None)
     if fmt is None:
         raise NotFound(f"导出格式“{format_id}”不存在或未对本单位启用")
     safe_rows = [[escape_formula(v) for v in row] for row in rows]

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pluggy
 
+from core.jobs.registry import JobKind, Sweep
+
 if TYPE_CHECKING:  # pragma: no cover
     import click
     from flask import Blueprint
@@ -87,9 +89,10 @@ class ExportFormat:
 class Event:
     """Something that happened in the core, delivered after its transaction committed.
 
-    Names emitted (core.plugins.events.EVENT_NAMES; docs/plugins.md lists their payloads):
+    Names emitted (declared by the areas' manifests; docs/plugins.md lists their payloads):
       - ``workflow.transition``: payload {"workflow", "action", "from", "to", "comment"?}
-      - ``deadline.passed``: payload {"deadline", "what"} (from the periodic sweep)
+      - ``deadline.passed``: payload {"deadline", "what", "state"} (a deadline declared on a
+        workflow state passed: from the periodic sweep, or a read after the limit)
       - ``template.instantiated``: payload {"template_id", "version", "sha256", "plugin"}
     ``campaign.launched`` comes with campaigns.
     """
@@ -170,6 +173,31 @@ def anjian_export_formats() -> list[ExportFormat]:
     Returns additional export formats offered next to xlsx on every exportable list,
     for users whose tenant has the plugin enabled. A format id already taken (xlsx, another
     plugin's, or twice in this list) marks the plugin failed.
+    """
+
+
+@hookspec
+def anjian_job_kinds() -> list[JobKind]:
+    """Called once per plugin at start-up.
+
+    Returns background job kinds (`core.plugin_api.JobKind`): a stable kind named after
+    the plugin ("hazchem.export"), the dotted path "package.module:function" of the job
+    function, a Chinese title and the roles that may start it. Users start them through
+    `core.plugin_api.enqueue` and see them on the 任务 page; only where the plugin is enabled.
+    A kind already taken marks the plugin failed. The function's contract is the core's
+    (core/jobs/registry.py): `fn(ctx, job, progress) -> dict | None`, never committing.
+    """
+
+
+@hookspec
+def anjian_sweeps() -> list[Sweep]:
+    """Called once per plugin at start-up.
+
+    Returns periodic checks (`core.plugin_api.Sweep`) run by `anjian sweep` (and by the
+    web process without Redis): `fn(ctx) -> str | None`, idempotent. Each runs once for
+    every outermost jurisdiction that enabled the plugin, its context scoped to that
+    subtree and acting as "plugin:<name>"; a failure is reported by `anjian sweep` and
+    does not stop the other checks. A name already taken marks the plugin failed.
     """
 
 

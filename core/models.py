@@ -4,8 +4,19 @@ from core.auth.models import ApiToken, User  # noqa: F401
 from core.calendar.models import CalendarDay, CalendarYear  # noqa: F401
 from core.checklists.models import ChecklistRun  # noqa: F401
 from core.files.models import StoredFile  # noqa: F401
-from core.filings.models import Filing, FilingCounter, FilingMaterial, FilingReturn, FilingSettings  # noqa: F401
+from core.filings.models import (  # noqa: F401
+    Filing,
+    FilingCounter,
+    FilingMaterial,
+    FilingReturn,
+    FilingSettings,
+)
 from core.jobs.models import Job  # noqa: F401
 from core.notifications.models import Notification  # noqa: F401
-from core.plugins.models import OutboxEvent, PluginFailure, PluginSetting, TemplateSnapshot  # noqa: F401
+from core.plugins.models import (  # noqa: F401
+    OutboxEvent,
+    PluginFailure,
+    PluginSetting,
+    TemplateSnapshot,
+)
 from tenants.models import Section, SectionAssignment, Tenant  # noqa: F401

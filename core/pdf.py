@@ -56,18 +56,12 @@ def _sc_face(path: str) -> int:
     return 0
 
 
-def configured_font() -> str | None:
-    """ANJIAN_PDF_FONT of the running app, if any."""
-    from flask import current_app, has_app_context
-    return current_app.config.get("PDF_FONT") if has_app_context() else None
-
-
 def document(title: str, subject: str, author: str, font: str | None = None):  # noqa: ANN201
     """An A4 portrait FPDF with the "serif" CJK family (regular, bold when installed) and
     the document's metadata. Returns (pdf, bold style: "B" or "")."""
     from fpdf import FPDF
 
-    faces = font_faces(font or configured_font())
+    faces = font_faces(font)
     if faces is None:
         raise Unavailable(NO_FONT)
     (regular, regular_no), bold = faces

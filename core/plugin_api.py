@@ -21,7 +21,7 @@ from flask_babel import Domain
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
-from core import hookspecs
+from core import hookspecs, manifests
 from core.app import create_app
 from core.auth.models import User
 from core.checklists import service as checklists
@@ -29,15 +29,24 @@ from core.clitools import system_ctx
 from core.context import Actor, ServiceContext
 from core.db import Base, utcnow
 from core.demo import load_demo
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from core.exports import escape_formula
-from core.filings import service as filings
+from core.filings.review import service as filings
 from core.hookspecs import Event, ExportFormat, MenuItem, PluginInfo, hookimpl
+from core.jobs import service as jobs
+from core.jobs.models import Job
+from core.jobs.registry import JobKind, Sweep
 from core.migrate import upgrade
 from core.notifications.service import notify, notify_role
 from core.plugins import service as plugins
+from core.plugins import templates
 from core.plugins.manager import PluginRecord, build_registry
-from core.plugins.templates import validate_template, validate_templates
 from core.web.request import ctx as request_ctx
 from core.web.request import doom
 from tenants import service as tenants
@@ -45,15 +54,15 @@ from tenants.models import Tenant, TenantOwned
 
 __all__ = [
     # hooks and the types they exchange
-    "hookimpl", "HOOKS", "PluginInfo", "MenuItem", "ExportFormat", "Event",
+    "hookimpl", "HOOKS", "PluginInfo", "MenuItem", "ExportFormat", "Event", "JobKind", "Sweep",
     # the caller
     "ServiceContext", "Actor", "request_ctx", "doom", "system_ctx", "ApiBlueprint",
     # errors (mapped to HTTP by the core: 404, 403, 409, 422)
     "DomainError", "NotFound", "PermissionDenied", "Conflict", "ValidationFailed",
     # read models
     "TenantInfo", "FilingInfo", "ChecklistInfo", "get_tenant", "get_filing", "get_checklist", "list_checklists",
-    # writing to users, exporting, own tables, own translations
-    "notify", "notify_role", "escape_formula", "Base", "TenantOwned", "utcnow", "catalogue",
+    # writing to users, background jobs, exporting, own tables, own translations
+    "notify", "notify_role", "enqueue", "Job", "escape_formula", "Base", "TenantOwned", "utcnow", "catalogue",
     # checking a plugin
     "validate_template", "validate_templates", "load_plugin", "demo_app", "user_ctx", "enable_plugin",
     "offered_templates",
@@ -153,14 +162,30 @@ def catalogue(directory: str | Path) -> Callable[..., str]:
     return Domain(translation_directories=[str(directory)]).gettext
 
 
+def enqueue(ctx: ServiceContext, kind: str, params: dict | None = None, title: str | None = None) -> Job:
+    """Start a background job of one of the plugin's kinds (anjian_job_kinds) for the caller;
+    it runs after the caller's transaction commits and shows on the 任务 page."""
+    return jobs.enqueue(ctx, kind, params or {}, title=title)
+
+
 # --- checking a plugin -----------------------------------------------------------------
+
+def validate_template(data: object, plugin: str | None = None) -> dict:
+    """A template normalised as the platform loads it, or ValidationFailed naming each path."""
+    return templates.validate_template(data, manifests.template_kinds(), plugin)
+
+
+def validate_templates(bodies: list, plugin: str) -> list[dict]:
+    """All of one plugin's templates, with the references between them checked."""
+    return templates.validate_templates(bodies, manifests.template_kinds(), plugin)
+
 
 def load_plugin(entry_point: str) -> PluginRecord:
     """Load one module as a plugin, through the same path as an installed entry point:
     `load_plugin("dust_explosion = anjian_dust_explosion")`. The record tells `loaded`,
     `error`, `templates`, `menu_items`, `export_formats`, `hooks`."""
     name = entry_point.split("=", 1)[0].strip()
-    return build_registry([entry_point]).get(name)
+    return build_registry([entry_point], manifests.template_kinds()).get(name)
 
 
 def demo_app(directory: str | Path, plugins_extra: tuple[str, ...] = ()) -> Flask:
@@ -175,7 +200,7 @@ def demo_app(directory: str | Path, plugins_extra: tuple[str, ...] = ()) -> Flas
     registry = app.extensions["anjian.plugins"]
     upgrade(url, plugin_locations=registry.migration_locations())
     with app.extensions["anjian.db"].session() as s:
-        load_demo(ServiceContext.system(s, "demo"), registry)
+        load_demo(ServiceContext.system(s, "demo"))
         s.commit()
     return app
 
@@ -199,10 +224,10 @@ def enable_plugin(app: Flask, name: str, region_code: str) -> None:
         bureau = s.scalar(select(Tenant).where(Tenant.kind == "bureau", Tenant.region_code == region_code))
         if bureau is None:
             raise NotFound(f"没有行政区划代码为 {region_code} 的应急管理局")
-        plugins.set_enabled(ctx, app.extensions["anjian.plugins"], name, True, bureau.id)
+        plugins.set_enabled(ctx, name, True, bureau.id)
         s.commit()
 
 
-def offered_templates(ctx: ServiceContext, app: Flask, kind: str | None = None) -> list[dict]:
+def offered_templates(ctx: ServiceContext, kind: str | None = None) -> list[dict]:
     """The newest version of each template the caller's tenant is offered."""
-    return plugins.offered_templates(ctx, app.extensions["anjian.plugins"], kind)
+    return plugins.offered_templates(ctx, kind)

@@ -7,17 +7,28 @@ the state with the stamps in one conditional UPDATE, and audits the step in the 
 transaction. The model's `version` column (SQLAlchemy version_id_col) makes that UPDATE
 conditional, so of two reviewers acting at once one wins and the other gets Conflict (409).
 A refused step raises before anything is written; the unit of work rolls back the rest.
+
+A state may declare a Deadline: how long an object may stay in it (working or calendar
+days from a date on the object) and what happens when that passes — a step the system
+takes (视为备案), or only messages (overdue is derived, never stored). `Workflow.sweep`
+reads these declarations; the area supplies the objects and its messages.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Callable
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
+from core.calendar.service import WorkdayResult, add_working_days
 from core.context import ServiceContext
 from core.errors import Conflict, PermissionDenied, ValidationFailed
+from core.plugins.events import emit
+from core.plugins.models import OutboxEvent
 
 STALE_MESSAGE = "该记录已被他人处理或修改，请刷新页面查看最新状态后再操作"
 
@@ -96,6 +107,71 @@ def all_of(*authorities: Authority) -> Authority:
     return authority
 
 
+# Where a limit stands on a given day.
+OPEN = "open"                # still running
+PASSED = "passed"            # certainly passed
+UNCONFIRMED = "unconfirmed"  # passed on a Monday–Friday estimate (a year without a holiday notice)
+# The moments a deadline tells its area about (Deadline.then_tell).
+REMIND = "remind"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A time limit counted from a start day: `days` working days on the national calendar
+    (the start day not counted) or calendar days; `remind_at` the day of the count on which
+    the responsible are reminded (None: no reminder)."""
+
+    days: int
+    working: bool = True
+    remind_at: int | None = None
+
+    def _count(self, session: Session, start: date, n: int) -> WorkdayResult:
+        return add_working_days(session, start, n) if self.working else WorkdayResult(start + timedelta(days=n))
+
+    def due(self, session: Session, start: date) -> WorkdayResult:
+        """The last day of the limit (estimated when the count reaches an unknown year)."""
+        return self._count(session, start, self.days)
+
+    def reminder(self, session: Session, start: date) -> date | None:
+        return None if self.remind_at is None else self._count(session, start, self.remind_at).date
+
+    def state(self, session: Session, start: date, today: date) -> str:
+        """OPEN through the last day; then PASSED, or UNCONFIRMED when counted on an
+        estimate: an irreversible step is never taken on a guess."""
+        due = self.due(session, start)
+        if today <= due.date:
+            return OPEN
+        return UNCONFIRMED if due.estimated else PASSED
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long an object may stay in a state, and what happens when that passes.
+
+    limit: the Limit, counted from the date in attribute `start` (e.g. "received_on").
+    then: the transition the system takes when the limit has certainly passed ("deem"), or
+        None when passing only makes the object overdue (derived from the limit, not stored).
+    what: names the deadline in the `deadline.passed` event ("filing.review").
+    tell: (ctx, obj, moment) → how many were told, the area's messages and follow-ups at
+        REMIND, PASSED (after `then`) and UNCONFIRMED (passed on an estimate: it waits).
+    summary: the audit summary of `then`, as for Workflow.apply.
+    """
+
+    limit: Limit
+    start: str
+    then: str | None = None
+    what: str = ""
+    tell: Callable[[ServiceContext, Any, str], "int | None"] | None = None
+    summary: "Callable[[Any, Step], str] | None" = None
+
+
+@dataclass(frozen=True)
+class DeadlineSweep:
+    passed: int = 0
+    reminded: int = 0
+    waiting: int = 0
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
@@ -103,12 +179,70 @@ class Workflow:
     transitions: tuple[Transition, ...]
     initial: str
     state_attr: str = "status"
+    # state → its Deadline; the object type the audit trail and events name
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
+    obj_type: str | None = None
 
     def __post_init__(self) -> None:
         for t in self.transitions:
             unknown = {*t.source, t.target} - self.states.keys()
             if unknown:
                 raise ValueError(f"{self.name}.{t.name}: unknown states {unknown}")
+        for state, d in self.deadlines.items():
+            if state not in self.states:
+                raise ValueError(f"{self.name}: a deadline on unknown state {state!r}")
+            if d.then is not None and state not in self.transition(d.then).source:
+                raise ValueError(f"{self.name}: deadline of {state!r} takes {d.then!r}, which cannot leave it")
+
+    # --- deadlines ---
+
+    def deadline_state(self, ctx: ServiceContext, obj, today: date) -> str | None:  # noqa: ANN001
+        """Where the deadline of the object's state stands today; None without one."""
+        d = self.deadlines.get(getattr(obj, self.state_attr))
+        start = getattr(obj, d.start, None) if d else None
+        return None if start is None else d.limit.state(ctx.session, start, today)
+
+    def pass_deadline(self, ctx: ServiceContext, obj) -> bool:  # noqa: ANN001
+        """The deadline of the object's state has passed: the system takes its step (if
+        any), `deadline.passed` is announced, and the area is told. False when that was
+        done already (an overdue-only deadline is announced once per limit). Raises
+        Conflict when someone acted on the object meanwhile."""
+        state = getattr(obj, self.state_attr)
+        d = self.deadlines[state]
+        obj_type = self.obj_type or type(obj).__name__
+        payload = {"deadline": d.limit.due(ctx.session, getattr(obj, d.start)).date.isoformat(),
+                   "what": d.what, "state": state}
+        if d.then:
+            self.apply(ctx, obj, d.then, version=None, obj_type=self.obj_type, summary=d.summary)
+        elif payload in ctx.session.scalars(select(OutboxEvent.payload).where(
+                OutboxEvent.name == "deadline.passed", OutboxEvent.object_type == obj_type,
+                OutboxEvent.object_id == str(obj.id))).all():
+            return False
+        emit(ctx, "deadline.passed", tenant_id=getattr(obj, "tenant_id", None), object_type=obj_type,
+             object_id=obj.id, payload=payload)
+        if d.tell:
+            d.tell(ctx, obj, PASSED)
+        return True
+
+    def sweep(self, ctx: ServiceContext, objs, today: date) -> DeadlineSweep:  # noqa: ANN001
+        """Every object's deadline on `today`: passed ones take their step, unconfirmed ones
+        wait (and the area says why), running ones are reminded once their day comes. The
+        area's `tell` keeps reminders idempotent (dedupe keys)."""
+        passed = reminded = waiting = 0
+        for obj in objs:
+            state = self.deadline_state(ctx, obj, today)
+            d = self.deadlines.get(getattr(obj, self.state_attr))
+            if state == PASSED:
+                passed += self.pass_deadline(ctx, obj)
+            elif state == UNCONFIRMED:
+                waiting += 1
+                if d.tell:
+                    d.tell(ctx, obj, UNCONFIRMED)
+            elif state == OPEN and d.tell:
+                day = d.limit.reminder(ctx.session, getattr(obj, d.start))
+                if day is not None and today >= day:
+                    reminded += (d.tell(ctx, obj, REMIND) or 0) > 0
+        return DeadlineSweep(passed, reminded, waiting)
 
     def transition(self, name: str) -> Transition:
         for t in self.transitions:
@@ -210,7 +344,6 @@ class Workflow:
             summary or f"{t.label}：{self.label(state)} → {self.label(t.target)}",
             payload=payload, tenant_id=getattr(obj, "tenant_id", None),
         )
-        from core.plugins.events import emit  # plugins hear about it after the commit
         emit(ctx, "workflow.transition", tenant_id=getattr(obj, "tenant_id", None),
              object_type=obj_type or type(obj).__name__, object_id=obj.id,
              payload={"workflow": self.name, "action": t.name, "from": state, "to": t.target,

@@ -6,7 +6,13 @@ from flask_smorest import Blueprint
 from core.api.auth import api_ctx, body, json_body
 from core.schema import PageQuery, page, page_list, page_of
 from tenants import service as tenants
-from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn, TenantOut
+from tenants.schemas import (
+    BureauIn,
+    EnterpriseIn,
+    EnterpriseUpdate,
+    SectionIn,
+    TenantOut,
+)
 
 blp = Blueprint("api_tenants", __name__, url_prefix="/tenants", description="单位：应急管理局与企业")
 

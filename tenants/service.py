@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 
 from core.audit import service as audit
 from core.context import ServiceContext
+from core.db import unique_values
 from core.errors import Conflict, NotFound, PermissionDenied, field_error
 from core.schema import load_or_fail
 from tenants.codes import region_problem, region_within, uscc_problem
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
-from tenants.scoping import ANCESTORS, UNSCOPED
+from tenants.scoping import ANCESTORS
 
 TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status",
                  "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity")
@@ -80,10 +81,14 @@ def _parent_for_new(ctx: ServiceContext, parent_id: int | None) -> Tenant:
     return parent
 
 
+# The 统一社会信用代码 is unique nationwide: the database says so when a flush breaks it.
+USCC_TAKEN = {"tenants.uscc": lambda: field_error("uscc", "该统一社会信用代码已登记，不能重复添加")}
+
+
 def _place(ctx: ServiceContext, tenant: Tenant, parent: Tenant | None) -> None:
     tenant.parent_id = parent.id if parent else None
-    ctx.session.add(tenant)
-    ctx.session.flush()
+    with unique_values(ctx.session, USCC_TAKEN):
+        ctx.session.add(tenant)
     tenant.path = f"{parent.path if parent else '/'}{tenant.id}/"
 
 
@@ -91,14 +96,6 @@ def _check_region(tenant_region: str, parent: Tenant | None) -> None:
     if parent is not None and not region_within(tenant_region, parent.region_code):
         raise field_error("region_code",
                           f"行政区划代码 {tenant_region} 不在上级单位“{parent.name}”（{parent.region_code}）的辖区内")
-
-
-def _check_uscc_free(ctx: ServiceContext, uscc: str, exclude_id: int | None = None) -> None:
-    # Uniqueness is national, not per jurisdiction.
-    stmt = select(Tenant.id).where(Tenant.uscc == uscc).execution_options(**{UNSCOPED: True})
-    other = ctx.session.scalar(stmt)
-    if other is not None and other != exclude_id:
-        raise field_error("uscc", "该统一社会信用代码已登记，不能重复添加")
 
 
 def create_bureau(ctx: ServiceContext, data: dict, *, root: bool = False) -> Tenant:
@@ -120,7 +117,6 @@ def create_enterprise(ctx: ServiceContext, data: dict) -> Tenant:
     d = load_or_fail(EnterpriseIn(), data)
     parent = _parent_for_new(ctx, d["parent_id"])
     _check_region(d["region_code"], parent)
-    _check_uscc_free(ctx, d["uscc"])
     ent = Tenant(kind=TenantKind.enterprise.value, **{k: d[k] for k in TENANT_FIELDS})
     _place(ctx, ent, parent)
     _assign_section(ctx, ent, d["section_id"])
@@ -158,11 +154,11 @@ def update_enterprise(ctx: ServiceContext, tenant_id: int, data: dict) -> Tenant
         if d[name] != getattr(ent, name) and problem(d[name]):
             raise field_error(name, problem(d[name]))
     _check_region(d["region_code"], _parent_of(ctx, ent))
-    _check_uscc_free(ctx, d["uscc"], exclude_id=ent.id)
     fields = [f for f in TENANT_FIELDS if not (own and f in BUREAU_ONLY)]
     before = {f: getattr(ent, f) for f in fields}
-    for f in fields:
-        setattr(ent, f, d[f])
+    with unique_values(ctx.session, USCC_TAKEN):
+        for f in fields:
+            setattr(ent, f, d[f])
     if not own:
         _assign_section(ctx, ent, d["section_id"])
     changed = {f: [before[f], d[f]] for f in fields if before[f] != d[f]}

@@ -1,7 +1,7 @@
 """Pages for enterprises, bureaus and sections."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.audit import service as audit
@@ -9,11 +9,13 @@ from core.checklists import service as checklists
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.exports import export, formats_for
 from core.files import service as files
-from core.filings import aftercare, service as filings
+from core.filings.aftercare import service as aftercare
+from core.filings.review import service as filings
 from core.web import request as req
 from core.web.forms import form_data, rerender
 from core.web.paging import id_of, page_of
-from tenants import codes, service as tenants
+from tenants import codes
+from tenants import service as tenants
 from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
 
 bp = Blueprint("tenants", __name__, template_folder="templates")
@@ -48,7 +50,7 @@ def enterprises():  # noqa: ANN201
                            total=tenants.count_tenants(ctx, kind="enterprise", **filters),
                            filters={k: v for k, v in args.items() if k not in ("format", "page") and v},
                            bureaus=tenants.list_bureaus(ctx), industries=INDUSTRIES, statuses=STATUSES,
-                           formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
+                           formats=formats_for(ctx))
 
 
 @bp.get("/enterprises/export")
@@ -57,7 +59,7 @@ def export_enterprises():  # noqa: ANN201
     ctx.require("admin", "reviewer", "viewer", bureau=True)
     args = request.args
     headers, rows = tenants.enterprise_table(ctx, **_enterprise_filters(args))
-    content, name, ctype = export(ctx, current_app.extensions["anjian.plugins"], args.get("format", "xlsx"),
+    content, name, ctype = export(ctx, args.get("format", "xlsx"),
                                   "企业名录", headers, rows)
     return req.send_export(content, name, ctype)
 

@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, text
 
 from core.app import create_app
 from core.context import ServiceContext
-from core.db import Database
 from core.migrate import upgrade
 
 CI = os.environ.get("CI") == "true"
@@ -42,15 +41,17 @@ BACKENDS = ["sqlite"] + ([] if PG_PROBLEM else ["postgresql"])
 
 
 def load_demo_into(url: str) -> None:
+    import tempfile
+
     from core.demo import load_demo
-    from core.plugins.manager import build_registry
-    from core.audit.service import derive_key
-    from tenants.scoping import ScopedSession
+    files_dir = tempfile.mkdtemp(prefix="anjian-demo-files-")  # the demo stores no file
     upgrade(url)
-    # Signed with the key of the tests' apps (SECRET_KEY "test"), as `anjian demo` signs it.
-    db = Database(url, audit_key=derive_key("test"), session_class=ScopedSession)
+    # Through an app signing with the tests' key (SECRET_KEY "test"), as `anjian demo` does.
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "FILES_DIR": files_dir,
+                      "REDIS_URL": None})
+    db = app.extensions["anjian.db"]
     with db.session() as s:
-        load_demo(ServiceContext.system(s, "demo"), build_registry())
+        load_demo(ServiceContext.system(s, "demo"))
         s.commit()
     db.dispose()
 
@@ -225,14 +226,16 @@ def as_user(app):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def ctx_for(app):  # noqa: ANN001, ANN201
-    """ctx_for("ent1_officer") → a ServiceContext scoped like that user's requests."""
+    """ctx_for("ent1_officer") → a ServiceContext scoped like that user's requests;
+    ctx_for("ent1_officer", of=other_app) → the same through another app (make_app)."""
     from sqlalchemy import select
 
     from core.auth.models import User
     sessions = []
 
-    def make(username: str | None = None) -> ServiceContext:
-        s = app.extensions["anjian.db"].session()
+    def make(username: str | None = None, of=None) -> ServiceContext:  # noqa: ANN001
+        # of=another_app: a context on that app's sessions (its plugins, its job kinds)
+        s = (of or app).extensions["anjian.db"].session()
         sessions.append(s)
         if username is None:
             return ServiceContext.system(s)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from core.filings import service as filings
+from core.filings.review import service as filings
 from core.schema import MAX_LIMIT
 
 # Collection-shaped GET routes that answer one object or a document, not a list.

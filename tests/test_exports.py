@@ -14,8 +14,8 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import select, update
 
 from core.exports import FORMULA_START, formats_for
-from core.filings import overview
 from core.filings.models import Filing
+from core.filings.overview import service as overview
 from core.plugins import service as plugins
 from tenants.models import Tenant, TenantKind
 
@@ -64,12 +64,12 @@ def test_every_export_escapes_formulas(app, db, as_user, ctx_for):  # noqa: ANN0
     db.execute(update(Filing).values(title=HOSTILE[0]))
     db.commit()
     admin = ctx_for("city_admin")
-    plugins.set_enabled(admin, app.extensions["anjian.plugins"], "extras", True)
+    plugins.set_enabled(admin, "extras", True)
     admin.session.commit()
     urls = export_urls(app)
     assert {"/enterprises/export", "/filings/overview/filings/export"} <= set(urls)
     city = as_user("city_admin")
-    formats = formats_for(ctx_for("city_admin"), app.extensions["anjian.plugins"])
+    formats = formats_for(ctx_for("city_admin"))
     assert {f.id for f in formats} >= {"xlsx", "csv"}
     seen = 0
     for url in urls:
@@ -92,9 +92,9 @@ def list_pages(app) -> list[str]:  # noqa: ANN001
 
 def test_every_exportable_list_offers_every_format(app, as_user, ctx_for):  # noqa: ANN001
     admin = ctx_for("city_admin")
-    plugins.set_enabled(admin, app.extensions["anjian.plugins"], "extras", True)
+    plugins.set_enabled(admin, "extras", True)
     admin.session.commit()
-    formats = {f.id for f in formats_for(ctx_for("city_admin"), app.extensions["anjian.plugins"])}
+    formats = {f.id for f in formats_for(ctx_for("city_admin"))}
     assert formats == {"xlsx", "csv"}
     city = as_user("city_admin")
     offering = {}
@@ -112,12 +112,11 @@ def test_every_exportable_list_offers_every_format(app, as_user, ctx_for):  # no
 
 def test_every_export_names_one_charset_and_an_ascii_fallback(app, as_user, ctx_for):  # noqa: ANN001
     admin = ctx_for("city_admin")
-    reg = app.extensions["anjian.plugins"]
-    plugins.set_enabled(admin, reg, "extras", True)
+    plugins.set_enabled(admin, "extras", True)
     admin.session.commit()
     city = as_user("city_admin")
     for url in export_urls(app):
-        for fmt in formats_for(ctx_for("city_admin"), reg):
+        for fmt in formats_for(ctx_for("city_admin")):
             resp = city.get(f"{url}?format={fmt.id}")
             ctype = resp.headers["Content-Type"]
             assert ctype.lower().count("charset") <= 1, (url, ctype)

@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "core/translations/en/LC_MESSAGES/messages.po"
 MO = PO.with_suffix(".mo")
-METHODS = [("core/templates/**.html", "jinja2"), ("tenants/templates/**.html", "jinja2"),
+METHODS = [("core/templates/**.html", "jinja2"), ("core/**/templates/**.html", "jinja2"), ("tenants/templates/**.html", "jinja2"),
            ("core/**.py", "python"), ("tenants/**.py", "python"), ("plugins/**.py", "python")]
 
 

@@ -7,14 +7,15 @@ import io
 
 import pytest
 from werkzeug.routing import IntegerConverter
+
 from core.auth import service as auth
 from core.auth.models import User
 from core.checklists.models import ChecklistRun
-from core.filings import service as filings
 from core.filings.models import FilingReturn, RevisionTrigger
+from core.filings.review import service as filings
 from core.jobs.models import Job
-from core.plugins.models import TemplateSnapshot
 from core.notifications import service as notifications
+from core.plugins.models import TemplateSnapshot
 from tests.files import samples
 
 # Users who must not see 乌审旗宏达甲醇 (ent1): the sibling enterprise and the other banner.
@@ -30,7 +31,7 @@ def ent1_objects(app, ctx_for):
     token, _ = auth.create_token(ctx, me.id, {"name": "ent1"})
     stored = app.extensions["anjian.files"].store_upload(ctx, io.BytesIO(PDF), "应急预案.pdf")
     filing = filings.create_filing(ctx, {"title": "宏达甲醇生产安全事故应急预案", "published_on": "2026-11-02"})
-    material = filings.add_material(ctx, app.extensions["anjian.files"], filing.id, "application_form",
+    material = filings.add_material(ctx, filing.id, "application_form",
                                     io.BytesIO(PDF), "备案申报表.pdf")
     ctx.session.commit()
     system = ctx_for()

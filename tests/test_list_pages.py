@@ -3,7 +3,6 @@ and _paging.html), and no page number, however odd, makes one fail."""
 import io
 
 import pytest
-from sqlalchemy import select
 
 from core.checklists import service as checklists
 from core.files.service import FileStore
@@ -27,8 +26,7 @@ def app(make_app):  # noqa: ANN001, ANN201
 def listed(app, ctx_for):  # noqa: ANN001, ANN201
     """Something on each list for 乌审旗's admin, from 宏达 and from 苏力格 (or under two titles)."""
     admin = ctx_for("wsq_admin")
-    registry = app.extensions["anjian.plugins"]
-    plugins.set_enabled(admin, registry, "checklists", True)
+    plugins.set_enabled(admin, "checklists", True)
     for title in ("宏达甲醇备案已受理", "苏力格演练提醒"):
         notifications.notify(admin, admin.actor.user_id, title, body="请查看")
     admin.session.commit()
@@ -40,7 +38,7 @@ def listed(app, ctx_for):  # noqa: ANN001, ANN201
     store: FileStore = app.extensions["anjian.files"]
     for who, name in (("ent1_officer", "宏达现场处置方案.pdf"), ("ent2_officer", "苏力格演练记录.pdf")):
         ctx = ctx_for(who)
-        runs[who] = checklists.start_checklist(ctx, registry, TEMPLATE).id
+        runs[who] = checklists.start_checklist(ctx, TEMPLATE).id
         files[who] = store.store_upload(ctx, io.BytesIO(samples.pdf(name)), name).id
         ctx.session.commit()
     return {"runs": runs, "files": files}

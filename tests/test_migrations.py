@@ -5,9 +5,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import core.models  # noqa: F401
-from tests.conftest import BACKENDS
 from core.db import Base
 from core.migrate import upgrade
+from tests.conftest import BACKENDS
 
 
 def core_table(obj, name, type_, *_) -> bool:  # noqa: ANN001

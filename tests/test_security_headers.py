@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.files.models import StoredFile
-from core.filings import service as filings
+from core.filings.review import service as filings
 from tests.auth.test_login import login
 from tests.files import samples
 from tests.filings.conftest import accepted
@@ -63,7 +63,7 @@ def test_inline_pdf_is_served_under_the_same_headers(as_user, db):
 
 # --- no inline script anywhere the policy would block it ---
 
-TEMPLATES = [*ROOT.glob("core/templates/**/*.html"), *ROOT.glob("tenants/templates/**/*.html"),
+TEMPLATES = [*ROOT.glob("core/**/templates/**/*.html"), *ROOT.glob("tenants/templates/**/*.html"),
              *ROOT.glob("plugins/**/*.html")]
 INLINE = [
     (re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.I), "inline <script> (move it to core/static/)"),

@@ -1,7 +1,8 @@
 """The JSON API under /api/v1 (flask-smorest on marshmallow).
 
 Every failure answers `{"code": ..., "message": <zh>, "errors": {field: [..]}}`; views call
-the same services as the pages and commit once at the end.
+the same services as the pages, and the request commits once at the end. Each area's API
+blueprints come from its manifest (core.manifests).
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ class Api(SmorestApi):
         return jsonify(error_body("validation_failed", message, errors)), error.code or 422
 
 
-def init_api(app: Flask) -> None:
+def init_api(app: Flask) -> Api:
+    """The flask-smorest Api; the app factory registers the manifests' blueprints on it."""
     app.config.update({
         "API_TITLE": "安监 Anjian API",
         "API_VERSION": "v1",
@@ -57,23 +59,5 @@ def init_api(app: Flask) -> None:
         },
     })
     api = Api(app)
-    from core.api import me
-    from core.audit.api import blp as audit_blp
-    from core.auth.api import blp as auth_blp, tokens_blp
-    from core.files.api import blp as files_blp
-    from core.checklists.api import blp as checklists_blp
-    from core.filings.api import blp as filings_blp
-    from core.filings.drill_api import blp as drills_blp
-    from core.filings.overview_api import blp as filing_overview_blp
-    from core.jobs.api import blp as jobs_blp
-    from core.notifications.api import blp as notifications_blp
-    from core.plugins.api import blp as plugins_blp
-    from tenants.api import blp as tenants_blp
-
-    for blp in (tokens_blp, me.blp, tenants_blp, auth_blp, jobs_blp, files_blp, audit_blp, plugins_blp,
-                checklists_blp, filings_blp, drills_blp, filing_overview_blp, notifications_blp):
-        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     app.extensions["anjian.api"] = api
-
-    from core.api import docs
-    app.register_blueprint(docs.bp)
+    return api

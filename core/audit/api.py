@@ -5,8 +5,9 @@ from flask import request
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx
-from core.audit import labels, service as audit
-from core.audit.query import parse_filter
+from core.audit import labels
+from core.audit import service as audit
+from core.audit.web import parse_filter
 from core.schema import DateTime, PageQuery, page, page_of
 
 blp = Blueprint("api_audit", __name__, url_prefix="/audit", description="审计记录（应急管理局管理员）")

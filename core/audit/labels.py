@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from core.i18n import mark as _
 
-
 ACTIONS = {
     "audit.sign_head": _("签署审计链头"),
     "calendar.load": _("导入节假日安排"),

@@ -24,9 +24,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.audit.models import AuditEvent, AuditHead
+from core.auth.models import User
 from core.context import ServiceContext
 from core.db import AUDIT_KEY, transaction_info, utcnow
 from tenants.models import Tenant
+from tenants.scoping import ANCESTORS
 
 GENESIS = "0" * 64
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"  # in the instance folder unless configured
@@ -172,7 +174,6 @@ def count_events(ctx: ServiceContext, flt: AuditFilter) -> int:
 
 
 def _filtered(ctx: ServiceContext, q, flt: AuditFilter):  # noqa: ANN001, ANN202
-    from core.auth.models import User
     if flt.action:
         q = q.where(AuditEvent.action == flt.action)
     if flt.object_type:
@@ -206,14 +207,6 @@ def event_names(ctx: ServiceContext, events: list[AuditEvent]) -> EventNames:
     caller's scope, so an object the caller cannot see gets no name (the page shows its type
     and number). Actors are named even outside the scope, as job requesters and uploaders
     are: a county admin reads which city reviewer acted in its jurisdiction."""
-    from core.auth.models import ApiToken, User
-    from core.checklists.models import ChecklistRun
-    from core.files.models import StoredFile
-    from core.filings.models import DRILL_KINDS, Drill, Filing
-    from core.jobs.models import Job
-    from tenants.models import Section
-    from tenants.scoping import ANCESTORS
-
     wanted: dict[str, set[int]] = {}
     for e in events:
         if e.object_id and e.object_id.isdigit():
@@ -232,20 +225,10 @@ def event_names(ctx: ServiceContext, events: list[AuditEvent]) -> EventNames:
     if unseen:
         actors.update(rows(select(User.id, User.display_name).where(User.id.in_(unseen))
                            .execution_options(**{ANCESTORS: True})))
-    named = {"filing": (Filing.id, Filing.title), "tenant": (Tenant.id, Tenant.name),
-             "file": (StoredFile.id, StoredFile.original_name), "checklist": (ChecklistRun.id, ChecklistRun.title),
-             "job": (Job.id, Job.title), "section": (Section.id, Section.name),
-             "api_token": (ApiToken.id, ApiToken.name)}
+    names = ctx.house.object_names  # each area names its objects (its manifest)
     for obj_type, ids in wanted.items():
-        if obj_type in named:
-            id_col, name_col = named[obj_type]
-            found = rows(select(id_col, name_col).where(id_col.in_(ids)))
-        elif obj_type == "drill":
-            found = [(i, f"{DRILL_KINDS.get(kind, kind)}（{held_on.isoformat()}）")
-                     for i, kind, held_on in rows(select(Drill.id, Drill.kind, Drill.held_on).where(Drill.id.in_(ids)))]
-        else:
-            continue
-        objects.update(((obj_type, str(i)), name) for i, name in found)
+        if obj_type in names:
+            objects.update(((obj_type, str(i)), name) for i, name in names[obj_type](ctx.session, ids))
     return EventNames(actors, set(users), objects)
 
 

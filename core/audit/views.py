@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-
 from flask import Blueprint, render_template, request, url_for
 
-from core.audit import labels, service as audit
-from core.audit.query import parse_filter
+from core.audit import labels
+from core.audit import service as audit
+from core.audit.web import parse_filter
 from core.web import request as req
 from core.web.paging import page_of
 from tenants import service as tenants
 
-bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 PAGE = 50
 
 # Where an event's object opens: endpoint and how its id is passed (None: a list page).

@@ -6,7 +6,15 @@ from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.auth import service as auth
-from core.auth.schemas import LoginIn, PasswordIn, TokenOut, UserIn, UserOut, UserQuery, UserUpdate
+from core.auth.schemas import (
+    LoginIn,
+    PasswordIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserQuery,
+    UserUpdate,
+)
 from core.context import ServiceContext
 from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req

@@ -13,11 +13,26 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
-from core.auth.models import BUREAU_ROLES, ENTERPRISE_ROLES, ROLES, ApiToken, LoginThrottle, User
+from core.auth.models import (
+    BUREAU_ROLES,
+    ENTERPRISE_ROLES,
+    ROLES,
+    ApiToken,
+    LoginThrottle,
+    User,
+)
 from core.auth.schemas import PasswordIn, TokenIn, UserIn, UserUpdate
 from core.context import Actor, ServiceContext
-from core.db import side_session, utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyAttempts, Unauthorized, field_error
+from core.db import side_session, unique_values, utcnow
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    Unauthorized,
+    field_error,
+)
 from core.schema import load_or_fail
 from tenants.models import Section, Tenant
 from tenants.scoping import ANCESTORS, UNSCOPED
@@ -198,6 +213,10 @@ def get_user(ctx: ServiceContext, user_id: int) -> User:
     return user
 
 
+# Usernames are unique nationwide: the database says so when a flush breaks it.
+USERNAME_TAKEN = {"users.username": lambda: field_error("username", "用户名已被使用")}
+
+
 def create_user(ctx: ServiceContext, data: dict) -> User:
     d = load_or_fail(UserIn(), data)
     tenant = ctx.session.get(Tenant, d["tenant_id"] or ctx.actor.tenant_id or 0)
@@ -205,15 +224,11 @@ def create_user(ctx: ServiceContext, data: dict) -> User:
         raise field_error("tenant_id", "所属单位不存在或无权访问")
     _can_manage(ctx, tenant)
     _check_role_and_section(ctx, tenant, d["role"], d["section_id"])
-    taken = ctx.session.scalar(select(User.id).where(User.username == d["username"])
-                               .execution_options(**{UNSCOPED: True}))
-    if taken:
-        raise field_error("username", "用户名已被使用")
     user = User(tenant_id=tenant.id, username=d["username"], display_name=d["display_name"],
                 password_hash=hash_password(d["password"]), role=d["role"],
                 section_id=d["section_id"], phone=d["phone"])
-    ctx.session.add(user)
-    ctx.session.flush()
+    with unique_values(ctx.session, USERNAME_TAKEN):
+        ctx.session.add(user)
     audit.record(ctx, "user.create", "user", user.id,
                  f"新建用户 {user.username}（{user.display_name}，{user.role_label}）",
                  payload={k: v for k, v in d.items() if k != "password"}, tenant_id=tenant.id)

@@ -1,7 +1,16 @@
 """Login, logout, the user's own page (password, API tokens) and user management."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from core.auth import service as auth
@@ -12,7 +21,7 @@ from core.web.forms import form_data, local_path, rerender
 from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
 users_bp = Blueprint("users", __name__, url_prefix="/users")
 PAGE = 50
 

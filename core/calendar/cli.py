@@ -11,7 +11,6 @@ from flask.cli import with_appcontext
 
 from core.calendar import service as calendar
 from core.clitools import system_ctx
-from core.filings.service import recount_deadlines
 from core.web.filters import local_time
 
 
@@ -35,10 +34,7 @@ def seed() -> None:
     """导入 chinese-calendar 包中尚未导入的年份。"""
     with system_ctx() as ctx:
         added = calendar.ensure_seeded(ctx)
-        recounted = recount_deadlines(ctx) if added else 0
     click.echo(f"已导入{added}个年份的节假日安排" if added else "节假日安排已是最新，无需导入")
-    if recounted:
-        click.echo(f"已重新计算 {recounted} 件备案的期限")
 
 
 @calendar_cli.command("load")
@@ -52,12 +48,11 @@ def load(file: str, year: int, source: str) -> None:
         text = f.read()
     with system_ctx() as ctx:
         loaded = calendar.load_year(ctx, year, text, source)
-        recounted = recount_deadlines(ctx)
     verb = "已替换" if loaded.replaced else "已导入"
     click.echo(f"{verb}{loaded.year}年节假日安排：工作日放假{loaded.days_off}天，"
                f"调休上班{loaded.make_up_days}天（{loaded.source}）")
-    if recounted:
-        click.echo(f"已按新的节假日安排重新计算 {recounted} 件备案的期限")
+    for message, params in loaded.followups:
+        click.echo(message % params)
 
 
 @calendar_cli.command("add-days")

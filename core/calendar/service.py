@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from importlib.metadata import PackageNotFoundError, version as package_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -96,6 +97,8 @@ class LoadedYear:
     days_off: int      # holidays falling Monday–Friday (stored)
     make_up_days: int  # 调休 working days on a weekend (stored)
     replaced: bool     # the year had been loaded before
+    # What the areas listening for CHANGED did (e.g. filings recounted): (message, params)
+    followups: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,16 @@ def _year_range(y: int) -> tuple[date, date]:
     return date(y, 1, 1), date(y, 12, 31)
 
 
+# Announced (core.house.House.announce) whenever the stored calendar changes, in the same
+# transaction: areas whose deadlines count working days recount them (filings' review limits).
+CHANGED = "calendar.changed"
+
+
+def _changed(ctx: ServiceContext) -> tuple[tuple[str, dict], ...]:
+    ctx.session.flush()
+    return tuple(ctx.house.announce(CHANGED, ctx))
+
+
 def ensure_seeded(ctx: ServiceContext) -> int:
     """Store every year the chinese_calendar package knows that is not loaded yet; returns
     the number of years added. Years already loaded (from the package or from a notice an
@@ -213,6 +226,7 @@ def ensure_seeded(ctx: ServiceContext) -> int:
     audit.record(ctx, "calendar.seed", "calendar_year", f"{years[0]}-{years[-1]}",
                  f"导入节假日安排：{years[0]}—{years[-1]}年，共{len(years)}年（{source}）",
                  payload={"source": source, "years": years, "days": len(rows)}, tenant_id=None)
+    _changed(ctx)
     return len(years)
 
 
@@ -357,8 +371,7 @@ def load_year(ctx: ServiceContext, year: int | None, text_or_entries: str | Sequ
                  payload={"year": year, "source": source,
                           "days": [[r["day"].isoformat(), ON if r["is_workday"] else OFF, r["name"]]
                                    for r in sorted(rows, key=lambda r: r["day"])]})
-    s.flush()
-    return LoadedYear(year, source, off, on, replaced)
+    return LoadedYear(year, source, off, on, replaced, _changed(ctx))
 
 
 # --------------------------------------------------------------------------- reading

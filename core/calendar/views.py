@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 
 from core.calendar import service as calendar
 from core.errors import NotFound, ValidationFailed
-from core.filings.service import recount_deadlines
 from core.schema import Date, Schema, load_or_fail
 from core.web import request as req
 
-bp = Blueprint("calendar", __name__)
+bp = Blueprint("calendar", __name__, template_folder="templates")
 
 # The calculator is a convenience; the bound keeps the walk short and inside date's range.
 MAX_CALC_DAYS = 1000
@@ -69,12 +68,11 @@ def load():  # noqa: ANN201
     try:
         # The service checks permission first, then the year (None → 年份 error) and text.
         loaded = calendar.load_year(ctx, year, form["text"], form["source"])
-        recounted = recount_deadlines(ctx)
     except ValidationFailed as e:
         req.doom()
         return _render(ctx, year, form, e.errors, 422)
     flash(_("已导入%(year)s年节假日安排：工作日放假%(off)s天，调休上班%(on)s天",
             year=loaded.year, off=loaded.days_off, on=loaded.make_up_days), "success")
-    if recounted:
-        flash(_("已按新的节假日安排重新计算 %(n)s 件备案的期限", n=recounted), "success")
+    for message, params in loaded.followups:
+        flash(_(message, **params), "success")
     return redirect(url_for("calendar.index", year=loaded.year))

@@ -2,14 +2,20 @@
 before its body is looked at."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.checklists import service
 from core.checklists.models import ChecklistRun
-from core.checklists.schemas import (ChecklistAnswersIn, ChecklistQuery, ChecklistRunDetailOut, ChecklistRunOut,
-                                     ChecklistStartIn, ChecklistTemplateOut, ChecklistTransitionIn)
+from core.checklists.schemas import (
+    ChecklistAnswersIn,
+    ChecklistQuery,
+    ChecklistRunDetailOut,
+    ChecklistRunOut,
+    ChecklistStartIn,
+    ChecklistTemplateOut,
+    ChecklistTransitionIn,
+)
 from core.context import ServiceContext
 from core.schema import PageQuery, page, page_list, page_of
 
@@ -31,16 +37,12 @@ def _detail(ctx: ServiceContext, run: ChecklistRun) -> dict:
     return _out(ctx, run, body=service.checklist_body(ctx, run), actions=service.actions(ctx, run))
 
 
-def _registry():  # noqa: ANN202
-    return current_app.extensions["anjian.plugins"]
-
-
 @blp.get("/templates")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, page_of(ChecklistTemplateOut))
 def templates(args: dict):  # noqa: ANN201
     """本单位可用的检查表模板（各模板的最新版本；插件须对本单位或上级启用，且适用于本企业行业）"""
-    return page_list(service.offered(api_ctx(), _registry()), args)
+    return page_list(service.offered(api_ctx()), args)
 
 
 @blp.get("")
@@ -62,7 +64,7 @@ def list_runs(args: dict):  # noqa: ANN201
 def start(args: dict):  # noqa: ANN201
     """开始自查：按模板的最新版本创建草稿，并保存该版本的模板快照"""
     ctx = api_ctx()
-    run = service.start_checklist(ctx, _registry(), args["template_id"])
+    run = service.start_checklist(ctx, args["template_id"])
     return _detail(ctx, run)
 
 

@@ -18,10 +18,16 @@ from core.auth.service import display_names
 from core.checklists.models import STATUSES, ChecklistRun
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
-from core.plugins.events import emit
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    refuse,
+)
 from core.plugins import service as plugins
-from core.plugins.manager import PluginRegistry
+from core.plugins.events import emit
 from core.plugins.models import TemplateSnapshot
 from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
 from tenants.models import Tenant
@@ -157,20 +163,20 @@ def answer_refusal(ctx: ServiceContext, run: ChecklistRun) -> DomainError | None
     return None
 
 
-def offered(ctx: ServiceContext, registry: PluginRegistry) -> list[dict]:
+def offered(ctx: ServiceContext) -> list[dict]:
     """Checklist templates offered to the caller's tenant (newest version of each)."""
     ctx.require()
-    return plugins.offered_templates(ctx, registry, kind="checklist")
+    return plugins.offered_templates(ctx, kind="checklist")
 
 
 # ---------------------------------------------------------------------------- writing
 
-def start_checklist(ctx: ServiceContext, registry: PluginRegistry, template_id: str) -> ChecklistRun:
+def start_checklist(ctx: ServiceContext, template_id: str) -> ChecklistRun:
     """Start a self-check from the newest version of an offered checklist template."""
     refuse(start_refusal(ctx))
     if not isinstance(template_id, str) or not template_id:
         raise ValidationFailed({"template_id": ["检查表模板为必填项"]})
-    template = plugins.offered_template(ctx, registry, template_id)
+    template = plugins.offered_template(ctx, template_id)
     if template["kind"] != "checklist":
         raise NotFound("检查表模板不存在，或所属插件未对本单位启用")
     snap = plugins.snapshot(ctx, template)

@@ -2,7 +2,14 @@
 snapshot with the answer form and the workflow buttons."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from core.checklists import service
@@ -11,12 +18,8 @@ from core.errors import DomainError
 from core.web import request as req
 from core.web.paging import id_of, page_of, query_of
 
-bp = Blueprint("checklists", __name__, url_prefix="/checklists")
+bp = Blueprint("checklists", __name__, url_prefix="/checklists", template_folder="templates")
 PAGE = 50
-
-
-def _registry():  # noqa: ANN202
-    return current_app.extensions["anjian.plugins"]
 
 
 @bp.get("")
@@ -32,7 +35,7 @@ def index():  # noqa: ANN201
         "checklists/index.html", runs=runs, names=service.people(ctx, runs), status=status, paging=paging,
         total=total, q=q, args=args,
         tenant_id=tenant_id, statuses=STATUSES, is_bureau=ctx.actor.is_bureau,
-        templates=[] if ctx.actor.is_bureau else service.offered(ctx, _registry()),
+        templates=[] if ctx.actor.is_bureau else service.offered(ctx),
         can_start=service.start_refusal(ctx) is None,
         enterprises=service.enterprise_choices(ctx) if ctx.actor.is_bureau else [],
     )
@@ -40,7 +43,7 @@ def index():  # noqa: ANN201
 
 @bp.post("/start")
 def start():  # noqa: ANN201
-    run = service.start_checklist(req.ctx(), _registry(), request.form.get("template_id", ""))
+    run = service.start_checklist(req.ctx(), request.form.get("template_id", ""))
     flash(_("已开始自查“%(title)s”（模板版本 %(version)s）", title=run.title, version=run.template_version))
     return redirect(url_for("checklists.detail", run_id=run.id), 303)
 

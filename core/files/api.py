@@ -8,8 +8,8 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from core.api.auth import api_ctx
 from core.files import service as files
-from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
 from core.files.download import send_stored, store
+from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
 from core.schema import page
 
 blp = Blueprint("api_files", __name__, url_prefix="/files",

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import send_file
 
 from core.files import service as files
 from core.files.models import StoredFile
 from core.files.service import FileStore
+from core.web import request as req
 
 
 def store() -> FileStore:
-    return current_app.extensions["anjian.files"]
+    """The app's file store, as the request's services reach it."""
+    return req.ctx().house.files
 
 
 def send_stored(f: StoredFile, path: Path, *, inline: bool = False):  # noqa: ANN201

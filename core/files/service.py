@@ -42,8 +42,10 @@ _PENDING = "anjian.files.pending"
 
 
 def init_files(app) -> None:  # noqa: ANN001
-    """Called by the app factory: one FileStore per app."""
-    app.extensions["anjian.files"] = FileStore(app.config["FILES_DIR"], app.config["MAX_UPLOAD_MB"] * MiB)
+    """Called by the app factory: one FileStore per app, in its House."""
+    house = app.extensions["anjian"]
+    house.files = FileStore(app.config["FILES_DIR"], app.config["MAX_UPLOAD_MB"] * MiB)
+    app.extensions["anjian.files"] = house.files
 
 
 # ---------------------------------------------------------------------------- names and sizes

@@ -1,7 +1,6 @@
 """Pages: the file list with its upload form, downloads and inline viewing."""
 from __future__ import annotations
 
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -14,7 +13,7 @@ from core.web import request as req
 from core.web.errors import respond
 from core.web.paging import page_of, query_of
 
-bp = Blueprint("files", __name__)
+bp = Blueprint("files", __name__, template_folder="templates")
 
 PER_PAGE = 50
 

@@ -9,15 +9,18 @@ only (the test suite's demo database has no filings, so tests start from a clean
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 
+from core.calendar.service import is_workday
 from core.context import Actor, ServiceContext
-from core.files.service import FileStore
-from core.filings import aftercare, rules, service
+from core.filings import rules
+from core.filings.aftercare import service as aftercare
 from core.filings.models import Filing
+from core.filings.review import service
+from core.filings.review.certificate import font_faces
 from tenants.models import Tenant
 from tenants.scoping import Scope, bind
 
@@ -30,7 +33,6 @@ def demo_pdf(title: str, font: str | None = None) -> bytes:
     """A one-page PDF named after the document (in Chinese when a CJK font is installed)."""
     from fpdf import FPDF
 
-    from core.filings.certificate import font_faces
     pdf = FPDF()
     pdf.add_page()
     faces = font_faces(font)
@@ -52,8 +54,8 @@ def _as(session, tenant: Tenant, role: str) -> ServiceContext:  # noqa: ANN001
 
 
 class _Demo:
-    def __init__(self, db, store: FileStore, today: date):  # noqa: ANN001
-        self.db, self.store, self.today = db, store, today
+    def __init__(self, db, today: date):  # noqa: ANN001
+        self.db, self.today = db, today
         self.session = db.session(Scope.system())
         self.opened = [self.session]
         self.count = 0
@@ -67,7 +69,6 @@ class _Demo:
 
     def workday(self, n: int) -> date:
         """The working day `n` working days before today."""
-        from core.calendar.service import is_workday
         day = self.today
         while n > 0:
             day -= timedelta(days=1)
@@ -84,7 +85,7 @@ class _Demo:
                 continue
             names = onsite if key == "onsite_plans" else (None,)
             for doc in names:
-                service.add_material(ctx, self.store, filing.id, key, io.BytesIO(demo_pdf(doc or label)),
+                service.add_material(ctx, filing.id, key, io.BytesIO(demo_pdf(doc or label)),
                                      f"{doc or label}.pdf", doc)
         ctx.session.commit()
         self.count += 1
@@ -103,7 +104,7 @@ class _Demo:
         return out
 
     def drill(self, ctx: ServiceContext, held_on: date, kind: str = "comprehensive", plan: str | None = None) -> None:
-        aftercare.record_drill(ctx, self.store, {
+        aftercare.record_drill(ctx, {
             "kind": kind, "held_on": held_on.isoformat(), "plan_name": plan,
             "scenario": "储罐区甲醇泄漏引发火灾" if kind != "onsite" else f"{plan}实战演练",
             "participants": 60 if kind != "onsite" else 12, "participant_units": "生产部、安环部、消防队"},
@@ -111,10 +112,10 @@ class _Demo:
         ctx.session.commit()
 
 
-def load_demo_filings(db, store: FileStore, today: date | None = None) -> int:  # noqa: ANN001
+def load_demo_filings(db, today: date | None = None) -> int:  # noqa: ANN001
     """Create the demo filings where an enterprise has none; returns how many were made."""
     today = today or service.beijing_today()
-    d = _Demo(db, store, today)
+    d = _Demo(db, today)
     s = d.session
     try:
         have = set(s.scalars(select(Filing.tenant_id).distinct()))

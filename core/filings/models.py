@@ -8,8 +8,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
-from core.i18n import mark as _
 from core.files.models import StoredFile
+from core.i18n import mark as _
 from tenants.models import SharedDown, Tenant, TenantOwned
 
 STATUSES = {

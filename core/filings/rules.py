@@ -12,8 +12,14 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from core.calendar.service import (
+    WorkdayResult,
+    add_working_days,
+    missing_years,
+    working_days_between,
+)
 from core.i18n import mark as _
-from core.calendar.service import WorkdayResult, add_working_days, missing_years, working_days_between
+from core.workflow import OPEN, PASSED, UNCONFIRMED, Limit
 
 FILING_LIMIT_WORKING_DAYS = 20
 REVIEW_LIMIT_WORKING_DAYS = 5
@@ -160,20 +166,21 @@ def is_late_filing(session: Session, published_on: date, submitted_on: date) -> 
     return bool(late_filing(session, published_on, submitted_on))
 
 
+# 第二十八条: the bureau checks the materials (形式审查) within 5 working days of receipt;
+# reviewers are reminded on the 4th. Declared on the filing workflow's 待审查 state.
+REVIEW_LIMIT = Limit(REVIEW_LIMIT_WORKING_DAYS, remind_at=REVIEW_REMINDER_WORKING_DAY)
+# The state of the review limit on a given day (core.workflow's names).
+LIMIT_OPEN, LIMIT_PASSED, LIMIT_UNCONFIRMED = OPEN, PASSED, UNCONFIRMED
+
+
 def review_deadline(session: Session, received_on: date) -> WorkdayResult:
-    """第二十八条: the bureau checks the materials (形式审查) within 5 working days of receipt."""
-    return add_working_days(session, received_on, REVIEW_LIMIT_WORKING_DAYS)
+    """The last day of the 5-working-day review (estimated when it reaches an unknown year)."""
+    return REVIEW_LIMIT.due(session, received_on)
 
 
 def review_reminder_date(session: Session, received_on: date) -> date:
     """The working day on which reviewers are reminded, before the 5-day limit runs out."""
-    return add_working_days(session, received_on, REVIEW_REMINDER_WORKING_DAY).date
-
-
-# The state of the 5-working-day review limit on a given day.
-LIMIT_OPEN = "open"                # still running
-LIMIT_PASSED = "passed"            # passed: the plan counts as filed (视为已经备案)
-LIMIT_UNCONFIRMED = "unconfirmed"  # passed on a Monday–Friday estimate: waits for the calendar
+    return REVIEW_LIMIT.reminder(session, received_on)
 
 
 def review_limit_state(session: Session, received_on: date, today: date) -> str:
@@ -183,10 +190,7 @@ def review_limit_state(session: Session, received_on: date, today: date) -> str:
     Deeming issues a 备案编号 and cannot be undone, so it is never done on a guess: when a
     day of the count lies in a year whose holiday notice is not loaded, a limit that has
     passed on the Monday–Friday estimate is LIMIT_UNCONFIRMED until the notice is loaded."""
-    limit = review_deadline(session, received_on)
-    if today <= limit.date:
-        return LIMIT_OPEN
-    return LIMIT_UNCONFIRMED if limit.estimated else LIMIT_PASSED
+    return REVIEW_LIMIT.state(session, received_on, today)
 
 
 def is_deemed_filed(session: Session, received_on: date, today: date) -> bool:

@@ -28,13 +28,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core.jobs.runner import WorkerNotConfigured, run_sweeps, run_worker
+
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="处理完队列中已有的任务后退出")
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an rq worker for background jobs (needs ANJIAN_REDIS_URL)."""
-    from core.jobs.executor import WorkerNotConfigured, run_worker
     app = current_app._get_current_object()
     try:
         run_worker(app, burst=burst)
@@ -46,7 +47,6 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def sweep() -> None:
     """Fail interrupted jobs and run every registered periodic sweep once (cron: */10 * * * *)."""
-    from core.jobs.runner import run_sweeps
     outcomes = run_sweeps(current_app._get_current_object())
     for o in outcomes:
         click.echo(f"{'✓' if o.ok else '✗'} {o.name}：{o.summary}", err=not o.ok)

@@ -3,25 +3,32 @@
 - No REDIS_URL: the inline executor runs the job in the process that enqueued it, right
   after the enqueuing transaction commits (first run, single host, tests).
 - REDIS_URL set: the job id (and nothing else) is pushed to the rq queue RQ_QUEUE; `anjian
-  worker` processes run it in a forked work horse through `core.jobs.runner.run_job`.
+  worker` processes run it in a forked work horse through `core.worker.run_job`.
 
 Dispatch is tied to the session's commit: `dispatch_after_commit` finds the app's executor
-by the session's engine, so services need no Flask import and a session of any app (a
-request, the CLI, a job, a test) dispatches to its own app.
+in the House the session carries, so services need no Flask import and a session of any
+app (a request, the CLI, a job, a test) dispatches to its own app. The executors are
+handed the runner's functions by `core.jobs.runner.init_executor`, so this module never
+imports the runner (which imports it).
 """
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
 import re
-import weakref
+from collections.abc import Callable
 
+from redis import Redis
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.retry import Retry
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RqJob
+from rq.job import JobStatus
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.jobs import registry
+from core.db import house_of
+from core.jobs.registry import DEFAULT_TIMEOUT, JobRegistry
 
 log = logging.getLogger("anjian.jobs")
 
@@ -30,10 +37,9 @@ PENDING = "anjian.jobs.pending"
 HOOKED = "anjian.jobs.hooked"
 RESULT_TTL = 600                  # seconds; the result lives in the jobs table, rq's copy is not needed
 FAILURE_TTL = 7 * 24 * 3600       # keep rq's failure record a week for `rq info` / debugging
-RUN_JOB = "core.jobs.runner.run_job"
+RUN_JOB = "core.worker.run_job"    # rq calls these by dotted path in a work horse
+RUN_TASK = "core.worker.run_task"
 QUEUE_UNAVAILABLE = "任务队列暂不可用，任务未能提交，请稍后重试"
-
-_executors: "weakref.WeakKeyDictionary[Engine, InlineExecutor | RqExecutor]" = weakref.WeakKeyDictionary()
 
 
 def rq_job_id(queue_name: str, job_id: int) -> str:
@@ -54,14 +60,18 @@ def job_id_from_rq(rq_job) -> int | None:  # noqa: ANN001
 
 
 class InlineExecutor:
+    """execute(app, job_id) and fail(app, job_id, message, retryable=) are the runner's."""
+
     name = "inline"
 
-    def __init__(self, app):  # noqa: ANN001
-        self.app = app
+    def __init__(self, app, execute: Callable, fail: Callable, run_task: Callable):  # noqa: ANN001
+        self.app, self.execute, self.fail, self.run_task = app, execute, fail, run_task
 
     def dispatch(self, job_id: int, kind: str) -> None:
-        from core.jobs.runner import execute
-        execute(self.app, job_id)
+        self.execute(self.app, job_id)
+
+    def task(self, func: str) -> None:
+        self.run_task(self.app, func)
 
     def states(self, job_ids: list[int]) -> dict[int, str]:
         """Inline runs leave no trace outside the row: the sweep goes by the heartbeat."""
@@ -71,8 +81,8 @@ class InlineExecutor:
 class RqExecutor:
     name = "rq"
 
-    def __init__(self, app):  # noqa: ANN001
-        self.app = app
+    def __init__(self, app, jobs: JobRegistry, fail: Callable):  # noqa: ANN001
+        self.app, self.jobs, self.fail = app, jobs, fail
         self.url = app.config["REDIS_URL"]
         self.queue_name = app.config["RQ_QUEUE"]
         self._redis = None
@@ -80,22 +90,19 @@ class RqExecutor:
     @property
     def redis(self):  # noqa: ANN201
         if self._redis is None:
-            from redis import Redis
-            from redis.backoff import ExponentialBackoff
-            from redis.retry import Retry
             # Bounded waits (one quick retry): an unreachable Redis must not hang a web request.
             self._redis = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=10,
                                          retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), 1))
         return self._redis
 
     def queue(self):  # noqa: ANN201
-        from rq import Queue
         return Queue(self.queue_name, connection=self.redis)
 
+    def task(self, func: str) -> None:
+        self.queue().enqueue(RUN_TASK, func, result_ttl=0, failure_ttl=FAILURE_TTL, description=func)
+
     def dispatch(self, job_id: int, kind: str) -> None:
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job as RqJob
-        spec = registry.job_kind(kind)
+        spec = self.jobs.job_kind(kind)
         rq_id = rq_job_id(self.queue_name, job_id)
         try:
             # A retry reuses the rq id; drop the failed run's record and registry entries.
@@ -103,14 +110,12 @@ class RqExecutor:
         except NoSuchJobError:
             pass
         self.queue().enqueue(RUN_JOB, job_id, job_id=rq_id,
-                             job_timeout=spec.timeout if spec else registry.DEFAULT_TIMEOUT,
+                             job_timeout=spec.timeout if spec else DEFAULT_TIMEOUT,
                              result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, description=f"{kind} #{job_id}")
 
     def states(self, job_ids: list[int]) -> dict[int, str]:
         """job id → "alive" (queued, or started by a live work horse) or "dead" (absent,
         failed, stopped, or started but gone from the started registry)."""
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job as RqJob, JobStatus
         queue = self.queue()
         registry_ = queue.started_job_registry
         # Moves jobs of workers that died outright (no heartbeat) to failed first.
@@ -133,33 +138,11 @@ class RqExecutor:
         return out
 
 
-def init_executor(app) -> None:  # noqa: ANN001
-    """Called by the app factory: registers the built-in job kinds and chooses the
-    executor from REDIS_URL. Calling it again (after changing the config) switches."""
-    import core.calendar.jobs  # noqa: F401 - the yearly holiday-notice reminder
-    import core.filings.jobs  # noqa: F401 - the filing deadline sweep
-    import core.jobs.builtin  # noqa: F401 - registers the core's job kinds in every process
-    from core.jobs import runner
-
-    db = app.extensions["anjian.db"]
-    runner.track_database(db)
-    executor = RqExecutor(app) if app.config.get("REDIS_URL") else InlineExecutor(app)
-    app.extensions["anjian.executor"] = executor
-    _executors[db.engine] = executor
-
-
-def executor_for(app):  # noqa: ANN001, ANN201
-    return app.extensions["anjian.executor"]
-
-
 def queue_status(app) -> str:  # noqa: ANN001
     """For /healthz: "inline", or "redis: ok" / "redis: error <type>" within about a second."""
     url = app.config.get("REDIS_URL")
     if not url:
         return "inline"
-    from redis import Redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
     client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1, retry=Retry(NoBackoff(), 0))
     try:
         client.ping()
@@ -175,10 +158,7 @@ def queue_status(app) -> str:  # noqa: ANN001
 def dispatch_after_commit(session: Session, job_id: int, kind: str) -> None:
     """Hand the job to its app's executor once `session`'s outermost transaction commits;
     forget it if that transaction ends otherwise (rollback, close)."""
-    executor = _executors.get(session.get_bind())
-    if executor is None:
-        raise RuntimeError("jobs can only be enqueued on a session of an app's database "
-                           "(create the app with core.app.create_app first)")
+    executor = _executor(session)
     _hook(session)
     session.info.setdefault(PENDING, []).append((executor, job_id, kind))
 
@@ -188,11 +168,17 @@ def run_task_after_commit(session: Session, func: str) -> None:
     outermost commit: in-process with the inline executor, on a worker with rq. For work
     whose durable state is its own table (e.g. the plugin event outbox), so it needs no
     Job row; a task that fails or is lost is picked up by `anjian sweep`."""
-    executor = _executors.get(session.get_bind())
-    if executor is None:
-        raise RuntimeError("tasks can only be queued on a session of an app's database")
+    executor = _executor(session)
     _hook(session)
     session.info.setdefault(TASKS, {})[func] = executor
+
+
+def _executor(session: Session):  # noqa: ANN202
+    house = house_of(session)
+    if house is None or house.executor is None:
+        raise RuntimeError("jobs and tasks can only be queued on a session of an app's database "
+                           "(create the app with core.app.create_app first)")
+    return house.executor
 
 
 def _hook(session: Session) -> None:
@@ -218,11 +204,7 @@ def _after_commit(session: Session) -> None:
 def _run_task(executor, func: str) -> None:  # noqa: ANN001
     """Never raises, like _dispatch: the caller's data is committed already."""
     try:
-        if isinstance(executor, RqExecutor):
-            executor.queue().enqueue(func, result_ttl=0, failure_ttl=FAILURE_TTL, description=func)
-        else:
-            module, _, name = func.rpartition(".")
-            getattr(importlib.import_module(module), name)(executor.app)
+        executor.task(func)
     except Exception:  # noqa: BLE001
         log.exception("task %s failed or could not be queued; the sweep will retry it", func)
 
@@ -250,41 +232,7 @@ def _dispatch(executor, job_id: int, kind: str) -> None:  # noqa: ANN001
         executor.dispatch(job_id, kind)
     except Exception:  # noqa: BLE001
         log.exception("dispatching job %s (%s) to %s failed", job_id, kind, executor.name)
-        from core.jobs.runner import fail_job
         try:
-            fail_job(executor.app, job_id, QUEUE_UNAVAILABLE, retryable=True)
+            executor.fail(executor.app, job_id, QUEUE_UNAVAILABLE, retryable=True)
         except Exception:  # noqa: BLE001
             log.exception("could not mark job %s failed", job_id)
-
-
-# --- rq worker ---
-
-class WorkerNotConfigured(RuntimeError):
-    pass
-
-
-def run_worker(app, *, burst: bool = False) -> bool:  # noqa: ANN001
-    """Run an rq worker on RQ_QUEUE until stopped (or, with burst, until the queue is
-    empty). Call inside an app context: the forked work horses inherit it."""
-    url = app.config.get("REDIS_URL")
-    if not url:
-        raise WorkerNotConfigured("未配置 Redis（ANJIAN_REDIS_URL）：任务在网页进程内直接执行，无需启动 worker")
-    from redis import Redis
-    from rq import Worker
-    worker = Worker([app.config["RQ_QUEUE"]], connection=Redis.from_url(url),
-                    work_horse_killed_handler=functools.partial(_horse_killed, app))
-    return worker.work(burst=burst)
-
-
-def _horse_killed(app, rq_job, retpid, ret_val, rusage) -> None:  # noqa: ANN001
-    """rq calls this in the worker when a work horse dies without finishing its job
-    (os._exit, OOM kill, SIGKILL, the hard timeout): fail the job now instead of waiting
-    for the sweep."""
-    job_id = job_id_from_rq(rq_job)
-    if job_id is None:
-        return
-    from core.jobs.runner import interrupt_jobs
-    try:
-        interrupt_jobs(app, [job_id])
-    except Exception:  # noqa: BLE001 - the worker must keep serving the queue
-        log.exception("could not mark job %s interrupted", job_id)

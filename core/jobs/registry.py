@@ -1,12 +1,13 @@
 """What kinds of background job exist, and which periodic sweeps run.
 
-An area (or a plugin) registers its jobs once, at import time of its own module:
+An area declares its jobs and sweeps in its manifest (core/<area>/manifest.py), a plugin
+returns them from its `anjian_job_kinds` / `anjian_sweeps` hooks; `create_app` gathers
+both into one JobRegistry per app (`ctx.house.jobs`). Nothing is registered at import
+time, so two apps in one process (tests, a CLI) never see each other's kinds.
 
-    from core.jobs.registry import register_job, register_sweep
-
-    register_job("ledgers.import", "core.ledgers.jobs:import_ledger", "导入台账",
-                 roles=("admin", "officer"))
-    register_sweep("filings.deemed_filed", "core.filings.jobs:mark_deemed_filed")
+    JobKind("ledgers.import", "core.ledgers.jobs:import_ledger", "导入台账",
+            roles=("admin", "officer"))
+    Sweep("filings.deadlines", "core.filings.review.service:sweep_deadlines")
 
 A job function has the signature
 
@@ -32,47 +33,29 @@ A job function has the signature
   retry runs the function again after a failure).
 
 A sweep function has the signature `def sweep(ctx: ServiceContext) -> str | None` and runs
-as the system from `anjian sweep` (cron) in its own transaction; it returns a one-line
-summary for the operator. It must be idempotent: cron may run it at any interval.
-
-The registry is process-wide on purpose: web processes, the CLI and rq work horses each
-import the same registering modules (core.jobs.builtin from `init_executor`, plugins from
-their own import), so a job enqueued in one process is found in another by its kind.
+from `anjian sweep` (cron) in its own transaction; it returns a one-line summary for the
+operator. A core sweep acts as the system; a plugin's sweep runs once for each
+jurisdiction that enabled the plugin, scoped to it. It must be idempotent: cron may run it
+at any interval.
 """
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 DEFAULT_TIMEOUT = 3600
 
 
-@dataclass(frozen=True)
-class JobKind:
-    kind: str
-    func: str
-    title: str
-    roles: tuple[str, ...]
-    bureau: bool | None
-    timeout: int
-    check: Callable | None = None
-
-
-_kinds: dict[str, JobKind] = {}
-_sweeps: dict[str, str] = {}
-
-
 def _check_path(func: str) -> None:
     module, _, attr = func.partition(":")
-    if not module or not attr:
+    if not isinstance(func, str) or not module or not attr:
         raise ValueError(f"function path must look like 'package.module:function', got {func!r}")
 
 
-def register_job(kind: str, func: str, title: str, roles: tuple[str, ...] = ("admin",), *,
-                 bureau: bool | None = None, timeout: int = DEFAULT_TIMEOUT,
-                 check: Callable | None = None) -> JobKind:
-    """Declare a job kind.
+@dataclass(frozen=True)
+class JobKind:
+    """A job kind.
 
     kind: stable identifier stored on the row, e.g. "ledgers.import".
     func: dotted path "package.module:function" of the job function (imported when run).
@@ -82,40 +65,78 @@ def register_job(kind: str, func: str, title: str, roles: tuple[str, ...] = ("ad
     timeout: seconds before rq stops the job (the inline executor has no limit).
     check: an extra permission check `check(ctx)` raising PermissionDenied, for rules the
         roles cannot express (e.g. top-level bureau only).
-
-    Registering the same kind again with the same function is a no-op (modules may be
-    imported under two names); a different function for a known kind is an error.
+    plugin: the plugin that contributed it (set by the registry; None for the core's).
     """
-    _check_path(func)
-    spec = JobKind(kind, func, title, tuple(roles), bureau, timeout, check)
-    known = _kinds.get(kind)
-    if known is not None and known.func != func:
-        raise ValueError(f"job kind {kind!r} is already registered to {known.func}")
-    _kinds[kind] = spec
-    return spec
+
+    kind: str
+    func: str
+    title: str
+    roles: tuple[str, ...] = ("admin",)
+    bureau: bool | None = None
+    timeout: int = DEFAULT_TIMEOUT
+    check: Callable | None = None
+    plugin: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_path(self.func)
+        object.__setattr__(self, "roles", tuple(self.roles))
 
 
-def register_sweep(name: str, func: str) -> None:
-    """Declare a periodic check run by `anjian sweep`, e.g. deadline reminders.
-    `func` is "package.module:function" taking a system ServiceContext."""
-    _check_path(func)
-    known = _sweeps.get(name)
-    if known is not None and known != func:
-        raise ValueError(f"sweep {name!r} is already registered to {known}")
-    _sweeps[name] = func
+@dataclass(frozen=True)
+class Sweep:
+    """A periodic check run by `anjian sweep`; `func` is "package.module:function" taking a
+    ServiceContext. `plugin` is set by the registry for a plugin's sweep."""
+
+    name: str
+    func: str
+    plugin: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_path(self.func)
 
 
-def job_kind(kind: str) -> JobKind | None:
-    return _kinds.get(kind)
+class JobRegistry:
+    """One app's job kinds and sweeps, filled by create_app and read-only afterwards."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, JobKind] = {}
+        self._sweeps: dict[str, Sweep] = {}
+
+    def add(self, jobs: Iterable[JobKind] = (), sweeps: Iterable[Sweep] = (), plugin: str | None = None) -> None:
+        """All or nothing: a kind or sweep already known (from the core or another plugin),
+        or anything that is not a JobKind / Sweep, is refused with ValueError (in Chinese,
+        shown as a plugin's failure) and nothing is kept."""
+        kinds = _checked(jobs, JobKind, "kind", self._kinds, "anjian_job_kinds", "任务类型", plugin)
+        checks = _checked(sweeps, Sweep, "name", self._sweeps, "anjian_sweeps", "定期检查", plugin)
+        self._kinds.update(kinds)
+        self._sweeps.update(checks)
+
+    def remove_plugin(self, plugin: str) -> None:
+        """A plugin that failed after loading takes its kinds and sweeps with it."""
+        self._kinds = {k: v for k, v in self._kinds.items() if v.plugin != plugin}
+        self._sweeps = {k: v for k, v in self._sweeps.items() if v.plugin != plugin}
+
+    def job_kind(self, kind: str) -> JobKind | None:
+        return self._kinds.get(kind)
+
+    def job_kinds(self) -> list[JobKind]:
+        return sorted(self._kinds.values(), key=lambda k: k.kind)
+
+    def sweeps(self) -> list[Sweep]:
+        """In registration order: the core's first, then the plugins'."""
+        return list(self._sweeps.values())
 
 
-def job_kinds() -> list[JobKind]:
-    return sorted(_kinds.values(), key=lambda k: k.kind)
-
-
-def sweeps() -> list[tuple[str, str]]:
-    """(name, function path) in registration order."""
-    return list(_sweeps.items())
+def _checked(items: Iterable, cls: type, key: str, known: dict, hook: str, what: str, plugin: str | None) -> dict:
+    out: dict = {}
+    for item in items:
+        if not isinstance(item, cls):
+            raise ValueError(f"{hook} 应返回 {cls.__name__} 列表，其中有 {type(item).__name__}")
+        name = getattr(item, key)
+        if name in known or name in out:
+            raise ValueError(f"{what}“{name}”已存在")
+        out[name] = replace(item, plugin=plugin)
+    return out
 
 
 def resolve(func: str) -> Callable:

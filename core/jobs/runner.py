@@ -7,12 +7,13 @@ Three sessions per run, so each write is seen when it should be:
 - progress and heartbeat are written through short connections committed at once, so the
   job page sees them while the data session is still open.
 
-rq calls `run_job(job_id)` by dotted path in a forked work horse; the inline executor calls
-`execute(app, job_id)`.
+rq calls `core.worker.run_job(job_id)` by dotted path in a forked work horse, which builds
+the app and calls `execute(app, job_id)`, as the inline executor does.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -23,14 +24,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, has_app_context
+from redis import Redis
+from rq import Worker
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from core.context import ServiceContext
+from core.auth.models import User
+from core.context import Actor, ServiceContext
 from core.db import Database, utcnow
 from core.errors import DomainError, PermissionDenied
-from core.jobs import registry, service
+from core.jobs import service
+from core.jobs.executor import InlineExecutor, RqExecutor, job_id_from_rq
 from core.jobs.models import Job
+from core.jobs.registry import resolve
+from core.plugins.service import enabling_jurisdictions
 from tenants.scoping import Scope, bind
 
 log = logging.getLogger("anjian.jobs")
@@ -44,7 +52,6 @@ QUEUE_GRACE = timedelta(seconds=60)
 
 _databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
 _sweeper_lock = threading.Lock()
-_process_app = None
 
 
 def track_database(db: Database) -> None:
@@ -61,20 +68,9 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _app():  # noqa: ANN202
-    """The current app, or one created once per process (an rq worker started without
-    `anjian worker`)."""
-    global _process_app
-    if has_app_context():
-        return current_app._get_current_object()
-    if _process_app is None:
-        from core.app import create_app
-        _process_app = create_app()
-    return _process_app
-
-
 @contextlib.contextmanager
-def _app_context(app):  # noqa: ANN001, ANN202
+def app_context(app):  # noqa: ANN001, ANN202
+    """The app's context, unless the caller is inside it already (a request, a work horse)."""
     if has_app_context() and current_app._get_current_object() is app:
         yield
     else:
@@ -88,19 +84,29 @@ def _system(app, name: str = "jobs"):  # noqa: ANN001, ANN202
         yield ServiceContext.system(s, name)
 
 
-# For tasks other areas queue with executor.run_task_after_commit.
-task_app = _app
-task_app_context = _app_context
-
-
-def run_job(job_id: int) -> str:
-    """rq's entry point. Returns the outcome: "done", "failed" or "skipped"."""
-    return execute(_app(), int(job_id))
+def init_executor(app) -> None:  # noqa: ANN001
+    """Called by the app factory: chooses the executor from REDIS_URL. Calling it again
+    (after changing the config) switches."""
+    house = app.extensions["anjian"]
+    track_database(house.db)
+    if app.config.get("REDIS_URL"):
+        house.executor = RqExecutor(app, house.jobs, fail_job)
+    else:
+        house.executor = InlineExecutor(app, execute, fail_job, run_task)
+    app.extensions["anjian.executor"] = house.executor
 
 
 def execute(app, job_id: int) -> str:  # noqa: ANN001
-    with _app_context(app):
+    """Run one queued job. Returns the outcome: "done", "failed" or "skipped"."""
+    with app_context(app):
         return _execute(app, job_id)
+
+
+def run_task(app, func: str) -> None:  # noqa: ANN001
+    """A task queued with executor.run_task_after_commit: "package.module:function" called
+    with the app."""
+    with app_context(app):
+        resolve(func)(app)
 
 
 class Progress:
@@ -137,7 +143,6 @@ class Progress:
 
 
 def _context_for(session, job: Job) -> ServiceContext:  # noqa: ANN001
-    from core.auth.models import User
     bind(session, Scope.system())  # to read the requester; rebound to their scope below
     if job.requested_by is None:
         return ServiceContext.system(session, f"job:{job.kind}")
@@ -149,7 +154,6 @@ def _context_for(session, job: Job) -> ServiceContext:  # noqa: ANN001
 
 def _failure_text(e: BaseException) -> tuple[str, bool]:
     """(message for the user, retryable)."""
-    from rq.timeouts import BaseTimeoutException
     if isinstance(e, DomainError):
         return e.message, False
     if isinstance(e, BaseTimeoutException):
@@ -165,7 +169,7 @@ def _execute(app, job_id: int) -> str:  # noqa: ANN001
     if job is None:
         log.info("job %s is not queued (already run, running elsewhere or gone); skipped", job_id)
         return "skipped"
-    spec = registry.job_kind(job.kind)
+    spec = app.extensions["anjian"].jobs.job_kind(job.kind)
     if spec is None:
         # Retryable: usually a worker started without the plugin that registers this kind.
         fail_job(app, job_id, f"未知的任务类型：{job.kind}", retryable=True)
@@ -174,7 +178,7 @@ def _execute(app, job_id: int) -> str:  # noqa: ANN001
     data = db.session()
     try:
         ctx = _context_for(data, job)
-        result = registry.resolve(spec.func)(ctx, job, Progress(db, job_id))
+        result = resolve(spec.func)(ctx, job, Progress(db, job_id))
         if result is not None:
             json.dumps(result)  # a result that cannot be stored must not commit the data
         data.commit()
@@ -227,7 +231,6 @@ def sweep_stale_jobs(app) -> list[int]:  # noqa: ANN001
     longer in the started registry is dead at once (queued ones after a minute's grace, as
     dispatch follows the commit); otherwise a job is dead when its heartbeat is older than
     JOB_STALE_MINUTES and rq (if used) does not vouch for it."""
-    from core.jobs.executor import executor_for
     now = utcnow()
     stale_before = now - timedelta(minutes=app.config["JOB_STALE_MINUTES"])
     with _system(app, "sweep") as ctx:
@@ -235,7 +238,7 @@ def sweep_stale_jobs(app) -> list[int]:  # noqa: ANN001
         states: dict[int, str] = {}
         if jobs:
             try:
-                states = executor_for(app).states([j.id for j in jobs])
+                states = app.extensions["anjian"].executor.states([j.id for j in jobs])
             except Exception:  # noqa: BLE001 - Redis down: fall back to heartbeats
                 log.exception("could not read rq job states; judging by heartbeat only")
         dead = []
@@ -256,7 +259,7 @@ def run_sweeps(app) -> list[SweepOutcome]:  # noqa: ANN001
     """The stale-job check, then every registered sweep, each in its own transaction; one
     failing sweep does not stop the others."""
     outcomes = []
-    with _app_context(app):
+    with app_context(app):
         try:
             changed = sweep_stale_jobs(app)
             text = f"{len(changed)} 个中断的任务已标记为失败" + (f"（#{'、#'.join(map(str, changed))}）" if changed else "")
@@ -264,25 +267,50 @@ def run_sweeps(app) -> list[SweepOutcome]:  # noqa: ANN001
         except Exception as e:  # noqa: BLE001
             log.exception("stale-job sweep failed")
             outcomes.append(SweepOutcome("jobs.stale", False, f"出错：{type(e).__name__}"))
-        for name, func in registry.sweeps():
-            s = app.extensions["anjian.db"].session()
-            try:
-                summary = registry.resolve(func)(ServiceContext.system(s, f"sweep:{name}"))
-                s.commit()
-                outcomes.append(SweepOutcome(name, True, summary or "完成"))
-            except DomainError as e:
-                s.rollback()
-                outcomes.append(SweepOutcome(name, False, e.message))
-            except Exception as e:  # noqa: BLE001
-                s.rollback()
-                log.exception("sweep %s failed", name)
-                outcomes.append(SweepOutcome(name, False, f"出错：{type(e).__name__}"))
-            finally:
-                s.close()
+        for sweep in app.extensions["anjian"].jobs.sweeps():
+            outcomes.append(_run_sweep(app, sweep))
     return outcomes
 
 
+def _run_sweep(app, sweep) -> SweepOutcome:  # noqa: ANN001
+    """A core sweep acts as the system; a plugin's runs once in each jurisdiction whose bureau
+    enabled the plugin, scoped to that subtree, as its event handlers do."""
+    db = app.extensions["anjian.db"]
+    if sweep.plugin is None:
+        scopes = [(Scope.system(), f"sweep:{sweep.name}")]
+    else:
+        with db.session(Scope.system()) as s:
+            paths = enabling_jurisdictions(s, sweep.plugin)
+        scopes = [(Scope(path), f"plugin:{sweep.plugin}") for path in paths]
+    summaries = []
+    for scope, actor in scopes:
+        s = db.session(scope)
+        try:
+            summary = resolve(sweep.func)(ServiceContext(s, Actor.system(actor)))
+            s.commit()
+            summaries.append(summary or "完成")
+        except DomainError as e:
+            s.rollback()
+            return SweepOutcome(sweep.name, False, e.message)
+        except Exception as e:  # noqa: BLE001
+            s.rollback()
+            log.exception("sweep %s failed", sweep.name)
+            return SweepOutcome(sweep.name, False, f"出错：{type(e).__name__}")
+        finally:
+            s.close()
+    return SweepOutcome(sweep.name, True, "；".join(summaries) or "无启用该插件的单位")
+
+
 # --- periodic sweeps in the web process (inline mode) ---
+
+def sweeps_on_first_request(app) -> None:  # noqa: ANN001
+    """Inline mode under any server (anjian serve, gunicorn without Redis): the first request
+    starts the periodic sweeps if nothing did."""
+    @app.before_request
+    def sweeps_in_process():  # noqa: ANN202
+        if "anjian.sweeper" not in app.extensions:
+            start_periodic_sweeps(app)
+
 
 def start_periodic_sweeps(app) -> threading.Thread | None:  # noqa: ANN001
     """Without Redis there is no rq cron: the web process itself runs the sweeps (deemed
@@ -312,3 +340,33 @@ def start_periodic_sweeps(app) -> threading.Thread | None:  # noqa: ANN001
         app.extensions["anjian.sweeper"] = thread
         thread.start()
         return thread
+
+
+# --- rq worker ---
+
+class WorkerNotConfigured(RuntimeError):
+    pass
+
+
+def run_worker(app, *, burst: bool = False) -> bool:  # noqa: ANN001
+    """Run an rq worker on RQ_QUEUE until stopped (or, with burst, until the queue is
+    empty). Call inside an app context: the forked work horses inherit it."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        raise WorkerNotConfigured("未配置 Redis（ANJIAN_REDIS_URL）：任务在网页进程内直接执行，无需启动 worker")
+    worker = Worker([app.config["RQ_QUEUE"]], connection=Redis.from_url(url),
+                    work_horse_killed_handler=functools.partial(_horse_killed, app))
+    return worker.work(burst=burst)
+
+
+def _horse_killed(app, rq_job, retpid, ret_val, rusage) -> None:  # noqa: ANN001
+    """rq calls this in the worker when a work horse dies without finishing its job
+    (os._exit, OOM kill, SIGKILL, the hard timeout): fail the job now instead of waiting
+    for the sweep."""
+    job_id = job_id_from_rq(rq_job)
+    if job_id is None:
+        return
+    try:
+        interrupt_jobs(app, [job_id])
+    except Exception:  # noqa: BLE001 - the worker must keep serving the queue
+        log.exception("could not mark job %s interrupted", job_id)

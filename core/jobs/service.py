@@ -18,8 +18,10 @@ from core.auth.service import display_names
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, field_error
-from core.jobs import registry
+from core.jobs.executor import dispatch_after_commit
 from core.jobs.models import JOB_STATUSES, Job
+from core.jobs.registry import JobKind
+from core.plugins.service import enabled_plugins
 from tenants.models import Tenant
 
 # Shown when a worker process died or was killed in the middle of a job.
@@ -28,15 +30,19 @@ UNFINISHED = ("queued", "running")
 MESSAGE_MAX = 500
 
 
-def _spec(kind: str) -> registry.JobKind:
-    spec = registry.job_kind(kind)
+def _spec(ctx: ServiceContext, kind: str) -> JobKind:
+    spec = ctx.house.jobs.job_kind(kind)
     if spec is None:
         raise field_error("任务类型", f"未知的任务类型：{kind}")
     return spec
 
 
-def _require_kind(ctx: ServiceContext, spec: registry.JobKind, message: str) -> None:
+def _require_kind(ctx: ServiceContext, spec: JobKind, message: str) -> None:
     ctx.require(*spec.roles, bureau=spec.bureau, message=message)
+    # A plugin's job only where the plugin is enabled, like its pages.
+    if (spec.plugin and not ctx.actor.is_system
+            and spec.plugin not in enabled_plugins(ctx.session, ctx.actor.tenant_id, ctx.house.plugins)):
+        raise PermissionDenied(f"插件“{spec.plugin}”未对本单位启用，不能发起此任务")
     if spec.check is not None:
         spec.check(ctx)
 
@@ -48,7 +54,7 @@ def _require_system(ctx: ServiceContext) -> None:
 
 def can_enqueue(ctx: ServiceContext, kind: str) -> bool:
     """Whether the caller may start a job of this kind (to show or hide its button)."""
-    spec = registry.job_kind(kind)
+    spec = ctx.house.jobs.job_kind(kind)
     if spec is None:
         return False
     try:
@@ -63,7 +69,7 @@ def enqueue(ctx: ServiceContext, kind: str, params: dict | None = None, title: s
     """Add a queued job for the caller's tenant (or `tenant_id`, which must be visible to
     the caller; required for the system actor) and dispatch it once the caller's
     transaction commits. `params` holds ids and plain values only."""
-    spec = _spec(kind)
+    spec = _spec(ctx, kind)
     _require_kind(ctx, spec, "当前角色无权发起此任务")
     params = dict(params or {})
     # Fail here, in the caller, rather than in a worker that cannot decode the row.
@@ -80,7 +86,6 @@ def enqueue(ctx: ServiceContext, kind: str, params: dict | None = None, title: s
     ctx.session.flush()
     audit.record(ctx, "job.enqueue", "job", job.id, f"发起任务：{job.title}",
                  payload={"kind": kind, "params": params}, tenant_id=tenant_id)
-    from core.jobs.executor import dispatch_after_commit
     dispatch_after_commit(ctx.session, job.id, kind)
     return job
 
@@ -131,7 +136,7 @@ def retry_job(ctx: ServiceContext, job_id: int) -> Job:
     """Queue a failed, retryable job again (same row, same params). The requester or an
     admin may retry, provided the role may still start this kind of job."""
     job = get_job(ctx, job_id)
-    spec = _spec(job.kind)
+    spec = _spec(ctx, job.kind)
     _require_kind(ctx, spec, "当前角色无权重试此任务")
     if not (ctx.actor.is_system or ctx.actor.role == "admin" or job.requested_by == ctx.actor.user_id):
         raise PermissionDenied("只有任务发起人或管理员可以重试此任务")
@@ -148,7 +153,6 @@ def retry_job(ctx: ServiceContext, job_id: int) -> Job:
     ctx.session.refresh(job)
     audit.record(ctx, "job.retry", "job", job.id, f"重试任务：{job.title}（第{job.attempts + 1}次执行）",
                  payload={"kind": job.kind}, tenant_id=job.tenant_id)
-    from core.jobs.executor import dispatch_after_commit
     dispatch_after_commit(ctx.session, job.id, job.kind)
     return job
 

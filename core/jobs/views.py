@@ -9,7 +9,7 @@ from core.jobs import service
 from core.web import request as req
 from core.web.paging import page_of, query_of
 
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+bp = Blueprint("jobs", __name__, url_prefix="/jobs", template_folder="templates")
 PAGE = 50
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.auth.models import User
 from core.context import ServiceContext
 from core.db import utcnow
 from core.errors import NotFound
-from core.auth.models import User
 from core.notifications.models import Notification
 from tenants.scoping import ANCESTORS
 

@@ -7,7 +7,7 @@ from core.web import request as req
 from core.web.forms import local_path
 from core.web.paging import page_of, query_of
 
-bp = Blueprint("notifications", __name__, url_prefix="/inbox")
+bp = Blueprint("notifications", __name__, url_prefix="/inbox", template_folder="templates")
 PAGE = 50
 
 

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body
 from core.errors import ValidationFailed
 from core.plugins import service
-from core.plugins.web import registry
-from core.schema import PageQuery, Schema, page_list, page_of
+from core.schema import PageQuery, Schema, load_or_fail, page_list, page_of
 
 blp = Blueprint("api_plugins", __name__, url_prefix="/plugins", description="插件与启用范围")
 
@@ -39,8 +37,8 @@ def list_plugins(args: dict):  # noqa: ANN201
     其他用户：对本单位启用的插件。"""
     ctx = api_ctx()
     if ctx.actor.role == "admin":
-        return page_list(service.list_plugins(ctx, registry(current_app)), args)
-    return page_list(service.enabled_for_me(ctx, registry(current_app)), args)
+        return page_list(service.list_plugins(ctx), args)
+    return page_list(service.enabled_for_me(ctx), args)
 
 
 @blp.put("/<name>/enablement")
@@ -49,11 +47,9 @@ def list_plugins(args: dict):  # noqa: ANN201
 def set_enablement(name: str):  # noqa: ANN201
     """为本单位（或 tenant_id 指定的下级应急管理局）启用（true）、停用（false）或恢复继承（null）。"""
     ctx = api_ctx()
-    from core.schema import load_or_fail
     data = load_or_fail(EnablementIn(), json_body())
-    reg = registry(current_app)
-    service.set_enabled(ctx, reg, name, data["enabled"], data["tenant_id"])
-    for view in service.list_plugins(ctx, reg, data["tenant_id"]):
+    service.set_enabled(ctx, name, data["enabled"], data["tenant_id"])
+    for view in service.list_plugins(ctx, data["tenant_id"]):
         if view.record.name == name:
             return view
     raise ValidationFailed({"name": ["插件不存在"]})

@@ -10,6 +10,7 @@ from core.clitools import system_ctx
 from core.plugins import service
 from core.plugins.scaffold import new_command
 from core.plugins.web import registry
+from tenants.models import Tenant
 
 
 @click.group("plugins")
@@ -36,12 +37,11 @@ def list_plugins() -> None:
 
 
 def _set(name: str, tenant_code: str, enabled: bool | None) -> None:
-    from tenants.models import Tenant
     with system_ctx() as ctx:
         tenant = ctx.session.scalar(select(Tenant).where(Tenant.kind == "bureau", Tenant.region_code == tenant_code))
         if tenant is None:
             raise click.ClickException(f"没有行政区划代码为 {tenant_code} 的应急管理局")
-        service.set_enabled(ctx, registry(current_app), name, enabled, tenant.id)
+        service.set_enabled(ctx, name, enabled, tenant.id)
         word = {True: "启用", False: "停用", None: "恢复继承"}[enabled]
         click.echo(f"已为{tenant.name}及其下级{word}插件 {name}")
 

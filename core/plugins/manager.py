@@ -30,7 +30,8 @@ from flask_babel import Domain
 from core import hookspecs
 from core.errors import ValidationFailed
 from core.hookspecs import ExportFormat, MenuItem, PluginInfo
-from core.plugins.templates import validate_templates
+from core.jobs.registry import JobKind, JobRegistry, Sweep
+from core.plugins.templates import Kinds, validate_templates
 
 log = logging.getLogger(__name__)
 GROUP = "anjian"
@@ -56,6 +57,8 @@ class PluginRecord:
     cli_commands: list[Any] = field(default_factory=list)
     export_formats: list[ExportFormat] = field(default_factory=list)
     menu_items: list[MenuItem] = field(default_factory=list)
+    job_kinds: list[JobKind] = field(default_factory=list)
+    sweeps: list[Sweep] = field(default_factory=list)
     migrations: Path | None = None
     translations: Domain | None = field(default=None, repr=False)
 
@@ -85,7 +88,8 @@ class PluginRecord:
         for t in self.templates:
             out[f"template:{t['kind']}"] = out.get(f"template:{t['kind']}", 0) + 1
         for key, items in (("blueprint", self.blueprints), ("cli", self.cli_commands),
-                           ("export", self.export_formats), ("menu", self.menu_items)):
+                           ("export", self.export_formats), ("menu", self.menu_items),
+                           ("job", self.job_kinds), ("sweep", self.sweeps)):
             if items:
                 out[key] = len(items)
         if self.migrations:
@@ -97,7 +101,7 @@ class PluginRecord:
     def fail(self, reason: str) -> None:
         self.state, self.error = "failed", reason
         self.templates, self.blueprints, self.cli_commands, self.export_formats = [], [], [], []
-        self.menu_items, self.migrations = [], None
+        self.menu_items, self.job_kinds, self.sweeps, self.migrations = [], [], [], None
         key = (self.name, reason)
         if key not in _LOGGED:
             _LOGGED.add(key)
@@ -109,7 +113,11 @@ def installed_entry_points() -> list[EntryPoint]:
 
 
 class PluginRegistry:
-    def __init__(self, entry_points: list[EntryPoint]):
+    """Loads each entry point, validating its templates against `template_kinds` (the
+    app's, from the manifests) and adding its job kinds and sweeps to `jobs`."""
+
+    def __init__(self, entry_points: list[EntryPoint], template_kinds: Kinds, jobs: JobRegistry | None = None):
+        self.template_kinds, self.jobs = template_kinds, jobs if jobs is not None else JobRegistry()
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
@@ -147,6 +155,12 @@ class PluginRegistry:
             record.cli_commands = self._many(ep.name, "anjian_cli_commands")
             record.export_formats = self._checked_formats(record, self._many(ep.name, "anjian_export_formats"))
             record.menu_items = self._checked_menu(self._many(ep.name, "anjian_menu_items"))
+            record.job_kinds = self._many(ep.name, "anjian_job_kinds")
+            record.sweeps = self._many(ep.name, "anjian_sweeps")
+            try:
+                self.jobs.add(record.job_kinds, record.sweeps, plugin=ep.name)
+            except ValueError as e:
+                raise PluginError(str(e)) from None
             record.migrations = self._directory(ep.name, "anjian_migrations")
             catalogue = self._directory(ep.name, "anjian_translations")
             record.translations = Domain(translation_directories=[str(catalogue)]) if catalogue else None
@@ -156,6 +170,7 @@ class PluginRegistry:
     def _drop(self, record: PluginRecord, reason: str) -> None:
         if self.pm.get_plugin(record.name) is not None:
             self.pm.unregister(name=record.name)
+        self.jobs.remove_plugin(record.name)
         record.fail(reason)
 
     def _check_parameters(self, hook: str, fn: Any) -> None:
@@ -197,10 +212,9 @@ class PluginRegistry:
             raise PluginError(f"{hook} 返回的目录“{path}”不存在")
         return path
 
-    @staticmethod
-    def _checked_templates(plugin: str, templates: list) -> list[dict]:
+    def _checked_templates(self, plugin: str, templates: list) -> list[dict]:
         try:
-            return validate_templates(templates, plugin)
+            return validate_templates(templates, self.template_kinds, plugin)
         except ValidationFailed as e:
             details = "；".join(f"{k}：{'，'.join(v)}" for k, v in e.errors.items())
             raise PluginError(f"模板无效：{details}") from None
@@ -324,8 +338,9 @@ def _describe(e: Exception) -> str:
     return f"{type(e).__name__}: {e}{where}"
 
 
-def build_registry(extra: list[str] | tuple[str, ...] = ()) -> PluginRegistry:
+def build_registry(extra: list[str] | tuple[str, ...], template_kinds: Kinds,
+                   jobs: JobRegistry | None = None) -> PluginRegistry:
     """Installed entry points plus `extra` ("name = package.module" strings) — the latter
     lets tests and plugin developers load a module without installing it."""
     eps = installed_entry_points() + [EntryPoint(*[p.strip() for p in s.split("=", 1)], GROUP) for s in extra]
-    return PluginRegistry(eps)
+    return PluginRegistry(eps, template_kinds, jobs)

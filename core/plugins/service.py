@@ -12,7 +12,7 @@ from core.errors import NotFound, ValidationFailed
 from core.hookspecs import MenuItem
 from core.plugins.manager import PluginRecord, PluginRegistry
 from core.plugins.models import PluginFailure, PluginSetting, TemplateSnapshot
-from core.plugins.templates import KINDS, template_hash, version_key
+from core.plugins.templates import template_hash, version_key
 from tenants.models import Tenant
 from tenants.scoping import ANCESTORS
 
@@ -32,6 +32,22 @@ def enabled_jurisdictions(session, tenant_id: int | None, registry: PluginRegist
     jurisdiction a plugin's event handler acts in)."""
     return {name: by for name, (by, on) in _settings_along_path(session, tenant_id).items()
             if on and (r := registry.get(name)) and r.loaded}
+
+
+def enabling_jurisdictions(session, plugin: str) -> list[str]:  # noqa: ANN001
+    """Paths of the bureaus whose own setting enables `plugin` and whose nearest setting
+    above does not: the outermost jurisdictions a plugin's sweep runs in (one enabled inside
+    another is covered by the outer run). Read as the system (the session's scope)."""
+    rows = session.execute(select(Tenant.path, PluginSetting.enabled).join(Tenant, Tenant.id == PluginSetting.tenant_id)
+                           .where(PluginSetting.plugin == plugin).order_by(Tenant.path)).all()
+    decided: dict[str, bool] = {}
+    roots = []
+    for path, enabled in rows:  # parents sort before their children
+        above = [decided[p] for p in decided if path.startswith(p)]
+        if enabled and not (above and above[-1]):
+            roots.append(path)
+        decided[path] = enabled
+    return roots
 
 
 def _settings_along_path(session, tenant_id: int | None) -> dict[str, tuple[int, bool]]:  # noqa: ANN001
@@ -59,14 +75,16 @@ class PluginView:
     explicit: bool | None    # the caller's own tenant's setting, None when inherited
 
 
-def enabled_for_me(ctx: ServiceContext, registry: PluginRegistry) -> list[PluginView]:
+def enabled_for_me(ctx: ServiceContext) -> list[PluginView]:
     """What any user may know: the plugins enabled for their own tenant."""
+    registry = ctx.house.plugins
     effective = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
     return [PluginView(registry.get(n), True, None) for n in sorted(effective)]
 
 
-def list_plugins(ctx: ServiceContext, registry: PluginRegistry, tenant_id: int | None = None) -> list[PluginView]:
+def list_plugins(ctx: ServiceContext, tenant_id: int | None = None) -> list[PluginView]:
     """Every plugin with its state for `tenant_id` (default: the caller's tenant)."""
+    registry = ctx.house.plugins
     ctx.require("admin", message="只有管理员可以管理插件")
     if tenant_id is not None and ctx.session.get(Tenant, tenant_id) is None:
         raise NotFound("单位不存在或无权访问")
@@ -78,10 +96,11 @@ def list_plugins(ctx: ServiceContext, registry: PluginRegistry, tenant_id: int |
             for r in sorted(registry.records.values(), key=lambda r: (not r.loaded, r.name))]
 
 
-def set_enabled(ctx: ServiceContext, registry: PluginRegistry, name: str, enabled: bool | None,
+def set_enabled(ctx: ServiceContext, name: str, enabled: bool | None,
                 tenant_id: int | None = None) -> None:
     """Enable or disable `name` for a bureau (default: the caller's) and everything below
     it; `enabled=None` removes the bureau's own choice so it inherits again."""
+    registry = ctx.house.plugins
     ctx.require("admin", bureau=True, message="只有应急管理局管理员可以启用或停用插件")
     record = registry.get(name)
     if record is None:
@@ -109,12 +128,14 @@ def set_enabled(ctx: ServiceContext, registry: PluginRegistry, name: str, enable
                  payload={"plugin": name, "enabled": enabled}, tenant_id=tenant.id)
 
 
-def offered_templates(ctx: ServiceContext, registry: PluginRegistry, kind: str | None = None) -> list[dict]:
+def offered_templates(ctx: ServiceContext, kind: str | None = None) -> list[dict]:
     """The newest version of each template the caller's tenant is offered: from plugins
     enabled for it, of `kind`, and for enterprises only those whose industries (if any)
     include the enterprise's industry."""
-    if kind is not None and kind not in KINDS:
-        raise ValidationFailed({"kind": [f"模板类型只能是 {'、'.join(KINDS)}"]})
+    registry = ctx.house.plugins
+    kinds = ctx.house.template_kinds
+    if kind is not None and kind not in kinds:
+        raise ValidationFailed({"kind": [f"模板类型只能是 {'、'.join(kinds)}"]})
     tenant = ctx.session.get(Tenant, ctx.actor.tenant_id) if ctx.actor.tenant_id else None
     names = enabled_plugins(ctx.session, tenant.id, registry) if tenant else {r.name for r in registry.loaded()}
     newest: dict[str, dict] = {}
@@ -129,8 +150,8 @@ def offered_templates(ctx: ServiceContext, registry: PluginRegistry, kind: str |
     return sorted(newest.values(), key=lambda t: t["title"])
 
 
-def offered_template(ctx: ServiceContext, registry: PluginRegistry, template_id: str) -> dict:
-    for t in offered_templates(ctx, registry):
+def offered_template(ctx: ServiceContext, template_id: str) -> dict:
+    for t in offered_templates(ctx):
         if t["id"] == template_id:
             return t
     raise NotFound("模板不存在，或所属插件未对本单位启用")
@@ -150,10 +171,11 @@ def snapshot(ctx: ServiceContext, template: dict) -> TemplateSnapshot:
     return snap
 
 
-def menu_items(ctx: ServiceContext, registry: PluginRegistry) -> list[MenuItem]:
+def menu_items(ctx: ServiceContext) -> list[MenuItem]:
     """The caller's entries from the plugins enabled for its tenant, in pluggy's call order,
     labels in the request's language. Collected and checked at start-up: nothing a plugin
     does here can break a page."""
+    registry = ctx.house.plugins
     items: list[MenuItem] = []
     enabled = enabled_plugins(ctx.session, ctx.actor.tenant_id, registry)
     for name in registry.call_order("anjian_menu_items", enabled):

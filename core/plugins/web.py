@@ -1,12 +1,12 @@
-"""Wiring plugins into the app: the registry, their blueprints (gated by enablement) and
-the sweep that redelivers events."""
+"""Wiring plugins into the app: the registry and their blueprints (gated by enablement)."""
 from __future__ import annotations
 
-from flask import Flask, abort, g
+from flask import Flask, abort, current_app, g, request
 from flask_smorest import Blueprint as ApiBlueprint
 
 from core.plugins.manager import PluginRegistry, build_registry
 from core.plugins.service import enabled_plugins
+from core.web import request as req
 
 
 def registry(app: Flask) -> PluginRegistry:
@@ -15,9 +15,6 @@ def registry(app: Flask) -> PluginRegistry:
 
 def enabled_for_request() -> set[str]:
     """Plugins enabled for the logged-in user's tenant, computed once per request."""
-    from flask import current_app
-
-    from core.web import request as req
     if "enabled_plugins" not in g:
         ctx = req.ctx()
         g.enabled_plugins = set() if ctx is None else enabled_plugins(ctx.session, ctx.actor.tenant_id,
@@ -29,9 +26,6 @@ def _gate() -> None:
     """Requests to a plugin's blueprint: 401 anonymous, 404 where the plugin is not enabled.
     One app-level check (the plugin's blueprint object is never modified, so a module-level
     blueprint can serve several apps in one process)."""
-    from flask import current_app, request
-
-    from core.web import request as req
     owner = current_app.extensions["anjian.plugin_blueprints"].get(request.blueprint or "")
     if owner is None:
         return
@@ -42,18 +36,13 @@ def _gate() -> None:
 
 
 def init_plugins(app: Flask) -> None:
-    app.extensions["anjian.plugins"] = build_registry(app.config.get("PLUGINS_EXTRA") or ())
+    """Load the plugins into the app's House: their templates are checked against the
+    manifests' template kinds, their job kinds and sweeps join the core's."""
+    house = app.extensions["anjian"]
+    house.plugins = build_registry(app.config.get("PLUGINS_EXTRA") or (), house.template_kinds, house.jobs)
+    app.extensions["anjian.plugins"] = house.plugins
     app.extensions["anjian.plugin_blueprints"] = {}
     app.before_request(_gate)
-    from core.jobs.registry import register_sweep
-    register_sweep("plugins.events", "core.plugins.web:sweep_events")
-
-
-def sweep_events(ctx) -> str:  # noqa: ANN001
-    """Deliver events whose after-commit delivery failed or was lost."""
-    from core.plugins.events import deliver_pending
-    n = deliver_pending()
-    return f"补投递 {n} 个事件" if n else "没有待投递的事件"
 
 
 def register_plugin_blueprints(app: Flask) -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from core.jobs.executor import queue_status
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():  # noqa: ANN201
     """Database and job-queue status; 503 when the database cannot be reached."""
-    from core.jobs.executor import queue_status
     status, code = {"database": "ok"}, 200
     try:
         with current_app.extensions["anjian.db"].engine.connect() as conn:

@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from core.auth import service as auth
 from core.calendar import service as calendar
+from core.filings.overview import service as overview
 from core.jobs import service as jobs
 from core.notifications import service as notifications
 from core.web import request as req
@@ -25,7 +26,6 @@ def dashboard():  # noqa: ANN201
     me = tenants.get_tenant(ctx, ctx.actor.tenant_id)
     common = {"me": me, "inbox": notifications.inbox(ctx, unread_only=True, limit=5),
               "jobs": jobs.list_jobs(ctx, limit=5)}
-    from core.filings import overview
     today = calendar.beijing_today()
     if me.is_bureau:
         return render_template("dashboard_bureau.html", summary=tenants.jurisdiction_summary(ctx),

@@ -1,9 +1,12 @@
-"""Web wiring: blueprints, login requirement, CSRF, template globals and the navigation."""
+"""Web wiring: login requirement, CSRF, security headers, template globals and the navigation."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from core.notifications.service import unread_count
+from core.plugins.service import menu_items
+from core.web import filters
 from core.web import request as req
 from core.web.csrf import check_csrf, csrf_token
 
@@ -40,46 +43,15 @@ def _nav() -> list[dict]:
     if a.is_bureau:
         items.append(link("filing_overview.index", _("备案统计")))
     items += [link("checklists.index", _("检查表自查")), link("files.index", _("文件")), link("jobs.list_jobs", _("任务"))]
-    from core.plugins.service import menu_items
-    from core.plugins.web import registry
-    items += [link(m.endpoint, m.label) for m in menu_items(ctx, registry(current_app))]
+    items += [link(m.endpoint, m.label) for m in menu_items(ctx)]
     if admin:
         items.append({"label": _("管理"), "links": admin})
     return items
 
 
 def register(app: Flask) -> None:
-    from core.audit.views import bp as audit_bp
-    from core.auth.views import bp as auth_bp, users_bp
-    from core.calendar.views import bp as calendar_bp
-    from core.checklists.views import bp as checklists_bp
-    from core.files.views import bp as files_bp
-    from core.filings.bureau_views import bp as filing_overview_bp
-    from core.filings.drill_views import bp as drills_bp
-    from core.filings.views import bp as filings_bp
-    from core.jobs.views import bp as jobs_bp
-    from core.notifications.views import bp as notifications_bp
-    from core.plugins.views import bp as plugins_bp
-    from core.web.health import bp as health_bp
-    from core.web.main import bp as main_bp
-    from tenants.views import bp as tenants_bp
-
-    for bp in (auth_bp, users_bp, main_bp, health_bp, tenants_bp, audit_bp, calendar_bp,
-               files_bp, jobs_bp, notifications_bp, plugins_bp, filings_bp, drills_bp, checklists_bp,
-               filing_overview_bp):
-        app.register_blueprint(bp)
-
-    from core.plugins.web import register_plugin_blueprints
-    register_plugin_blueprints(app)
+    """The web tier's app-wide hooks; each area's blueprints come from its manifest."""
     app.teardown_appcontext(req.close_db)
-
-    @app.before_request
-    def sweeps_in_process():  # noqa: ANN202
-        # Inline mode under any server (anjian serve, gunicorn without Redis): the first
-        # request starts the periodic sweeps if nothing did.
-        if "anjian.sweeper" not in app.extensions:
-            from core.jobs.runner import start_periodic_sweeps
-            start_periodic_sweeps(app)
 
     @app.before_request
     def guard():  # noqa: ANN202
@@ -112,7 +84,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def globals_():  # noqa: ANN202
-        from core.notifications.service import unread_count
         ctx = req.ctx() if request.endpoint not in (None, "static") else None
         return {
             "csrf_token": csrf_token,
@@ -122,5 +93,4 @@ def register(app: Flask) -> None:
             "unread": unread_count(ctx) if ctx else 0,
         }
 
-    from core.web import filters
     filters.register(app)

@@ -12,7 +12,8 @@ import io
 import re
 from urllib.parse import quote
 
-from flask import current_app, g, request, session as cookie
+from flask import current_app, g, request, send_file
+from flask import session as cookie
 
 from core.auth import service as auth
 from core.context import ServiceContext
@@ -114,8 +115,7 @@ def send_export(content: bytes, filename: str, content_type: str):  # noqa: ANN2
 def send_kept_document(stored, download_name: str):  # noqa: ANN001, ANN201
     """A document the platform keeps (备案登记表, 补正告知书) as a PDF download, for pages
     and the API alike."""
-    from flask import send_file
-    _, path = current_app.extensions["anjian.files"].open_blob(ctx(), stored.id)
+    _, path = ctx().house.files.open_blob(ctx(), stored.id)
     # A few hundred kilobytes at most: served from memory, no file handle outlives the request.
     rv = send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,
                    download_name=download_name)

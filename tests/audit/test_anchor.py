@@ -6,11 +6,11 @@ import json
 from sqlalchemy import select, text
 
 from core.audit import service as audit
-from tenants.scoping import Scope
 from core.audit.models import AuditEvent, AuditHead
 from core.cli import main as cli
 from core.db import AUDIT_KEY, side_session
 from tenants import service as tenants
+from tenants.scoping import Scope
 
 
 def key(app):

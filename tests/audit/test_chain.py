@@ -3,10 +3,10 @@ import threading
 from sqlalchemy import delete, func, select, text, update
 
 from core.audit import service as audit
-from tenants.scoping import Scope
 from core.audit.models import AuditEvent
 from core.cli import main as cli
 from tenants.models import Tenant
+from tenants.scoping import Scope
 
 
 def verify(app):

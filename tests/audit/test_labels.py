@@ -4,7 +4,7 @@ from pathlib import Path
 
 from core.audit import labels
 from core.checklists.service import FLOW as CHECKLIST_FLOW
-from core.filings.service import FLOW as FILING_FLOW
+from core.filings.review.service import FLOW as FILING_FLOW
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.audit import service as audit
 from core.auth.models import User
-from core.filings import service as filings
+from core.filings.review import service as filings
 from tenants import service as tenants
 from tenants.models import Tenant
 

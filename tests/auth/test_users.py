@@ -55,3 +55,24 @@ def test_stale_user_edit_is_409(api, db):
     assert a.put(f"/api/v1/users/{user.id}", json=body).status_code == 200
     stale = a.put(f"/api/v1/users/{user.id}", json=body)
     assert stale.status_code == 409 and "已被他人修改" in stale.json["message"]
+
+
+def test_a_username_taken_in_another_jurisdiction_is_refused_and_the_rest_kept(ctx_for, db):
+    """伊金霍洛旗's admin cannot see 乌审旗's users, yet a name they hold is refused (the
+    database's unique constraint, in a savepoint): the field error names it, and what the
+    same transaction did before stays."""
+    import pytest
+
+    from core.auth import service as auth
+    from core.errors import ValidationFailed
+    yjhl = ctx_for("yjhl_admin")
+    assert yjhl.session.scalar(select(User.id).where(User.username == "wsq_reviewer")) is None   # out of sight
+    first = auth.create_user(yjhl, {"username": "yjhl_new", "display_name": "新用户", "password": "Passw0rd!x",
+                                    "role": "viewer"})
+    with pytest.raises(ValidationFailed) as e:
+        auth.create_user(yjhl, {"username": "wsq_reviewer", "display_name": "重名", "password": "Passw0rd!x",
+                                "role": "viewer"})
+    assert e.value.errors == {"username": ["用户名已被使用"]}
+    yjhl.session.commit()
+    assert db.scalar(select(User.display_name).where(User.id == first.id)) == "新用户"
+    assert db.scalar(select(func.count()).select_from(User).where(User.username == "wsq_reviewer")) == 1

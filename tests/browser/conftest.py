@@ -36,6 +36,7 @@ def live_server(templates, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     url, cleanup = templates("sqlite")
     monkeypatch.setenv("ANJIAN_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test", "FILES_DIR": str(tmp_path / "files"),
+                      "MANIFESTS_EXTRA": ("tests.jobs.sample_jobs:MANIFEST",),
                       "REDIS_URL": None})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

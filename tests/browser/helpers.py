@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from core.filings.service import beijing_today
+from core.calendar.service import beijing_today
 from tests.browser.conftest import login
 from tests.files import samples
 from tests.filings.conftest import REQUIRED

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core.filings.service import beijing_today
+from core.calendar.service import beijing_today
 from tests.browser.helpers import (
     ONSITE,
     TITLE,

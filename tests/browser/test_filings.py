@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core.filings.service import beijing_today
+from core.calendar.service import beijing_today
 from tests.browser.conftest import login
-from tests.browser.helpers import confirm_next, logout_and_login, mark_for_return, upload
+from tests.browser.helpers import (
+    confirm_next,
+    logout_and_login,
+    mark_for_return,
+    upload,
+)
 from tests.filings.conftest import REQUIRED
 
 pytestmark = pytest.mark.browser

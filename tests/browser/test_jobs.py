@@ -11,7 +11,6 @@ from core.context import ServiceContext
 from core.jobs import service
 from core.jobs.models import Job
 from tests.browser.conftest import login
-from tests.jobs import sample_jobs  # noqa: F401 - registers the sample job kinds
 
 pytestmark = pytest.mark.browser
 

@@ -50,7 +50,7 @@ def without_builtin_checklists(app, ctx_for):  # noqa: ANN001
     """The demo enables the built-in plugins city-wide; their checklist (tested in
     tests/plugins/test_builtins.py) is switched off so these tests see the samples alone."""
     ctx = ctx_for("city_admin")
-    plugins.set_enabled(ctx, app.extensions["anjian.plugins"], "emergency_system_check", False)
+    plugins.set_enabled(ctx, "emergency_system_check", False)
     ctx.session.commit()
 
 
@@ -62,7 +62,7 @@ def other_app(app, make_app):  # noqa: ANN001, ANN201
 
 def enable(app, ctx_for, plugin: str = "checklists", username: str = "wsq_admin") -> None:  # noqa: ANN001
     ctx = ctx_for(username)
-    plugins.set_enabled(ctx, app.extensions["anjian.plugins"], plugin, True)
+    plugins.set_enabled(ctx, plugin, True)
     ctx.session.commit()
 
 

@@ -18,7 +18,7 @@ ENT2_USCC = "91150626MA0N3B7Q1R"
 
 
 def offered_ids(ctx, registry) -> list[tuple[str, str]]:  # noqa: ANN001
-    return [(t["id"], t["version"]) for t in service.offered(ctx, registry)]
+    return [(t["id"], t["version"]) for t in service.offered(ctx)]
 
 
 def yjhl_enterprise_user(ctx_for, db) -> str:  # noqa: ANN001
@@ -38,7 +38,7 @@ def audit_actions(db, run_id: int) -> list[str]:  # noqa: ANN001
 
 def start(ctx_for, registry, username: str = "ent1_officer", template: str = TEMPLATE) -> ChecklistRun:  # noqa: ANN001
     ctx = ctx_for(username)
-    run = service.start_checklist(ctx, registry, template)
+    run = service.start_checklist(ctx, template)
     ctx.session.commit()
     return run
 
@@ -48,14 +48,14 @@ def test_offered_only_where_enabled_and_for_the_industry(app, ctx_for, db) -> No
     outsider = yjhl_enterprise_user(ctx_for, db)
     assert offered_ids(ctx_for("ent1_officer"), registry) == []
     with pytest.raises(NotFound):
-        service.start_checklist(ctx_for("ent1_officer"), registry, TEMPLATE)
+        service.start_checklist(ctx_for("ent1_officer"), TEMPLATE)
 
     enable(app, ctx_for, "checklists", "wsq_admin")
     assert offered_ids(ctx_for("ent1_officer"), registry) == [(TEMPLATE, "1.0.0")]
     assert offered_ids(ctx_for("ent2_officer"), registry) == [(TEMPLATE, "1.0.0")]
     assert offered_ids(ctx_for(outsider), registry) == []  # 伊金霍洛旗 has not enabled it
     with pytest.raises(NotFound):
-        service.start_checklist(ctx_for(outsider), registry, TEMPLATE)
+        service.start_checklist(ctx_for(outsider), TEMPLATE)
 
     # An enterprise outside the template's industries is not offered it.
     ent2 = db.scalar(select(Tenant).where(Tenant.uscc == ENT2_USCC))
@@ -63,7 +63,7 @@ def test_offered_only_where_enabled_and_for_the_industry(app, ctx_for, db) -> No
     db.commit()
     assert offered_ids(ctx_for("ent2_officer"), registry) == []
     with pytest.raises(NotFound):
-        service.start_checklist(ctx_for("ent2_officer"), registry, TEMPLATE)
+        service.start_checklist(ctx_for("ent2_officer"), TEMPLATE)
 
     enable(app, ctx_for, "checklists", "city_admin")
     assert offered_ids(ctx_for(outsider), registry) == [(TEMPLATE, "1.0.0")]
@@ -73,9 +73,9 @@ def test_offered_only_where_enabled_and_for_the_industry(app, ctx_for, db) -> No
 def test_only_enterprise_staff_start(app, ctx_for, enabled) -> None:  # noqa: ANN001
     for username in ("wsq_reviewer", "wsq_admin"):
         with pytest.raises(PermissionDenied):
-            service.start_checklist(ctx_for(username), enabled, TEMPLATE)
+            service.start_checklist(ctx_for(username), TEMPLATE)
     with pytest.raises(NotFound):
-        service.start_checklist(ctx_for("ent1_officer"), enabled, "sample.nothing")
+        service.start_checklist(ctx_for("ent1_officer"), "sample.nothing")
 
 
 def test_start_stores_the_snapshot(app, ctx_for, db, enabled) -> None:  # noqa: ANN001

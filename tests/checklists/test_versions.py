@@ -6,7 +6,14 @@ from sqlalchemy import func, select
 
 from core.checklists import service
 from core.plugins.models import TemplateSnapshot
-from tests.checklists.conftest import CHECKLISTS_V2, FULL, TEMPLATE, api_for, enable, login
+from tests.checklists.conftest import (
+    CHECKLISTS_V2,
+    FULL,
+    TEMPLATE,
+    api_for,
+    enable,
+    login,
+)
 
 BASE = "/api/v1/checklists"
 

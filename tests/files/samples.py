@@ -1,14 +1,12 @@
 """Small real files of every accepted type, and some that must be refused."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import io
 import struct
 import zipfile
 import zlib
-
 from datetime import datetime, timezone
+from pathlib import Path
 
 import xlsxwriter
 

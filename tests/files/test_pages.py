@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from core.auth import service as auth
-from core.files.service import human_size
 from core.files.models import StoredFile
+from core.files.service import human_size
 from tenants.models import Tenant
 from tests.files import samples
 from tests.files.samples import rows, stored_files

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from core.auth.models import User
-from core.filings import service
 from core.filings.models import Filing, FilingMaterial
+from core.filings.review import service
 from core.notifications.models import Notification
 from tenants.models import Tenant
 from tests.files import samples
@@ -39,7 +39,7 @@ def draft(ctx, title: str = "乌审旗宏达甲醇有限责任公司生产安全
 
 
 def upload(ctx, store, filing: Filing, material: str, name: str | None = None):  # noqa: ANN001, ANN201
-    return service.add_material(ctx, store, filing.id, material, io.BytesIO(samples.pdf(material)),
+    return service.add_material(ctx, filing.id, material, io.BytesIO(samples.pdf(material)),
                                 f"{material}.pdf", name)
 
 

@@ -10,12 +10,17 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-from core.filings import aftercare, service
-from core.filings.models import Drill, Filing, FilingEvaluation, FilingMaterial, RevisionTrigger
+from core.filings.aftercare import service as aftercare
+from core.filings.models import (
+    Drill,
+    Filing,
+    FilingEvaluation,
+    FilingMaterial,
+    RevisionTrigger,
+)
+from core.filings.review import service
 from tests.files import samples
 from tests.filings.conftest import ONSITE, accepted, filed_plan, inbox
-
-
 
 # What the reviewer heard when the plan was first submitted.
 SUBMITTED = "新的预案备案待审查：乌审旗宏达甲醇有限责任公司"
@@ -26,7 +31,7 @@ def report(name: str = "报告") -> tuple[io.BytesIO, str]:
 
 def evaluate(ctx, store, fid: int, today: date, **data):  # noqa: ANN001, ANN201
     stream, filename = report("评估报告")
-    row = aftercare.record_evaluation(ctx, store, fid, {"evaluated_on": today.isoformat(), "conclusion": "keep",
+    row = aftercare.record_evaluation(ctx, fid, {"evaluated_on": today.isoformat(), "conclusion": "keep",
                                                         "summary": "经评估，预案内容仍然适用。", **data},
                                       stream, filename, today=today)
     ctx.session.commit()
@@ -35,7 +40,7 @@ def evaluate(ctx, store, fid: int, today: date, **data):  # noqa: ANN001, ANN201
 
 def drill(ctx, store, today: date, **data) -> Drill:  # noqa: ANN001
     stream, filename = report("演练评估报告")
-    row = aftercare.record_drill(ctx, store, {"kind": "comprehensive", "held_on": today.isoformat(),
+    row = aftercare.record_drill(ctx, {"kind": "comprehensive", "held_on": today.isoformat(),
                                               "scenario": "甲醇罐区火灾", "participants": 45, **data},
                                  stream, filename, today=today)
     ctx.session.commit()
@@ -59,7 +64,7 @@ def test_evaluation_moves_the_next_due_date(ctx_for, db, store, filed):
     assert "不能早于预案公布日期 2026-03-02" in e.value.errors["evaluated_on"][0]
     officer.session.rollback()
     with pytest.raises(ValidationFailed):  # not a document: nothing stored
-        aftercare.record_evaluation(officer, store, filed, {"evaluated_on": "2026-06-01", "conclusion": "keep",
+        aftercare.record_evaluation(officer, filed, {"evaluated_on": "2026-06-01", "conclusion": "keep",
                                                             "summary": "x"}, io.BytesIO(b"MZ\x90\x00"), "a.exe",
                                     today=date(2026, 6, 1))
     officer.session.rollback()

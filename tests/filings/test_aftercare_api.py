@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.calendar.service import beijing_today
 from core.filings.models import Drill, Filing, FilingEvaluation, RevisionTrigger
-from core.filings.service import beijing_today
 from tests.files import samples
-from tests.filings.conftest import tenant_id
-from tests.filings.conftest import ONSITE, filed_plan
+from tests.filings.conftest import ONSITE, filed_plan, tenant_id
 
 BASE = "/api/v1/filings"
 

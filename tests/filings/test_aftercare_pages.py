@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.calendar.service import beijing_today
 from core.filings.models import Drill, Filing, FilingEvaluation, RevisionTrigger
-from core.filings.service import beijing_today
 from tests.files import samples
 from tests.filings.conftest import ONSITE, draft, filed_plan, tenant_id
 

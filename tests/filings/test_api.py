@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.calendar.service import beijing_today
 from core.files.models import StoredFile
 from core.filings.models import Filing, FilingMaterial
-from core.filings.service import beijing_today
 from tests.files import samples
 from tests.filings.conftest import REQUIRED
 

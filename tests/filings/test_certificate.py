@@ -10,10 +10,10 @@ from urllib.parse import unquote
 import pytest
 from pypdf import PdfReader
 
-from core.filings import certificate, service
 from core.filings.models import Filing
+from core.filings.review import certificate, service
 from tests.conftest import _user
-from tests.filings.conftest import complete_draft, draft, submitted
+from tests.filings.conftest import draft, submitted
 
 TITLE = "乌审旗宏达甲醇有限责任公司生产安全事故应急预案"
 ENT1 = "乌审旗宏达甲醇有限责任公司"

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.errors import Conflict
-from core.filings import service
 from core.filings.models import Filing, FilingCounter
+from core.filings.review import service
 from tests.filings.conftest import ENT2_USCC, submitted, tenant_id
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.filings import overview
 from core.filings.demo import load_demo_filings
 from core.filings.models import Drill, Filing
+from core.filings.overview import service as overview
 
 
 def test_demo_filings_fill_the_dashboards(app, ctx_for, db):
-    made = load_demo_filings(app.extensions["anjian.db"], app.extensions["anjian.files"])
+    made = load_demo_filings(app.extensions["anjian.db"])
     assert made == 8
     statuses = dict(db.execute(select(Filing.status, func.count()).group_by(Filing.status)).all())
     assert statuses == {"accepted": 3, "draft": 1, "submitted": 1, "deemed": 1, "returned": 1, "superseded": 1}
@@ -22,5 +22,5 @@ def test_demo_filings_fill_the_dashboards(app, ctx_for, db):
     assert [r.bureau for r in city.by_bureau] == ["乌审旗应急管理局", "伊金霍洛旗应急管理局"]
     assert db.scalar(select(func.count(Drill.id))) == 6
     # Running it again adds nothing.
-    assert load_demo_filings(app.extensions["anjian.db"], app.extensions["anjian.files"]) == 0
+    assert load_demo_filings(app.extensions["anjian.db"]) == 0
     assert db.scalar(select(func.count(Filing.id))) == 8

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from core.errors import Conflict, ValidationFailed
-from core.filings import notice, service
 from core.filings.models import FilingReturn
+from core.filings.review import notice, service
 from tests.filings.conftest import submitted, upload
 from tests.filings.test_certificate import attachment_name, needs_font, pdf_text
 

@@ -9,7 +9,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from core.errors import NotFound, PermissionDenied
-from core.filings import overview, service
+from core.filings.overview import service as overview
+from core.filings.review import service
 from tests.filings.conftest import accepted, complete_draft, submitted
 
 

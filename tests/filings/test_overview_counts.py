@@ -15,8 +15,9 @@ from sqlalchemy import insert, select
 
 from core.db import utcnow
 from core.files.models import StoredFile
-from core.filings import overview, rules
+from core.filings import rules
 from core.filings.models import Drill, Filing, FilingMaterial
+from core.filings.overview import service as overview
 from tenants.models import Tenant
 
 INDUSTRIES = ("hazchem_production", "hazchem_use")      # a 第三十三条第二款 key unit, and not
@@ -104,6 +105,7 @@ def test_the_start_before_which_a_drill_is_overdue(months):
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_key_drill_units_in_sql_are_those_of_the_rule(db):  # noqa: ANN001
     from sqlalchemy import literal
+
     from tenants.models import INDUSTRIES as ALL
     for industry in [*ALL, None]:
         in_sql = db.scalar(select(rules.key_drill_unit_where(literal(industry))))

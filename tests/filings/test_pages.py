@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from core.calendar.service import beijing_today
 from core.filings.models import Filing, FilingMaterial
-from core.filings.service import beijing_today
 from tests.files import samples
 from tests.filings.conftest import REQUIRED
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEvent
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.files.models import StoredFile
-from core.filings import service
 from core.filings.models import Filing, FilingMaterial, FilingReturn
+from core.filings.review import service
 from tests.files import samples
 from tests.filings.conftest import REQUIRED, complete_draft, draft, submitted, upload
 
@@ -138,9 +138,9 @@ def test_wrong_file_type_stores_nothing(app, ctx_for, db, store):
     officer.session.commit()
     files, materials = count(db, StoredFile), count(db, FilingMaterial)
     with pytest.raises(ValidationFailed):
-        service.add_material(officer, store, filing.id, "comprehensive_plan", io.BytesIO(samples.EXE), "预案.pdf")
+        service.add_material(officer, filing.id, "comprehensive_plan", io.BytesIO(samples.EXE), "预案.pdf")
     with pytest.raises(ValidationFailed) as e:
-        service.add_material(officer, store, filing.id, "photos", io.BytesIO(samples.pdf()), "预案.pdf")
+        service.add_material(officer, filing.id, "photos", io.BytesIO(samples.pdf()), "预案.pdf")
     assert e.value.errors == {"material": ["材料类别不在可选范围内"]}
     officer.session.rollback()
     assert (count(db, StoredFile), count(db, FilingMaterial)) == (files, materials)

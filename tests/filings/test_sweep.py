@@ -2,7 +2,6 @@
 (逾期视为备案) after the 5th, each notice once however often the sweep runs."""
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
 import pytest
@@ -10,9 +9,8 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.errors import PermissionDenied
-from core.filings import service
 from core.filings.models import Filing
-from core.jobs import registry
+from core.filings.review import service
 from core.jobs.cli import sweep
 from core.notifications.models import Notification
 from tests.filings.conftest import inbox, submitted, upload
@@ -95,12 +93,8 @@ def test_only_the_system_sweeps(ctx_for):
         service.sweep_deadlines(ctx_for("wsq_admin"))
 
 
-def test_registered_sweep_runs_from_anjian_sweep(monkeypatch, ctx_for, db, runner, store):
-    # A private copy of the registry, so the registration does not outlive this test.
-    monkeypatch.setattr(registry, "_sweeps", dict(registry._sweeps))
-    import core.filings.jobs
-    importlib.reload(core.filings.jobs)
-    assert ("filings.deadlines", "core.filings.service:sweep_deadlines") in registry.sweeps()
+def test_declared_sweep_runs_from_anjian_sweep(app, ctx_for, db, runner, store):
+    assert "filings.deadlines" in {s.name for s in app.extensions["anjian"].jobs.sweeps()}   # its manifest
     fid = submitted(ctx_for, store, date(2026, 3, 23))   # long past its limit by today
     for _ in range(2):
         result = runner.invoke(sweep)

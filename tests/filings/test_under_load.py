@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 from core.auth import service as auth
 from core.auth.models import User
 from core.context import ServiceContext
-from core.filings import service
 from core.filings.models import Filing
+from core.filings.review import service
 from core.notifications.models import Notification
 from tests.conftest import Api
 from tests.filings.conftest import YJHL_ENT_USCC, complete_draft, tenant_id

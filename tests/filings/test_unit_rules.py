@@ -93,7 +93,7 @@ def test_key_units_drill_every_half_year_even_without_on_site_plans():
 def test_the_bureau_marks_a_single_low_risk_enterprise(ctx_for, as_user, api, db, store):
     from core.audit.models import AuditEvent
     from core.errors import PermissionDenied, ValidationFailed
-    from core.filings import service
+    from core.filings.review import service
     from tenants import service as tenants
     from tenants.models import Tenant
     from tests.filings.conftest import ENT2_USCC, tenant_id

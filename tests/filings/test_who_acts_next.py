@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import PermissionDenied, ValidationFailed
-from core.filings import service
+from core.filings.review import service
 from tenants.models import Section
 from tests.filings.conftest import complete_draft, inbox, submitted, upload
 

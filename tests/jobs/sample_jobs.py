@@ -1,5 +1,6 @@
-"""Job kinds used by the job tests, registered on import the way an area or plugin does,
-plus helpers shared by the test modules (reading rows, running a real rq worker)."""
+"""Job kinds used by the job tests, declared in a manifest the way an area declares its own
+(the tests' apps load it through MANIFESTS_EXTRA), plus helpers shared by the test modules
+(reading rows, running a real rq worker)."""
 from __future__ import annotations
 
 import os
@@ -13,18 +14,25 @@ from sqlalchemy import func, select
 
 from core.context import ServiceContext
 from core.errors import Conflict
+from core.house import Manifest
 from core.jobs.models import Job
-from core.jobs.registry import register_job
+from core.jobs.registry import JobKind, Sweep
 from tenants.models import Section
 
 ROOT = Path(__file__).resolve().parents[2]
 ANY_ROLE = ("admin", "reviewer", "officer", "viewer")
 
-register_job("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度", roles=ANY_ROLE)
-register_job("tests.sections", "tests.jobs.sample_jobs:write_sections", "测试：写入股室", roles=ANY_ROLE)
-register_job("tests.refuse", "tests.jobs.sample_jobs:refuse", "测试：业务拒绝", roles=ANY_ROLE)
-register_job("tests.report", "tests.jobs.sample_jobs:write_report", "测试：生成报表", roles=ANY_ROLE)
-register_job("tests.crash", "tests.jobs.sample_jobs:crash_halfway", "测试：进程中途退出", roles=("admin",))
+MANIFEST = Manifest("tests.jobs", jobs=(
+    JobKind("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度", roles=ANY_ROLE),
+    JobKind("tests.sections", "tests.jobs.sample_jobs:write_sections", "测试：写入股室", roles=ANY_ROLE),
+    JobKind("tests.refuse", "tests.jobs.sample_jobs:refuse", "测试：业务拒绝", roles=ANY_ROLE),
+    JobKind("tests.report", "tests.jobs.sample_jobs:write_report", "测试：生成报表", roles=ANY_ROLE),
+    JobKind("tests.crash", "tests.jobs.sample_jobs:crash_halfway", "测试：进程中途退出", roles=("admin",)),
+))
+SAMPLE = "tests.jobs.sample_jobs:MANIFEST"
+# Apart, so only the test of failing sweeps runs them.
+SWEEPS = Manifest("tests.sweeps", sweeps=(Sweep("tests.broken", "tests.jobs.sample_jobs:broken_sweep"),
+                                           Sweep("tests.writing", "tests.jobs.sample_jobs:writing_sweep")))
 
 
 def section_prefix(job_id: int) -> str:
@@ -138,7 +146,7 @@ def count_sections(app, job_id: int) -> int:  # noqa: ANN001
 
 def use_rq(app, redis_url: str) -> str:  # noqa: ANN001
     """Switch the app to the rq executor on a queue of its own."""
-    from core.jobs.executor import init_executor
+    from core.jobs.runner import init_executor
     app.config["REDIS_URL"] = redis_url
     app.config["RQ_QUEUE"] = f"anjian-test-{uuid.uuid4().hex[:10]}"
     init_executor(app)
@@ -159,9 +167,8 @@ def drop_queue(app) -> None:  # noqa: ANN001
 
 
 WORKER = """
-import tests.jobs.sample_jobs
 from core.app import create_app
-from core.jobs.executor import run_worker
+from core.jobs.runner import run_worker
 app = create_app()
 with app.app_context():
     run_worker(app, burst=True)
@@ -169,7 +176,6 @@ with app.app_context():
 
 # A bare rq worker without Anjian's work-horse hook: only the sweep can notice a death.
 BARE_RQ_WORKER = """
-import tests.jobs.sample_jobs
 from redis import Redis
 from rq import Worker
 from core.app import create_app
@@ -184,7 +190,8 @@ def run_worker_process(app, tmp_path, script: str = WORKER) -> subprocess.Comple
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "ANJIAN_DATABASE_URL": app.config["DATABASE_URL"], "ANJIAN_REDIS_URL": app.config["REDIS_URL"],
            "ANJIAN_RQ_QUEUE": app.config["RQ_QUEUE"], "ANJIAN_FILES_DIR": app.config["FILES_DIR"],
-           "ANJIAN_INSTANCE_PATH": str(tmp_path / "worker-instance"), "ANJIAN_SECRET_KEY": "test"}
+           "ANJIAN_INSTANCE_PATH": str(tmp_path / "worker-instance"), "ANJIAN_SECRET_KEY": "test",
+           "ANJIAN_MANIFESTS_EXTRA": ";".join(app.config.get("MANIFESTS_EXTRA") or ())}
     proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(ROOT), capture_output=True,
                           text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-4000:]

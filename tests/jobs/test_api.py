@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from core.jobs import service
-from tests.jobs import sample_jobs  # noqa: F401 - registers the sample job kinds
 
 FIELDS = {"id", "kind", "title", "status", "status_label", "progress", "message", "result", "error",
           "retryable", "attempts", "created_at", "started_at", "finished_at", "result_file_id"}

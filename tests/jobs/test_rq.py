@@ -12,10 +12,17 @@ from sqlalchemy import update
 from core.db import utcnow
 from core.jobs import service
 from core.jobs.cli import sweep
-from core.jobs.executor import QUEUE_UNAVAILABLE, init_executor, queue_status, rq_job_id
+from core.jobs.executor import QUEUE_UNAVAILABLE, queue_status, rq_job_id
 from core.jobs.models import Job
-from tests.jobs.sample_jobs import (BARE_RQ_WORKER, count_sections, drop_queue, load_job, run_worker_process,
-                                   use_rq)
+from core.jobs.runner import init_executor
+from tests.jobs.sample_jobs import (
+    BARE_RQ_WORKER,
+    count_sections,
+    drop_queue,
+    load_job,
+    run_worker_process,
+    use_rq,
+)
 
 pytestmark = pytest.mark.redis
 INTERRUPTED = "任务执行中断（进程退出或超时），可重试"

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from core.jobs import registry, runner, service
+from core.jobs import runner, service
 from core.jobs.executor import queue_status
+from core.jobs.registry import JobKind
 from tests.jobs.sample_jobs import count_sections, find_job, load_job
 
 
@@ -161,13 +162,21 @@ def test_other_tenants_job_is_not_found(app, ctx_for):
     assert [j.id for j in service.list_jobs(ctx_for("ent1_officer"))] == [job.id]
 
 
-def test_registry_rejects_a_conflicting_registration():
-    registry.register_job("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度")  # same: no-op
+def test_registry_rejects_a_conflicting_registration(app):
+    jobs = app.extensions["anjian"].jobs
+    assert {"audit.verify", "tests.progress"} <= {k.kind for k in jobs.job_kinds()}
+    with pytest.raises(ValueError, match="已存在"):   # the same kind again, even with the same function
+        jobs.add([JobKind("tests.progress", "tests.jobs.sample_jobs:report_progress", "测试：进度"),
+                  JobKind("tests.other", "tests.jobs.sample_jobs:refuse", "另一个")])
+    assert jobs.job_kind("tests.other") is None          # all or nothing
     with pytest.raises(ValueError):
-        registry.register_job("tests.progress", "tests.jobs.sample_jobs:refuse", "另一个")
-    with pytest.raises(ValueError):
-        registry.register_job("tests.bad_path", "tests.jobs.sample_jobs.refuse", "路径错误")
-    assert "audit.verify" in [k.kind for k in registry.job_kinds()]
+        JobKind("tests.bad_path", "tests.jobs.sample_jobs.refuse", "路径错误")
+
+
+def test_each_app_has_its_own_job_kinds(app, make_app):
+    """Nothing registered at import: an app without the sample manifest does not know its kinds."""
+    assert app.extensions["anjian"].jobs.job_kind("tests.progress") is not None
+    assert make_app().extensions["anjian"].jobs.job_kind("tests.progress") is None
 
 
 def test_queue_status_inline(app):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core.db import utcnow
-from core.jobs import registry, service
+from core.jobs import service
 from core.jobs.cli import sweep, worker
 from core.jobs.models import Job
+from core.jobs.registry import Sweep
 from tenants.models import Section
-from tests.jobs.sample_jobs import SWEEP_SECTION, count_sections, load_job
+from tests.jobs.sample_jobs import SAMPLE, SWEEP_SECTION, count_sections, load_job
 
 
 def _finished_job(ctx_for, kind: str = "tests.progress", params: dict | None = None) -> int:
@@ -66,10 +68,9 @@ def test_interrupted_job_can_be_retried(app, ctx_for, db, runner):
     assert count_sections(app, job_id) == 2 * 2  # the first run had committed its two rows
 
 
-def test_registered_sweeps_run_in_their_own_transactions(app, db, runner, monkeypatch):
-    monkeypatch.setitem(registry._sweeps, "tests.broken", "tests.jobs.sample_jobs:broken_sweep")
-    monkeypatch.setitem(registry._sweeps, "tests.writing", "tests.jobs.sample_jobs:writing_sweep")
-    result = runner.invoke(sweep)
+def test_declared_sweeps_run_in_their_own_transactions(make_app, db):
+    app = make_app(MANIFESTS_EXTRA=(SAMPLE, "tests.jobs.sample_jobs:SWEEPS"))
+    result = app.test_cli_runner().invoke(sweep)
     assert result.exit_code == 1
     assert "tests.writing：已写入 1 条" in result.output
     assert "tests.broken：出错：RuntimeError" in result.output and "1 项检查失败" in result.output
@@ -77,11 +78,11 @@ def test_registered_sweeps_run_in_their_own_transactions(app, db, runner, monkey
     assert names == [SWEEP_SECTION]  # the broken sweep's write was rolled back
 
 
-def test_register_sweep_validates_paths():
-    import pytest
+def test_a_sweep_names_its_function_by_path(app):
     with pytest.raises(ValueError):
-        registry.register_sweep("tests.bad", "no_colon_here")
-    assert not any(name == "tests.bad" for name, _ in registry.sweeps())
+        Sweep("tests.bad", "no_colon_here")
+    with pytest.raises(ValueError, match="已存在"):
+        app.extensions["anjian"].jobs.add(sweeps=[Sweep("filings.deadlines", "tests.jobs.sample_jobs:writing_sweep")])
 
 
 def test_worker_needs_redis(app, runner):

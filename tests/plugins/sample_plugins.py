@@ -173,3 +173,44 @@ def _formats_of(*ids: str):  # noqa: ANN202
 twice_the_same_format = _plugin("twice_the_same_format", anjian_export_formats=_formats_of("tsv", "tsv"))
 format_named_xlsx = _plugin("format_named_xlsx", anjian_export_formats=_formats_of("xlsx"))
 another_csv = _plugin("another_csv", anjian_export_formats=_formats_of("csv"))
+
+
+# --- background jobs and sweeps of a plugin ---
+
+def export_tenants(ctx, job, progress) -> dict:  # noqa: ANN001
+    """A plugin job: lists the tenants its caller can see (through the plugin's own reads)."""
+    from core.plugin_api import get_tenant
+    me = get_tenant(ctx, job.tenant_id)
+    progress(1, 1, "完成")
+    return {"summary": f"已为“{me.name}”导出", "tenant": me.name}
+
+
+def count_visible_bureaus(ctx) -> str:  # noqa: ANN001
+    """A plugin sweep: says which bureaus its scoped context can see."""
+    from sqlalchemy import select
+
+    from tenants.models import Tenant
+    names = ctx.session.scalars(select(Tenant.name).where(Tenant.kind == "bureau").order_by(Tenant.path)).all()
+    return "、".join(names)
+
+
+def _jobs():  # noqa: ANN202
+    from core.plugin_api import JobKind
+    return [JobKind("jobbing.export", "tests.plugins.sample_plugins:export_tenants", "插件导出",
+                    roles=("admin", "officer"))]
+
+
+def _sweeps():  # noqa: ANN202
+    from core.plugin_api import Sweep
+    return [Sweep("jobbing.look_around", "tests.plugins.sample_plugins:count_visible_bureaus")]
+
+
+jobbing = _plugin("jobbing", anjian_job_kinds=_jobs, anjian_sweeps=_sweeps)
+# A kind the core has already: the plugin fails, the core's kind stays the core's.
+def _core_kind():  # noqa: ANN202
+    from core.plugin_api import JobKind
+    return [JobKind("audit.verify", "tests.plugins.sample_plugins:export_tenants", "冒名任务")]
+
+
+job_clash = _plugin("job_clash", anjian_job_kinds=_core_kind)
+not_a_job = _plugin("not_a_job", anjian_job_kinds=lambda: ["jobbing.export"])

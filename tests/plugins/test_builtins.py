@@ -2,6 +2,7 @@
 checklist (seed 000) takes an enterprise from 检查表自查 to an accepted self-check."""
 from __future__ import annotations
 
+from core.manifests import template_kinds
 from core.plugins.manager import build_registry
 
 BASE = "/api/v1/checklists"
@@ -10,7 +11,7 @@ AREAS = ["应急制度", "应急预案", "应急物资", "应急培训", "应急
 
 
 def test_each_builtin_says_what_it_provides():
-    reg = build_registry()
+    reg = build_registry((), template_kinds())
     check = reg.get("emergency_system_check")
     assert check.loaded and check.contributions() == {"template:checklist": 1}
     assert "应急体系现场管理检查考核表" in check.description
@@ -22,7 +23,7 @@ def test_each_builtin_says_what_it_provides():
 
 
 def test_the_checklist_has_the_seven_areas_of_seed_000():
-    (template,) = build_registry().get("emergency_system_check").templates
+    (template,) = build_registry((), template_kinds()).get("emergency_system_check").templates
     assert [s["title"] for s in template["sections"]] == AREAS
     assert all(s["items"] for s in template["sections"])
     assert "第六采油厂应急体系现场管理检查考核细则" in template["basis"]

@@ -8,6 +8,7 @@ import sys
 import pytest
 from python_calamine import CalamineWorkbook
 
+from core.plugin_api import user_ctx
 from core.plugins import service
 
 SAMPLES = "tests.plugins.sample_plugins"
@@ -20,7 +21,7 @@ def app(make_app):
 
 def enable_for_wushen(app, ctx_for):
     ctx = ctx_for("wsq_admin")
-    service.set_enabled(ctx, app.extensions["anjian.plugins"], "extras", True)
+    service.set_enabled(ctx, "extras", True)
     ctx.session.commit()
 
 
@@ -90,9 +91,8 @@ def test_a_broken_menu_fails_its_plugin_and_pages_keep_working(make_app, ctx_for
     from tests.checklists.conftest import login
     # Enabled for the whole city while a healthy release was installed …
     healthy = make_app(PLUGINS_EXTRA=[f"menu_plugin = {SAMPLES}:listening"])
-    ctx = ctx_for("city_admin")
-    service.set_enabled(ctx, healthy.extensions["anjian.plugins"], "menu_plugin", True)
-    ctx.session.commit()
+    with user_ctx(healthy, "city_admin") as ctx:
+        service.set_enabled(ctx, "menu_plugin", True)
     # … then a release whose menu raises or points nowhere.
     app = make_app(PLUGINS_EXTRA=[f"menu_plugin = {SAMPLES}:{target}"])
     record = app.extensions["anjian.plugins"].get("menu_plugin")

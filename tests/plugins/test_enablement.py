@@ -28,35 +28,33 @@ def test_demo_enables_builtins_for_the_whole_city(app, ctx_for):
 
 
 def test_inherited_down_and_overridable_below(app, ctx_for, db):
-    reg = app.extensions["anjian.plugins"]
     city = ctx_for("city_admin")
-    service.set_enabled(city, reg, "checklists", True)
+    service.set_enabled(city, "checklists", True)
     city.session.commit()
     assert "checklists" in enabled_for(ctx_for, app, "ent1_officer")
     assert "checklists" in enabled_for(ctx_for, app, "yjhl_reviewer")
     yjhl = ctx_for("yjhl_admin")
-    service.set_enabled(yjhl, reg, "checklists", False)
+    service.set_enabled(yjhl, "checklists", False)
     yjhl.session.commit()
     assert "checklists" not in enabled_for(ctx_for, app, "yjhl_reviewer")
     assert "checklists" in enabled_for(ctx_for, app, "ent2_officer")
-    service.set_enabled(ctx_for("yjhl_admin"), reg, "checklists", None)  # back to inheriting
+    service.set_enabled(ctx_for("yjhl_admin"), "checklists", None)  # back to inheriting
     assert db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "plugin.disable"))
 
 
 def test_rules(app, ctx_for, db):
-    reg = app.extensions["anjian.plugins"]
     with pytest.raises(PermissionDenied):
-        service.set_enabled(ctx_for("wsq_reviewer"), reg, "checklists", True)
+        service.set_enabled(ctx_for("wsq_reviewer"), "checklists", True)
     with pytest.raises(PermissionDenied):
-        service.set_enabled(ctx_for("ent1_officer"), reg, "checklists", True)
+        service.set_enabled(ctx_for("ent1_officer"), "checklists", True)
     with pytest.raises(ValidationFailed) as e:
-        service.set_enabled(ctx_for("wsq_admin"), reg, "misspelt", True)
+        service.set_enabled(ctx_for("wsq_admin"), "misspelt", True)
     assert "加载失败" in e.value.message
     with pytest.raises(NotFound):
-        service.set_enabled(ctx_for("wsq_admin"), reg, "no_such_plugin", True)
+        service.set_enabled(ctx_for("wsq_admin"), "no_such_plugin", True)
     yjhl = db.scalar(select(Tenant.id).where(Tenant.region_code == "150627", Tenant.kind == "bureau"))
     with pytest.raises(NotFound):  # another county's bureau is invisible
-        service.set_enabled(ctx_for("wsq_admin"), reg, "checklists", True, yjhl)
+        service.set_enabled(ctx_for("wsq_admin"), "checklists", True, yjhl)
 
 
 def test_page_api_and_cli(app, as_user, api, runner, ctx_for):

@@ -22,10 +22,9 @@ def app(make_app):
 @pytest.fixture
 def doc_id(app, db, ctx_for):
     SampleBase.metadata.create_all(app.extensions["anjian.db"].engine)
-    reg = app.extensions["anjian.plugins"]
     wsq = ctx_for("wsq_admin")
     for name in ("raising", "listening"):
-        service.set_enabled(wsq, reg, name, True)
+        service.set_enabled(wsq, name, True)
     wsq.session.commit()
     ent1 = db.scalar(select(Tenant).where(Tenant.uscc == "91150626MA0N1H2K6K"))
     doc = Doc(tenant_id=ent1.id)
@@ -97,7 +96,7 @@ def test_delivery_on_a_real_rq_worker(app, ctx_for, db, doc_id, redis_url, tmp_p
         emit(system, "deadline.passed", tenant_id=ent1, payload={"what": "演练"})
         system.session.commit()
         queue = app.extensions["anjian.executor"].queue()
-        assert [j.func_name for j in queue.jobs] == ["core.plugins.events.deliver_pending"]
+        assert [(j.func_name, j.args) for j in queue.jobs] == [("core.worker.run_task", ("core.plugins.events:deliver_pending",))]
         assert db.scalar(select(OutboxEvent.delivered_at)) is None  # nothing ran here
         monkeypatch.setenv("ANJIAN_PLUGINS_EXTRA", f"raising = {SAMPLES}:raising;listening = {SAMPLES}:listening")
         run_worker_process(app, tmp_path)
@@ -126,13 +125,12 @@ def test_starting_a_checklist_emits_template_instantiated(make_app, ctx_for):
     from tests.checklists.conftest import CHECKLISTS, TEMPLATE
     sample_plugins.RECEIVED.clear()
     app = make_app(PLUGINS_EXTRA=[CHECKLISTS, f"listening = {SAMPLES}:listening"])
-    reg = app.extensions["anjian.plugins"]
-    wsq = ctx_for("wsq_admin")
+    wsq = ctx_for("wsq_admin", of=app)
     for name in ("checklists", "listening"):
-        service.set_enabled(wsq, reg, name, True)
+        service.set_enabled(wsq, name, True)
     wsq.session.commit()
-    officer = ctx_for("ent1_officer")
-    run = checklists.start_checklist(officer, reg, TEMPLATE)
+    officer = ctx_for("ent1_officer", of=app)
+    run = checklists.start_checklist(officer, TEMPLATE)
     officer.session.commit()
     assert sample_plugins.RECEIVED == [("template.instantiated", run.tenant_id, None)]
     event = officer.session.scalar(select(OutboxEvent).where(OutboxEvent.name == "template.instantiated"))

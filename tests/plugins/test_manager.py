@@ -4,8 +4,9 @@ import logging
 
 import pytest
 
-from core.plugins import service
 from core.cli import main as cli
+from core.manifests import template_kinds
+from core.plugins import service
 from core.plugins.manager import build_registry, installed_entry_points
 
 SAMPLES = "tests.plugins.sample_plugins"
@@ -17,7 +18,7 @@ def test_builtins_come_through_the_entry_point_group():
     names = {ep.name: ep for ep in installed_entry_points()}
     for name in ("hazchem_warning_month", "leadership_reporting", "emergency_system_check"):
         assert names[name].value == f"plugins.{name}" and names[name].dist.name == "anjian"
-    reg = build_registry()
+    reg = build_registry((), template_kinds())
     assert reg.get("hazchem_warning_month").title == "危险化学品生产安全事故警示月专项整治"
     assert reg.get("hazchem_warning_month").version == "0.1.0"
 
@@ -38,7 +39,7 @@ def test_broken_plugins_are_listed_as_failed_and_the_app_still_starts(make_app):
 
 def test_template_id_outside_the_plugins_name_fails_it():
     # checklists_v2 offers "checklists.site_check": only the plugin named checklists may.
-    reg = build_registry([f"checklists = {SAMPLES}:checklists", f"checklists_v2 = {SAMPLES}:checklists_v2"])
+    reg = build_registry([f"checklists = {SAMPLES}:checklists", f"checklists_v2 = {SAMPLES}:checklists_v2"], template_kinds())
     assert reg.get("checklists").loaded
     assert "模板编号应以插件名加点开头" in reg.get("checklists_v2").error
 
@@ -64,7 +65,7 @@ def test_cli_list_fails_when_a_plugin_failed_and_shows_no_contributions(make_app
 def test_a_load_failure_is_logged_once_per_process(caplog):
     caplog.set_level(logging.WARNING, logger="core.plugins.manager")
     for _ in range(3):
-        build_registry([f"misspelt_once = {SAMPLES}:misspelt"])
+        build_registry([f"misspelt_once = {SAMPLES}:misspelt"], template_kinds())
     assert len([r for r in caplog.records if "misspelt_once" in r.getMessage()]) == 1
 
 
@@ -76,12 +77,12 @@ def test_hooks_follow_pluggys_order_and_the_tenants_enablement(make_app, ctx_for
     # Through pluggy itself, restricted to a tenant's plugins: only those, in the same order.
     assert reg.hook_for({"order_a", "order_c"}).anjian_menu_items() == [
         reg.get("order_c").menu_items, reg.get("order_a").menu_items]
-    city = ctx_for("city_admin")
+    city = ctx_for("city_admin", of=app)
     for name in ("order_a", "order_b", "order_c"):
-        service.set_enabled(city, reg, name, True)
+        service.set_enabled(city, name, True)
     city.session.commit()
-    yjhl = ctx_for("yjhl_admin")
-    service.set_enabled(yjhl, reg, "order_b", False)
+    yjhl = ctx_for("yjhl_admin", of=app)
+    service.set_enabled(yjhl, "order_b", False)
     yjhl.session.commit()
     page = login(app, "wsq_reviewer").get("/dashboard").text
     assert page.index("排序丙") < page.index("排序乙") < page.index("排序甲")

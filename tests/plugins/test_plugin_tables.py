@@ -27,7 +27,7 @@ def app(make_app):  # noqa: ANN001, ANN201
 
 def enable(app, ctx_for, username: str = "wsq_admin") -> None:  # noqa: ANN001
     ctx = ctx_for(username)
-    service.set_enabled(ctx, app.extensions["anjian.plugins"], "notes", True)
+    service.set_enabled(ctx, "notes", True)
     ctx.session.commit()
 
 

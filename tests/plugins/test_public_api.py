@@ -74,11 +74,11 @@ def test_the_testing_helpers_work_as_the_docs_show(tmp_path: Path, monkeypatch):
     assert "notes_plugin_notes" in inspect(engine).get_table_names()       # the plugin's branch ran
     plugin_api.enable_plugin(app, "checklists", "150626")
     with plugin_api.user_ctx(app, "ent1_officer") as officer:
-        assert "checklists.site_check" in {t["id"] for t in plugin_api.offered_templates(officer, app)}
+        assert "checklists.site_check" in {t["id"] for t in plugin_api.offered_templates(officer)}
         me = plugin_api.get_tenant(officer, officer.actor.tenant_id)
         assert me.kind == "enterprise" and me.uscc == "91150626MA0N1H2K6K"
     with plugin_api.user_ctx(app, "yjhl_admin") as outsider:
-        assert "checklists.site_check" not in {t["id"] for t in plugin_api.offered_templates(outsider, app)}
+        assert "checklists.site_check" not in {t["id"] for t in plugin_api.offered_templates(outsider)}
         with pytest.raises(plugin_api.NotFound):
             plugin_api.get_tenant(outsider, me.id)                          # another county's enterprise
     app.extensions["anjian.db"].dispose()

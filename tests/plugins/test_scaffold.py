@@ -23,8 +23,9 @@ from sqlalchemy import select
 from core.app import create_app
 from core.context import ServiceContext
 from core.errors import NotFound, ValidationFailed
+from core.plugin_api import validate_template
 from core.plugins.scaffold import names, new_command, scaffold
-from core.plugins.templates import template_hash, validate_template
+from core.plugins.templates import template_hash
 
 PIP_TIMEOUT = 300
 YJHL_ENTERPRISE_USCC = "91150627MA0R2F6NX4"   # 伊金霍洛旗札萨克煤化工有限公司
@@ -223,7 +224,7 @@ def _ctx(app, username: str | None = None):  # noqa: ANN001, ANN201
 def _offered_ids(app, username: str) -> set[str]:  # noqa: ANN001
     from core.plugins.service import offered_templates
     with _ctx(app, username) as ctx:
-        return {t["id"] for t in offered_templates(ctx, app.extensions["anjian.plugins"])}
+        return {t["id"] for t in offered_templates(ctx)}
 
 
 def _rendered(body: object) -> str:
@@ -261,7 +262,7 @@ def test_installed_plugin_is_found_enabled_used_and_removed(app, backend, tmp_pa
             # Installed is not enabled: nobody is offered the template yet.
             assert template_id not in _offered_ids(installed, "ent1_officer")
             with _ctx(installed, "wsq_admin") as ctx:
-                set_enabled(ctx, reg, name, True)
+                set_enabled(ctx, name, True)
                 ctx.session.commit()
             with _ctx(installed) as ctx:
                 yjhl_ent = ctx.session.scalar(select(Tenant).where(Tenant.uscc == YJHL_ENTERPRISE_USCC))
@@ -274,11 +275,11 @@ def test_installed_plugin_is_found_enabled_used_and_removed(app, backend, tmp_pa
             assert template_id not in _offered_ids(installed, "yjhl_admin")
 
             with _ctx(installed, "ent1_officer") as ctx:
-                run = start_checklist(ctx, reg, template_id)
+                run = start_checklist(ctx, template_id)
                 ctx.session.commit()
                 run_id = run.id
             with _ctx(installed, "yjhl_ent_officer") as ctx, pytest.raises(NotFound):
-                start_checklist(ctx, reg, template_id)
+                start_checklist(ctx, template_id)
 
             uninstall()
 

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from core.errors import ValidationFailed
-from core.plugins.templates import canonical_json, template_hash, validate_template, validate_templates, version_key
+from core.plugin_api import validate_template, validate_templates
+from core.plugins.templates import canonical_json, template_hash, version_key
 
 CHECKLIST = {
     "kind": "checklist", "id": "test.hot_work_check", "version": "1.0.0",

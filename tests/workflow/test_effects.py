@@ -7,7 +7,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-from core.workflow import Transition, Workflow, all_of, assigning_bureau, named_section, own_enterprise
+from core.workflow import (
+    Transition,
+    Workflow,
+    all_of,
+    assigning_bureau,
+    named_section,
+    own_enterprise,
+)
 from tenants.models import Tenant, TenantOwned
 
 ISSUED: list = []  # every number an effect issued

@@ -11,8 +11,18 @@ from flask import Blueprint
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.plugin_api import (ApiBlueprint, Base, MenuItem, NotFound, PluginInfo, TenantOwned, catalogue,
-                             hookimpl, request_ctx, utcnow)
+from core.plugin_api import (
+    ApiBlueprint,
+    Base,
+    MenuItem,
+    NotFound,
+    PluginInfo,
+    TenantOwned,
+    catalogue,
+    hookimpl,
+    request_ctx,
+    utcnow,
+)
 
 HERE = Path(__file__).parent
 _ = catalogue(HERE / "translations")

@@ -2,17 +2,31 @@
 route, before its body is looked at."""
 from __future__ import annotations
 
-
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx, body, json_body, pdf_download
 from core.context import ServiceContext
-from core.filings import aftercare, certificate as certificates, notice as notices, rules, service
+from core.filings import rules
+from core.filings.aftercare import service as aftercare
 from core.filings.models import Filing, FilingEvaluation, RevisionTrigger
-from core.filings.schemas import (EvaluationIn, EvaluationOut, FilingCreateIn, FilingDetailOut, FilingOut,
-                                  FilingQuery, FilingTransitionIn, FilingUploadIn, RevisionIn, RevisionTriggerIn,
-                                  RevisionTriggerOut, SettleIn)
+from core.filings.review import certificate as certificates
+from core.filings.review import notice as notices
+from core.filings.review import service
+from core.filings.schemas import (
+    EvaluationIn,
+    EvaluationOut,
+    FilingCreateIn,
+    FilingDetailOut,
+    FilingOut,
+    FilingQuery,
+    FilingTransitionIn,
+    FilingUploadIn,
+    RevisionIn,
+    RevisionTriggerIn,
+    RevisionTriggerOut,
+    SettleIn,
+)
 from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req
 
@@ -84,7 +98,7 @@ def upload(filing_id: int):  # noqa: ANN201
     文件类型按内容识别，只收 PDF、DOCX、XLSX、JPG、PNG，其他返回 422，超过大小上限返回 413。"""
     ctx = api_ctx()
     stream, filename = req.uploaded_file()
-    service.add_material(ctx, current_app.extensions["anjian.files"], filing_id, request.form.get("material"),
+    service.add_material(ctx, filing_id, request.form.get("material"),
                          stream, filename, request.form.get("name"))
     filing = service.get_filing(ctx, filing_id)
     return _detail(ctx, filing)
@@ -119,7 +133,7 @@ def transition(filing_id: int):  # noqa: ANN201
 def certificate(filing_id: int):  # noqa: ANN201
     """备案登记表（PDF）：已取得备案编号的备案（准予备案、逾期视为备案，或已被新版本替代时注明已失效）。
     尚无备案编号返回 409。"""
-    cert, stored = certificates.stored_pdf(api_ctx(), current_app.extensions["anjian.files"], filing_id)
+    cert, stored = certificates.stored_pdf(api_ctx(), filing_id)
     return req.send_kept_document(stored, cert.download_name)
 
 
@@ -128,7 +142,7 @@ def certificate(filing_id: int):  # noqa: ANN201
                         _404="备案或该次退回不存在"))
 def notice(filing_id: int, round: int):  # noqa: ANN201, A002
     """第 round 次退回的补正告知书（PDF）。"""
-    n, stored = notices.stored_pdf(api_ctx(), current_app.extensions["anjian.files"], filing_id, round)
+    n, stored = notices.stored_pdf(api_ctx(), filing_id, round)
     return req.send_kept_document(stored, n.download_name)
 
 
@@ -159,7 +173,7 @@ def record_evaluation(filing_id: int):  # noqa: ANN201
     stream, filename = req.uploaded_file()
     form = request.form
     row = aftercare.record_evaluation(
-        ctx, current_app.extensions["anjian.files"], filing_id,
+        ctx, filing_id,
         {"evaluated_on": form.get("evaluated_on"), "conclusion": form.get("conclusion"), "summary": form.get("summary"),
          "trigger": form.get("trigger") or None, "changes": form.getlist("changes")}, stream, filename)
     return _evaluation(row)

@@ -12,7 +12,6 @@ from core.context import ServiceContext
 from core.db import has_writes, side_session
 from core.files import service as files
 from core.files.models import StoredFile
-from core.files.service import FileStore
 
 
 def kept(ctx: ServiceContext, model, obj_id: int, attr: str, make: Callable[[ServiceContext], Any]) -> Any:  # noqa: ANN001
@@ -44,10 +43,10 @@ def _set_once(ctx: ServiceContext, model, obj, attr: str, make: Callable[[Servic
     return bool(taken)
 
 
-def stored_copy(ctx: ServiceContext, store: FileStore, model, obj_id: int, attr: str,  # noqa: ANN001
+def stored_copy(ctx: ServiceContext, model, obj_id: int, attr: str,  # noqa: ANN001
                 render: Callable[[], bytes], filename: str) -> StoredFile:
     """The PDF kept in `model.attr` (a file id), rendered and kept on first request."""
     def keep(c: ServiceContext) -> int:
         obj = c.session.scalar(select(model).where(model.id == obj_id))
-        return store.store_generated(c, render(), filename, "pdf", tenant_id=obj.tenant_id).id
+        return ctx.house.files.store_generated(c, render(), filename, "pdf", tenant_id=obj.tenant_id).id
     return files.get_file(ctx, kept(ctx, model, obj_id, attr, keep))

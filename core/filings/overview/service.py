@@ -12,10 +12,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 
+from core.calendar.service import working_days_between
 from core.context import ServiceContext
 from core.errors import NotFound
-from core.filings import aftercare, service
+from core.filings.aftercare import service as aftercare
 from core.filings.models import FILED_STATES, STATUSES, Filing, FilingEvaluation
+from core.filings.review import service
 from tenants.models import Tenant
 
 VIEW_ROLES = ("admin", "reviewer", "viewer")
@@ -142,7 +144,6 @@ def _filings(ctx, t: Table, today: date, *, status=None, overdue=None, enterpris
 
 
 def _overdue(ctx, t: Table, today: date, **_) -> Table:  # noqa: ANN001
-    from core.calendar.service import working_days_between
     t.headers = ["企业名称", "预案名称", "收到日期", "审查期限（估算）", "按估算已超期工作日", "备案机关"]
     bureaus = _bureau_names(ctx)
     for f in service.list_filings(ctx, "submitted", True, today=today, limit=NO_LIMIT):

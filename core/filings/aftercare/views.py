@@ -3,20 +3,28 @@ under its filing in force, its drills and the form to record one; a bureau's vie
 jurisdiction's drills and of the enterprises with drills overdue (read-only)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError, TooLarge
 from core.files import service as files
-from core.filings import aftercare, service
+from core.filings.aftercare import service as aftercare
 from core.filings.models import DRILL_KINDS
+from core.filings.review import service
 from core.web import request as req
 from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
-bp = Blueprint("drills", __name__, url_prefix="/drills")
+bp = Blueprint("drills", __name__, url_prefix="/drills", template_folder="../templates")
 
 FIELDS = ("kind", "held_on", "plan_name", "scenario", "participants", "participant_units")
 PAGE = 50
@@ -58,7 +66,7 @@ def record():
     posted = MultiDict({k: request.form.get(k, "") for k in FIELDS})
     data = {k: (posted[k] or None) for k in FIELDS}
     try:
-        aftercare.record_drill(ctx, current_app.extensions["anjian.files"], data, *req.uploaded_file())
+        aftercare.record_drill(ctx, data, *req.uploaded_file())
     except DomainError as e:
         req.doom()
         return _index(e.status, e, posted)
@@ -69,7 +77,7 @@ def record():
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_e):
     """The whole request exceeded MAX_CONTENT_LENGTH (refused before the body was read)."""
-    message = _("文件过大：不得超过 %(size)s", size=files.human_size(current_app.extensions["anjian.files"].max_bytes))
+    message = _("文件过大：不得超过 %(size)s", size=files.human_size(req.ctx().house.files.max_bytes))
     if req.ctx() is None:
         return message, 413
     return _index(413, TooLarge(message, {"file": [message]}))

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from core.context import ServiceContext
 from core.errors import NotFound
 from core.files.models import StoredFile
-from core.files.service import FileStore, clean_name
-from core.filings import documents, service
+from core.files.service import clean_name
 from core.filings.models import Filing, FilingReturn
+from core.filings.review import documents, service
 from core.pdf import cn_date, document, paragraph, signature, wrap
 
 TITLE = "应急预案备案补正告知书"
@@ -71,11 +71,11 @@ def notice(ctx: ServiceContext, filing_id: int, round_: int) -> Notice:
                   stored["comment"])
 
 
-def stored_pdf(ctx: ServiceContext, store: FileStore, filing_id: int, round_: int) -> tuple[Notice, StoredFile]:
+def stored_pdf(ctx: ServiceContext, filing_id: int, round_: int) -> tuple[Notice, StoredFile]:
     """The notice and its PDF as kept (rendered on first request)."""
     n = notice(ctx, filing_id, round_)
     _, returned = _return_of(ctx, filing_id, round_)
-    return n, documents.stored_copy(ctx, store, FilingReturn, returned.id, "notice_file_id", lambda: render_pdf(n),
+    return n, documents.stored_copy(ctx, FilingReturn, returned.id, "notice_file_id", lambda: render_pdf(n, ctx.house.config.get("PDF_FONT")),
                                     n.download_name)
 
 

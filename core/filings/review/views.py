@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,18 +17,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core.errors import DomainError, TooLarge
 from core.exports import formats_for
 from core.files import service as files
-from core.filings import aftercare, certificate as certificates, notice as notices, rules, service
+from core.filings import rules
+from core.filings.aftercare import service as aftercare
 from core.filings.models import EVALUATION_CONCLUSIONS, FILED_STATES, STATUSES
-from core.web import request as req
+from core.filings.review import certificate as certificates
+from core.filings.review import notice as notices
+from core.filings.review import service
 from core.pdf import cn_date
+from core.web import request as req
 from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
 
-bp = Blueprint("filings", __name__, url_prefix="/filings")
-
-
-def _store() -> files.FileStore:
-    return current_app.extensions["anjian.files"]
+bp = Blueprint("filings", __name__, url_prefix="/filings", template_folder="../templates")
 
 
 PAGE = 50
@@ -62,7 +61,7 @@ def _index(status: int = 200, error: DomainError | None = None, posted: dict | N
         "filings/index.html", filings=filings, statuses=STATUSES, status=filters["status"],
         overdue=filters["overdue"], enterprise_id=filters["enterprise_id"], q=filters["q"] or "",
         is_bureau=is_bureau, today=today, is_admin=ctx.actor.role == "admin", paging=paging, total=total,
-        formats=formats_for(ctx, current_app.extensions["anjian.plugins"]) if is_bureau else [],
+        formats=formats_for(ctx) if is_bureau else [],
         # Links (pages, export) carry the status shown, also when it is the inbox's default.
         filters={k: v for k, v in {**args, "status": args.get("status") or filters["status"] or "all"}.items()
                  if k in ("status", "overdue", "enterprise", "q") and v},
@@ -152,7 +151,7 @@ def upload(filing_id: int):
     service.get_filing(ctx, filing_id)  # another tenant's filing: 404 before the body is looked at
     posted = {"material": request.form.get("material", ""), "name": request.form.get("name", "")}
     try:
-        service.add_material(ctx, _store(), filing_id, posted["material"] or None, *req.uploaded_file(),
+        service.add_material(ctx, filing_id, posted["material"] or None, *req.uploaded_file(),
                              posted["name"] or None)
     except DomainError as e:
         req.doom()
@@ -164,7 +163,7 @@ def upload(filing_id: int):
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_e):
     """The whole request exceeded MAX_CONTENT_LENGTH (refused before the body was read)."""
-    message = _("文件过大：不得超过 %(size)s", size=files.human_size(_store().max_bytes))
+    message = _("文件过大：不得超过 %(size)s", size=files.human_size(req.ctx().house.files.max_bytes))
     filing_id = (request.view_args or {}).get("filing_id")
     if req.ctx() is None or filing_id is None:
         return message, 413
@@ -220,7 +219,7 @@ def evaluate(filing_id: int):
             "summary": form.get("summary", ""), "trigger": form.get("trigger") or None,
             "changes": form.getlist("changes")}
     try:
-        aftercare.record_evaluation(ctx, _store(), filing_id, data, *req.uploaded_file())
+        aftercare.record_evaluation(ctx, filing_id, data, *req.uploaded_file())
     except DomainError as e:
         req.doom()
         return _detail(filing_id, e.status, e, posted=form, which="evaluation")
@@ -285,7 +284,7 @@ def certificate(filing_id: int):
 
 @bp.get("/<int:filing_id>/certificate.pdf")
 def certificate_pdf(filing_id: int):
-    cert, stored = certificates.stored_pdf(req.ctx(), _store(), filing_id)
+    cert, stored = certificates.stored_pdf(req.ctx(), filing_id)
     return req.send_kept_document(stored, cert.download_name)
 
 
@@ -297,5 +296,5 @@ def notice(filing_id: int, round: int):  # noqa: A002 - the URL's name for the r
 
 @bp.get("/<int:filing_id>/returns/<int:round>/notice.pdf")
 def notice_pdf(filing_id: int, round: int):  # noqa: A002
-    n, stored = notices.stored_pdf(req.ctx(), _store(), filing_id, round)
+    n, stored = notices.stored_pdf(req.ctx(), filing_id, round)
     return req.send_kept_document(stored, n.download_name)

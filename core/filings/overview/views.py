@@ -2,20 +2,22 @@
 bureau), the lists behind each figure with xlsx export, and the bureau's filing settings."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import DomainError
 from core.exports import export, formats_for
-from core.filings import overview, rules, service
+from core.filings import rules
 from core.filings.models import DEFAULT_NUMBER_FORMAT, STATUSES
-from core.filings.views import PAGE, list_filters
-from core.web.paging import page_of
+from core.filings.overview import service as overview
+from core.filings.review import service
+from core.filings.review.views import PAGE, list_filters
 from core.web import request as req
+from core.web.paging import page_of
 from tenants import service as tenants
 from tenants.models import INDUSTRIES
 
-bp = Blueprint("filing_overview", __name__, url_prefix="/filings")
+bp = Blueprint("filing_overview", __name__, url_prefix="/filings", template_folder="../templates")
 
 # Materials a bureau may make required or optional (the statutory core always stays required).
 CONFIGURABLE = tuple(k for k in rules.MATERIALS if k not in rules.STATUTORY_MATERIALS)
@@ -34,14 +36,14 @@ def show(name: str):  # noqa: ANN201
     table = overview.table(ctx, name, **list_filters())
     return render_template("filings/overview_list.html", table=table, lists=overview.LISTS,
                            query={k: v for k, v in request.args.items() if v}, paging=page_of(request.args, PAGE),
-                           formats=formats_for(ctx, current_app.extensions["anjian.plugins"]))
+                           formats=formats_for(ctx))
 
 
 @bp.get("/overview/<name>/export")
 def export_list(name: str):  # noqa: ANN201
     ctx = req.ctx()
     table = overview.table(ctx, name, **list_filters())
-    content, filename, ctype = export(ctx, current_app.extensions["anjian.plugins"],
+    content, filename, ctype = export(ctx,
                                       request.args.get("format", "xlsx"), table.title, table.headers, table.rows)
     return req.send_export(content, filename, ctype)
 

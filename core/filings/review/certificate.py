@@ -19,9 +19,9 @@ from sqlalchemy import select
 from core.context import ServiceContext
 from core.errors import Conflict
 from core.files.models import StoredFile
-from core.files.service import FileStore, clean_name
-from core.filings import documents, service
+from core.files.service import clean_name
 from core.filings.models import FILED_STATES, Filing
+from core.filings.review import documents, service
 from core.pdf import cn_date, document, font_faces, notice_box, signature, stamp, wrap  # noqa: F401 - font_faces re-exported
 
 TITLE = "应急预案备案登记表"
@@ -110,12 +110,12 @@ def _superseded(ctx: ServiceContext, filing: Filing) -> Superseded | None:
     return Superseded(new.id if new else None, new.filing_no if new else None, filing.superseded_on)
 
 
-def stored_pdf(ctx: ServiceContext, store: FileStore, filing_id: int) -> tuple[Certificate, StoredFile]:
+def stored_pdf(ctx: ServiceContext, filing_id: int) -> tuple[Certificate, StoredFile]:
     """The certificate and its PDF as kept: rendered on first request and then served as
     stored (the marked copy once the filing is superseded)."""
     cert = certificate(ctx, filing_id)
     attr = "superseded_certificate_file_id" if cert.superseded else "certificate_file_id"
-    return cert, documents.stored_copy(ctx, store, Filing, filing_id, attr, lambda: render_pdf(cert),
+    return cert, documents.stored_copy(ctx, Filing, filing_id, attr, lambda: render_pdf(cert, ctx.house.config.get("PDF_FONT")),
                                        cert.download_name)
 
 

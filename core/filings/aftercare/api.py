@@ -2,14 +2,14 @@
 obligations; a bureau reads its jurisdiction's drills and the enterprises with drills overdue."""
 from __future__ import annotations
 
-
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from core.api.auth import api_ctx
-from core.filings import aftercare, service
-from core.filings.aftercare import EnterpriseDrills
+from core.filings.aftercare import service as aftercare
+from core.filings.aftercare.service import EnterpriseDrills
 from core.filings.models import Drill
+from core.filings.review import service
 from core.filings.schemas import DrillIn, DrillOut, DrillQuery, EnterpriseDrillsOut
 from core.schema import PageQuery, page, page_list, page_of
 from core.web import request as req
@@ -53,7 +53,7 @@ def record():  # noqa: ANN201
     同时报送所属应急管理局（第三十三条第二款）。"""
     ctx = api_ctx()
     stream, filename = req.uploaded_file()
-    row = aftercare.record_drill(ctx, current_app.extensions["anjian.files"],
+    row = aftercare.record_drill(ctx,
                                  {k: request.form.get(k) for k in FORM_FIELDS}, stream, filename)
     return _drill(row)
 

@@ -20,9 +20,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.audit import service as audit
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    refuse,
+)
 from core.files.models import StoredFile
-from core.files.service import FileStore
 from core.filings import rules
 from core.filings.models import (
     DRILL_KINDS,
@@ -34,7 +40,7 @@ from core.filings.models import (
     FilingMaterial,
     RevisionTrigger,
 )
-from core.filings.service import (
+from core.filings.review.service import (
     ENTERPRISE_NOTIFY_ROLES,
     ENTERPRISE_ROLES,
     NAME_MAX,
@@ -118,7 +124,7 @@ def filing_in_force(ctx: ServiceContext, tenant_id: int) -> Filing | None:
 
 # ---------------------------------------------------------------------------- evaluation
 
-def record_evaluation(ctx: ServiceContext, store: FileStore, filing_id: int, data: dict, stream: BinaryIO,
+def record_evaluation(ctx: ServiceContext, filing_id: int, data: dict, stream: BinaryIO,
                       filename: str, *, today: date | None = None) -> FilingEvaluation:
     """第三十五条: the enterprise records an evaluation with its report. The next one falls due
     a cycle after this one; a conclusion that the plan must be revised records the revision
@@ -136,7 +142,7 @@ def record_evaluation(ctx: ServiceContext, store: FileStore, filing_id: int, dat
         _check_changes(data.get("changes"))
         if len(REVISE_PREFIX + summary) > TEXT_MAX:
             raise ValidationFailed({"summary": [f"评估情况不能超过{TEXT_MAX - len(REVISE_PREFIX)}字"]})
-    stored = store.store_upload(ctx, stream, filename, REPORT_KINDS, tenant_id=filing.tenant_id)
+    stored = ctx.house.files.store_upload(ctx, stream, filename, REPORT_KINDS, tenant_id=filing.tenant_id)
     row = FilingEvaluation(tenant_id=filing.tenant_id, filing_id=filing.id, evaluated_on=evaluated_on,
                            conclusion=conclusion, summary=summary, file_id=stored.id, recorded_by=ctx.actor.user_id,
                            recorded_at=utcnow())
@@ -285,7 +291,7 @@ def versions_of(ctx: ServiceContext, filing: Filing) -> list[Filing]:
 
 # ---------------------------------------------------------------------------- drills
 
-def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: BinaryIO, filename: str, *,
+def record_drill(ctx: ServiceContext, data: dict, stream: BinaryIO, filename: str, *,
                  today: date | None = None) -> Drill:
     """第三十三、三十四条: the enterprise records a drill with its evaluation report (第三十四条).
     An on-site disposal drill names the 现场处置方案 drilled. The key units of 第三十三条第二款
@@ -321,7 +327,7 @@ def record_drill(ctx: ServiceContext, store: FileStore, data: dict, stream: Bina
     if kind == "onsite" and known and plan_name not in known:
         # The half-yearly obligation is counted per filed plan: the name must match one.
         raise ValidationFailed({"plan_name": [f"现场处置方案应为本企业已备案的：{'、'.join(known)}"]})
-    stored = store.store_upload(ctx, stream, filename, REPORT_KINDS, tenant_id=enterprise.id)
+    stored = ctx.house.files.store_upload(ctx, stream, filename, REPORT_KINDS, tenant_id=enterprise.id)
     drill = Drill(tenant_id=enterprise.id, filing_id=in_force.id if in_force else None, kind=kind, held_on=held_on,
                   plan_name=plan_name or None, scenario=scenario, participants=participants,
                   participant_units=units, file_id=stored.id, recorded_by=ctx.actor.user_id, recorded_at=utcnow())

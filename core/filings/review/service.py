@@ -14,13 +14,21 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.audit import service as audit
-from core.calendar.service import beijing_date, beijing_today
+from core.audit.labels import action_label
 from core.auth.models import User
 from core.auth.service import display_names
+from core.calendar.service import beijing_date, beijing_today, working_days_between
 from core.context import ServiceContext
 from core.db import has_writes, side_session, utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
-from core.files.service import FileStore, clean_name
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    refuse,
+)
+from core.files.service import clean_name
 from core.filings import rules
 from core.filings.models import (
     DEFAULT_NUMBER_FORMAT,
@@ -34,11 +42,13 @@ from core.filings.models import (
     RevisionTrigger,
 )
 from core.filings.schemas import FilingCreateIn
+from core.i18n import mark
 from core.notifications import service as notifications
 from core.schema import load_or_fail
-from core.workflow import Transition, Workflow, check_version
+from core.workflow import REMIND, UNCONFIRMED, Deadline, Transition, Workflow, check_version
 from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
 from tenants.scoping import ANCESTORS, UNSCOPED
+from tenants.service import parent_name
 
 ENTERPRISE_ROLES = ("admin", "officer")
 REVIEW_ROLES = ("admin", "reviewer")
@@ -144,6 +154,13 @@ FLOW = Workflow(
         # Taken with the acceptance (or deeming) of the version that replaces it, never alone.
         Transition("supersede", FILED_STATES, "superseded", REVIEW_ROLES, "被新版本替代", bureau=True),
     ),
+    # 第二十八条: five working days to accept or return, else 视为已经备案 (the sweep, or a reader).
+    deadlines={"submitted": Deadline(
+        rules.REVIEW_LIMIT, "received_on", then="deem", what="filing.review",
+        tell=lambda c, f, moment: _tell_review(c, f, moment),
+        summary=lambda f, st: f"预案备案“{f.title}”审查期限（{f.review_due.isoformat()}）届满未予处理，"
+                              f"视为已经备案，备案编号 {st.stamps['filing_no']}")},
+    obj_type="filing",
 )
 # Consequences of other steps: no button, not accepted from a client.
 SYSTEM_ACTIONS = ("deem", "supersede")
@@ -329,7 +346,7 @@ def _editable(ctx: ServiceContext, filing_id: int) -> Filing:
     return filing
 
 
-def add_material(ctx: ServiceContext, store: FileStore, filing_id: int, material_key: Any, stream: BinaryIO,
+def add_material(ctx: ServiceContext, filing_id: int, material_key: Any, stream: BinaryIO,
                  filename: str, name: str | None = None) -> FilingMaterial:
     """Upload one document of a draft or returned filing (PDF, DOCX, XLSX, JPG or PNG)."""
     filing = _editable(ctx, filing_id)
@@ -340,7 +357,7 @@ def add_material(ctx: ServiceContext, store: FileStore, filing_id: int, material
     name = clean_name(name) or None
     if name and len(name) > NAME_MAX:
         raise ValidationFailed({"name": [f"材料名称不能超过{NAME_MAX}字"]})
-    stored = store.store_upload(ctx, stream, filename, MATERIAL_KINDS, tenant_id=filing.tenant_id)
+    stored = ctx.house.files.store_upload(ctx, stream, filename, MATERIAL_KINDS, tenant_id=filing.tenant_id)
     row = FilingMaterial(tenant_id=filing.tenant_id, filing_id=filing.id, material=material_key, name=name,
                          file_id=stored.id, uploaded_by=ctx.actor.user_id, uploaded_at=utcnow())
     ctx.session.add(row)
@@ -766,7 +783,6 @@ def review_clock(ctx: ServiceContext, filing: Filing, today: date | None = None)
     """The review limit as the calendar stands now (never the copy stored at submission)."""
     if filing.status != "submitted" or filing.received_on is None:
         return None
-    from core.calendar.service import working_days_between
     today = today or beijing_today()
     due = rules.review_deadline(ctx.session, filing.received_on)
     return ReviewClock(due.date, due.estimated, due.note,
@@ -807,7 +823,7 @@ def deem_due(ctx: ServiceContext, today: date | None = None, *, filing_id: int |
             if filing is None or not rules.is_deemed_filed(s, filing.received_on, today):
                 continue
             try:
-                _deem(system, filing)
+                FLOW.pass_deadline(system, filing)
                 s.commit()
                 done.append(fid)
             except Conflict:
@@ -863,6 +879,12 @@ def recount_deadlines(ctx: ServiceContext) -> int:
     return len(changed)
 
 
+def recount_on_calendar_change(ctx: ServiceContext) -> tuple[str, dict] | None:
+    """Listens for calendar.changed (the filings manifest): a loaded notice moves limits."""
+    n = recount_deadlines(ctx)
+    return (mark("已按新的节假日安排重新计算 %(n)s 件备案的期限"), {"n": n}) if n else None
+
+
 def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
     """第二十八条 deadlines of filings awaiting review. Deadlines are first counted again
     (a year's holiday notice may have been loaded since). Reviewers are reminded from the
@@ -882,21 +904,22 @@ def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
             recount_deadlines(ServiceContext.system(s, ctx.actor.username))
             s.commit()
     deemed = len(deem_due(ctx, today))
-    reminded = waiting = 0
-    pending = list(ctx.session.scalars(select(Filing).where(Filing.status == "submitted")
-                                       .order_by(Filing.review_due, Filing.id)))
-    for filing in pending:
-        state = rules.review_limit_state(ctx.session, filing.received_on, today)
-        if state == rules.LIMIT_PASSED:
-            _deem(ctx, filing)  # only when the sweep's own session had written first
-            deemed += 1
-        elif state == rules.LIMIT_UNCONFIRMED:
-            waiting += 1
-            _tell_unconfirmed(ctx, filing)
-        elif today >= rules.review_reminder_date(ctx.session, filing.received_on):
-            reminded += _remind(ctx, filing) > 0
-    return (f"{deemed} 件备案逾期视为备案，{reminded} 件备案提醒审查"
-            + (f"，{waiting} 件备案{CALENDAR_PENDING}" if waiting else ""))
+    pending = ctx.session.scalars(select(Filing).where(Filing.status == "submitted")
+                                  .order_by(Filing.review_due, Filing.id)).all()
+    # The workflow reads the state's deadline; a limit passed here was left by deem_due only
+    # when the sweep's own session had written first.
+    done = FLOW.sweep(ctx, pending, today)
+    return (f"{deemed + done.passed} 件备案逾期视为备案，{done.reminded} 件备案提醒审查"
+            + (f"，{done.waiting} 件备案{CALENDAR_PENDING}" if done.waiting else ""))
+
+
+def _tell_review(ctx: ServiceContext, filing: Filing, moment: str) -> int:
+    """What the review deadline says to whom (Deadline.tell of 待审查)."""
+    if moment == REMIND:
+        return _remind(ctx, filing)
+    if moment == UNCONFIRMED:
+        return _tell_unconfirmed(ctx, filing)
+    return _deemed(ctx, filing)
 
 
 def _tell_unconfirmed(ctx: ServiceContext, filing: Filing) -> int:
@@ -910,26 +933,21 @@ def _tell_unconfirmed(ctx: ServiceContext, filing: Filing) -> int:
         link=f"/filings/{filing.id}", dedupe_key=f"filing:{filing.id}:unconfirmed:{filing.received_on.isoformat()}")
 
 
-def _deem(ctx: ServiceContext, filing: Filing) -> None:
-    step = FLOW.apply(ctx, filing, "deem", version=None, obj_type="filing",
-                      summary=lambda f, st: f"预案备案“{f.title}”审查期限（{f.review_due.isoformat()}）届满未予处理，"
-                                            f"视为已经备案，备案编号 {st.stamps['filing_no']}")
-    deemed_on = step.stamps["deemed_on"]
+def _deemed(ctx: ServiceContext, filing: Filing) -> int:
+    """After the system deemed the filing filed: the version it replaces goes, and the
+    enterprise and the bureau are told."""
     if filing.supersedes_id:
-        _supersede(ctx, filing, deemed_on)
-    from core.plugins.events import emit
-    emit(ctx, "deadline.passed", tenant_id=filing.tenant_id, object_type="filing", object_id=filing.id,
-         payload={"deadline": filing.review_due.isoformat(), "what": "filing.review"})
+        _supersede(ctx, filing, filing.deemed_on)
     title = f"预案备案“{filing.title}”逾期视为已经备案"
     body = (f"应急管理局自 {filing.received_on.isoformat()} 收到备案材料起5个工作日内（至 "
             f"{filing.review_due.isoformat()}）未予备案也未说明理由，依法视为已经备案，"
             f"备案编号 {filing.filing_no}。")
     link = f"/filings/{filing.id}"
     key = f"filing:{filing.id}:deemed"
-    notifications.notify_role(ctx, filing.tenant_id, ENTERPRISE_NOTIFY_ROLES, title, body=body, link=link,
-                              dedupe_key=key)
-    notifications.notify_role(ctx, filing.bureau_id, REVIEW_ROLES, f"{filing.tenant.name}{title}", body=body,
-                              link=link, dedupe_key=key)
+    return (notifications.notify_role(ctx, filing.tenant_id, ENTERPRISE_NOTIFY_ROLES, title, body=body, link=link,
+                                      dedupe_key=key)
+            + notifications.notify_role(ctx, filing.bureau_id, REVIEW_ROLES, f"{filing.tenant.name}{title}", body=body,
+                                        link=link, dedupe_key=key))
 
 
 def _remind(ctx: ServiceContext, filing: Filing) -> int:
@@ -959,7 +977,6 @@ class HistoryEntry:
 
 def history(ctx: ServiceContext, filing: Filing) -> list[HistoryEntry]:
     """Who did what to the filing and when, with comments, oldest first (a visible filing)."""
-    from core.audit.labels import action_label
     events = audit.history(ctx, "filing", filing.id, filing.tenant_id)
     names = people(ctx, {e.actor_id for e in events})
     out = []
@@ -978,7 +995,6 @@ def bureau_name(ctx: ServiceContext, filing: Filing) -> str:
     """The filing bureau's name; an enterprise's scope hides the bureau row itself."""
     if filing.bureau is not None:
         return filing.bureau.name
-    from tenants.service import parent_name
     return parent_name(ctx, filing.tenant) or ""
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from core.api.auth import api_ctx
-from core.filings import overview
+from core.filings.overview import service as overview
 
 blp = Blueprint("api_filing_overview", __name__, url_prefix="/filing-overview",
                 description="备案统计（应急管理局）：按状态与备案机关的数量、审查逾期、逾期视为备案、评估到期、"
