@@ -12,6 +12,7 @@ from core.filings.models import (  # noqa: F401
     FilingSettings,
 )
 from core.jobs.models import Job  # noqa: F401
+from core.ledgers.models import Hazard, LedgerImport  # noqa: F401
 from core.notifications.models import Notification  # noqa: F401
 from core.plugins.models import (  # noqa: F401
     OutboxEvent,

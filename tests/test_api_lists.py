@@ -23,6 +23,8 @@ NOT_LISTS = {
     "/api/v1/files/{file_id}/content": "a file's bytes",
     "/api/v1/filings/{filing_id}/certificate": "the 备案登记表 PDF",
     "/api/v1/filings/{filing_id}/returns/{round}/notice": "the 补正告知书 PDF",
+    "/api/v1/ledger-types/{type_id}/template": "a ledger type's xlsx template",
+    "/api/v1/imports/{import_id}/errors.xlsx": "the annotated copy of a refused upload",
 }
 ENVELOPE = {"items", "total", "limit", "offset"}
 

@@ -14,6 +14,7 @@ from core.checklists.models import ChecklistRun
 from core.filings.models import FilingReturn, RevisionTrigger
 from core.filings.review import service as filings
 from core.jobs.models import Job
+from core.ledgers.models import LedgerImport
 from core.notifications import service as notifications
 from core.plugins.models import TemplateSnapshot
 from tests.files import samples
@@ -53,12 +54,15 @@ def ent1_objects(app, ctx_for):
     # A return (round 1) with its 补正告知书, stored directly against the draft too.
     system.session.add(FilingReturn(tenant_id=me.tenant_id, filing_id=filing.id, round=1,
                                     items=[{"material": "application_form", "note": "未盖章"}]))
+    refused = LedgerImport(tenant_id=me.tenant_id, ledger_type="hazards", type_version="1.0.0", filename="台账.xlsx",
+                           sha256="0" * 64, status="rejected", errors=[], error_file_id=stored.id)
+    system.session.add(refused)
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
             "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id,
-            "round": 1}
+            "round": 1, "import_id": refused.id}
 
 
 def id_routes(app):

@@ -1,5 +1,10 @@
-"""Authentication for API views: the caller's ServiceContext or 401."""
+"""What every API view shares: the caller's ServiceContext (or 401), the JSON body, the
+multipart parser, and the OpenAPI descriptions of downloads."""
 from __future__ import annotations
+
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from core.context import ServiceContext
 from core.errors import Unauthorized
@@ -18,6 +23,21 @@ def json_body() -> dict:
     from flask import request
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else {}
+
+
+class MultipartParser(FlaskParser):
+    """`files` reads the whole multipart body (files and plain fields), so one schema both
+    documents and loads an upload with its form fields (`blp.ARGUMENTS_PARSER = …`)."""
+
+    def load_files(self, flask_request, schema):  # noqa: ANN001, ANN201
+        return MultiDictProxy(CombinedMultiDict([flask_request.files, flask_request.form]), schema)
+
+
+def xlsx_download(description: str) -> dict:
+    """OpenAPI responses of a route answering an xlsx file."""
+    return {"responses": {"200": {"description": description, "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}}}}}}
 
 
 NO_FONT_503 = "服务器未安装中文字体，无法生成PDF"

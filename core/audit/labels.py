@@ -36,6 +36,8 @@ ACTIONS = {
     "filing.revision_settled": _("修订情形办结"),
     "filing.settings": _("修改备案设置"),
     "job.enqueue": _("提交任务"),
+    "ledger.import": _("导入台账"),
+    "ledger.import_rejected": _("台账导入未通过校验"),
     "job.retry": _("重试任务"),
     "plugin.enable": _("启用插件"),
     "plugin.disable": _("停用插件"),
@@ -64,7 +66,9 @@ OBJECT_TYPES = {
     "file": _("文件"),
     "filing": _("预案备案"),
     "filing_settings": _("备案设置"),
+    "hazard": _("隐患"),
     "job": _("任务"),
+    "ledger_import": _("台账导入"),
     "plugin": _("插件"),
     "section": _("股室"),
     "tenant": _("单位"),
@@ -75,7 +79,8 @@ OBJECT_TYPES = {
 # The area each action belongs to, by the first part of its code: the object type whose
 # name heads the action filter's group. In the order the filter lists them.
 AREAS = {"filing": "filing", "drill": "drill", "checklist": "checklist", "file": "file", "tenant": "tenant",
-         "section": "section", "user": "user", "token": "api_token", "job": "job", "plugin": "plugin",
+         "section": "section", "user": "user", "token": "api_token", "job": "job", "ledger": "ledger_import",
+         "plugin": "plugin",
          "calendar": "calendar_year", "audit": "audit_head"}
 
 

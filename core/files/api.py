@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
-from webargs.multidictproxy import MultiDictProxy
-from werkzeug.datastructures import CombinedMultiDict
 
-from core.api.auth import api_ctx
+from core.api.auth import MultipartParser, api_ctx
 from core.files import service as files
 from core.files.download import send_stored, store
 from core.files.schemas import ContentQuery, FileListOut, FileOut, FileQuery, UploadIn
@@ -16,15 +13,7 @@ blp = Blueprint("api_files", __name__, url_prefix="/files",
                 description="文件：预案文本、台账与现场照片（PDF、DOCX、XLSX、JPG、PNG）")
 
 
-class _MultipartParser(FlaskParser):
-    """`files` reads the whole multipart body (files and plain fields), so one schema both
-    documents and loads an upload with its form fields."""
-
-    def load_files(self, flask_request, schema):  # noqa: ANN001, ANN201
-        return MultiDictProxy(CombinedMultiDict([flask_request.files, flask_request.form]), schema)
-
-
-blp.ARGUMENTS_PARSER = _MultipartParser()
+blp.ARGUMENTS_PARSER = MultipartParser()
 
 
 @blp.route("", methods=["GET"])

@@ -1,5 +1,14 @@
-"""台账: for now the ledger template kind plugins ship; the ledgers follow."""
-from core.house import Manifest
+"""台账: ledger types (the core's 隐患排查治理台账, and plugins' through the ledger template
+kind), their xlsx templates and imports, and the hazard ledger."""
+from core.house import Manifest, named_by
+from core.ledgers import api
+from core.ledgers.models import Hazard, LedgerImport
 from core.ledgers.templates import LEDGER
 
-MANIFEST = Manifest("ledgers", template_kinds=(LEDGER,))
+MANIFEST = Manifest(
+    "ledgers",
+    api=(api.blp,),
+    template_kinds=(LEDGER,),
+    object_names={"ledger_import": named_by(LedgerImport.id, LedgerImport.filename),
+                  "hazard": named_by(Hazard.id, Hazard.code)},
+)

@@ -39,6 +39,7 @@ CAMPAIGN = {
 LEDGER = {
     "kind": "ledger", "id": "test.hazard_ledger", "version": "1.0.0", "title": "隐患排查治理台账",
     "columns": [
+        {"id": "code", "header": "隐患编号", "type": "text", "required": True, "key": True},
         {"id": "found_on", "header": "排查日期", "type": "date", "required": True},
         {"id": "description", "header": "隐患描述", "type": "text", "required": True, "max_length": 500},
         {"id": "grade", "header": "隐患等级", "type": "enum", "choices": ["一般隐患", "重大隐患"]},
@@ -167,21 +168,21 @@ def test_campaign_tasks():
 
 def test_ledger_enum_column_without_choices():
     t = copy.deepcopy(LEDGER)
-    del t["columns"][2]["choices"]
-    assert errors_of(t) == {"columns.2.choices": ["enum 类型的列必须给出可选值"]}
-    t["columns"][2]["choices"] = []
-    assert errors_of(t) == {"columns.2.choices": ["enum 类型的列必须给出可选值"]}
+    del t["columns"][3]["choices"]
+    assert errors_of(t) == {"columns.3.choices": ["enum 类型的列必须给出可选值"]}
+    t["columns"][3]["choices"] = []
+    assert errors_of(t) == {"columns.3.choices": ["enum 类型的列必须给出可选值"]}
 
 
 def test_ledger_columns():
     t = copy.deepcopy(LEDGER)
-    t["columns"][3]["type"] = "money"
-    t["columns"][1]["id"] = "Description"
-    assert errors_of(t) == {"columns.3.type": ["列类型只能是 text、number、date 或 enum"],
-                            "columns.1.id": ["列编号只能由小写字母、数字、下划线和点组成，并以字母开头"]}
+    t["columns"][4]["type"] = "money"
+    t["columns"][2]["id"] = "Description"
+    assert errors_of(t) == {"columns.4.type": ["列类型只能是 text、number、date、enum、person"],
+                            "columns.2.id": ["列编号只能由小写字母、数字、下划线和点组成，并以字母开头"]}
     t = copy.deepcopy(LEDGER)
-    t["columns"][3]["id"] = "grade"
-    assert errors_of(t) == {"columns.3.id": ["列编号“grade”重复（与 columns.2.id 相同）"]}
+    t["columns"][4]["id"] = "grade"
+    assert errors_of(t) == {"columns.4.id": ["列编号“grade”重复（与 columns.3.id 相同）"]}
 
 
 def test_scoring_items_must_add_up_to_the_total():

@@ -1,0 +1,101 @@
+"""JSON API of ledgers: the types and their templates, imports (all or nothing, with a dry
+run and the errors as a list and as an annotated xlsx), and the hazard ledger."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from core.api.auth import MultipartParser, api_ctx, xlsx_download
+from core.errors import NotFound
+from core.files.download import send_stored, store
+from core.ledgers import service
+from core.ledgers.schemas import (
+    HazardOut,
+    HazardQuery,
+    ImportIn,
+    ImportOut,
+    LedgerTypeOut,
+    RejectedOut,
+)
+from core.schema import PageQuery, page, page_list, page_of
+from core.web.request import send_export
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+blp = Blueprint("api_ledgers", __name__, url_prefix="", description="台账：隐患排查治理台账的模板、导入与查询")
+blp.ARGUMENTS_PARSER = MultipartParser()
+
+
+@blp.route("/ledger-types", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_of(LedgerTypeOut))
+def list_types(args: dict):  # noqa: ANN201
+    """可用的台账类型及其列（列标题、类型、必填、可选值、填写要求）"""
+    return page_list(service.ledger_types(api_ctx()), args)
+
+
+@blp.route("/ledger-types/<string:type_id>/template", methods=["GET"])
+@blp.doc(**xlsx_download("按台账类型生成的 Excel 模板：冻结的中文表头、下拉选项、日期校验与填写说明"))
+def template(type_id: str):  # noqa: ANN201
+    """下载台账模板（.xlsx）"""
+    content, filename = service.template_file(api_ctx(), type_id)
+    return send_export(content, filename, XLSX)
+
+
+@blp.route("/ledger-types/<string:type_id>/imports", methods=["POST"])
+@blp.arguments(ImportIn, location="files")
+@blp.response(201, ImportOut)
+@blp.alt_response(200, schema=ImportOut, description="预检（dry_run=true）：给出新增、更新、未变的条数，未保存")
+@blp.alt_response(422, schema=RejectedOut, description="未通过校验：一条也未保存，errors 列出每处错误（行号、列、说明）")
+def import_file(args: dict, type_id: str):  # noqa: ANN201
+    """导入台账（multipart/form-data：file，可选 dry_run）
+
+    全部行通过校验才保存，否则一条也不保存并列出每处错误；按“编号列”更新已有记录，重复导入同一文件不产生变化。
+    """
+    ctx = api_ctx()
+    sent = args["file"]
+    data = sent.stream.read(ctx.house.files.max_bytes + 1)
+    result = service.import_ledger(ctx, type_id, data, sent.filename or "", dry_run=args["dry_run"])
+    if result.status == "rejected":
+        return jsonify(_rejected(result)), 422
+    return result.record, 201 if result.status == "stored" else 200
+
+
+def _rejected(result: service.ImportResult) -> dict:
+    """The common error envelope, errors keyed by row and column, with the import's record."""
+    record = result.record
+    errors: dict[str, list[str]] = {}
+    for e in record.errors:
+        errors.setdefault(f"第{e['row']}行 {e['column']}".strip(), []).append(e["message"])
+    message = record.message or f"共 {record.error_count} 处错误，未保存任何数据；请按错误说明修改后重新上传"
+    return {"code": "validation_failed", "message": message, "errors": errors or {"file": [message]},
+            "import": ImportOut().dump(record)}
+
+
+@blp.route("/imports/<int:import_id>", methods=["GET"])
+@blp.response(200, ImportOut)
+def get_import(import_id: int):  # noqa: ANN201
+    """一次导入的结果"""
+    return service.get_import(api_ctx(), import_id)
+
+
+@blp.route("/imports/<int:import_id>/errors.xlsx", methods=["GET"])
+@blp.doc(**xlsx_download("用户上传的文件副本：出错的单元格标红，末列为错误说明；修改后可直接重新上传"))
+def import_errors(import_id: int):  # noqa: ANN201
+    """下载标出错误的文件副本"""
+    ctx = api_ctx()
+    record = service.get_import(ctx, import_id)
+    if record.error_file_id is None:
+        raise NotFound("该导入没有错误文件")
+    f, path = store().open_blob(ctx, record.error_file_id)
+    return send_stored(f, path)
+
+
+@blp.route("/hazards", methods=["GET"])
+@blp.arguments(HazardQuery, location="query")
+@blp.response(200, page_of(HazardOut))
+def list_hazards(args: dict):  # noqa: ANN201
+    """可见的隐患（企业看本企业的，应急管理局看辖区的）"""
+    ctx = api_ctx()
+    rows = service.list_hazards(ctx, limit=args["limit"], offset=args["offset"])
+    return page(rows, service.count_hazards(ctx), args)

@@ -1,0 +1,99 @@
+"""Ledger rows and the uploads that brought them.
+
+The standard 隐患排查治理台账 is a table of its own with a column per declared column, so the
+loop's states and the statistics (整改率, overdue, major open, by category and source) are
+plain SQL over the tenant path. Overdue is never stored: it is derived from 整改期限."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+from core.i18n import mark as _
+from tenants.models import TenantOwned
+
+# 排查→登记→整改→验收→销号: a hazard is registered (登记), rectified (整改中), awaiting
+# verification (待验收) and closed (销号); a failed verification sends it back to 整改中.
+HAZARD_STATES = {"registered": _("登记"), "rectifying": _("整改中"), "to_verify": _("待验收"), "closed": _("销号")}
+OPEN_STATES = ("registered", "rectifying", "to_verify")
+
+
+class Hazard(TenantOwned, Base):
+    """One row of an enterprise's 隐患排查治理台账 (core/ledgers/standard.py declares its
+    columns; the attribute names are the declaration's column ids)."""
+
+    __tablename__ = "hazards"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_hazards_tenant_id_code"),
+                      Index("ix_hazards_tenant_id_status_due_on", "tenant_id", "status", "due_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(20))
+    found_on: Mapped[date] = mapped_column(Date)
+    found_by: Mapped[str] = mapped_column(String(50))
+    department: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(1000))
+    category: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(4))
+    basis: Mapped[str | None] = mapped_column(String(300))
+    measures: Mapped[str] = mapped_column(String(1000))
+    owner: Mapped[str] = mapped_column(String(50))
+    due_on: Mapped[date] = mapped_column(Date)
+    funds: Mapped[float | None] = mapped_column(Float)
+    interim: Mapped[str | None] = mapped_column(String(500))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    verified_by: Mapped[str | None] = mapped_column(String(50))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    verdict: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="registered")
+    # sha256 of the declared values as last stored: an upload tells unchanged rows by it.
+    digest: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_imports.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return HAZARD_STATES.get(self.status, self.status)
+
+
+class LedgerImport(TenantOwned, Base):
+    """One upload of a ledger file: stored, rejected (with its errors and the annotated
+    copy) or a dry run's preview. Kept whatever the outcome, so the errors can be read and
+    downloaded afterwards."""
+
+    __tablename__ = "ledger_imports"
+    __table_args__ = (Index("ix_ledger_imports_tenant_id_id", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_type: Mapped[str] = mapped_column(String(100))
+    type_version: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))          # stored | rejected | preview
+    rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(String(500))   # why the file as a whole was refused
+    # The first errors as [{"row", "column", "message"}]; all of them are in the annotated copy.
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    error_file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
