@@ -333,6 +333,7 @@ class Workflow:
     def _record(self, ctx: ServiceContext, obj, step: Step, data: dict, obj_type: str | None,  # noqa: ANN001
                 summary) -> None:  # noqa: ANN001
         t, state = step.transition, step.source
+        obj_type = obj_type or self.obj_type
         if callable(summary):
             summary = summary(obj, step)
         # Keys starting with "_" are for checks and effects (the step's day), not the record.

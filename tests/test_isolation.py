@@ -4,6 +4,7 @@ The routes are read from the URL map, so a new endpoint with an id fails this te
 an object for its id parameter is provided below.
 """
 import io
+from datetime import date
 
 import pytest
 from werkzeug.routing import IntegerConverter
@@ -14,7 +15,7 @@ from core.checklists.models import ChecklistRun
 from core.filings.models import FilingReturn, RevisionTrigger
 from core.filings.review import service as filings
 from core.jobs.models import Job
-from core.ledgers.models import LedgerImport
+from core.ledgers.models import Hazard, LedgerImport
 from core.notifications import service as notifications
 from core.plugins.models import TemplateSnapshot
 from tests.files import samples
@@ -57,12 +58,16 @@ def ent1_objects(app, ctx_for):
     refused = LedgerImport(tenant_id=me.tenant_id, ledger_type="hazards", type_version="1.0.0", filename="台账.xlsx",
                            sha256="0" * 64, status="rejected", errors=[], error_file_id=stored.id)
     system.session.add(refused)
+    hazard = Hazard(tenant_id=me.tenant_id, code="YH-ISO", source="日常排查", found_on=date(2026, 11, 2), found_by="王强",
+                    department="生产部", location="储罐区", description="接地失效", category="现场管理类", level="一般",
+                    measures="更换", owner="李明", due_on=date(2026, 11, 30), status="rectifying", digest="0" * 64)
+    system.session.add(hazard)
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
             "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id,
-            "round": 1, "import_id": refused.id}
+            "round": 1, "import_id": refused.id, "hazard_id": hazard.id}
 
 
 def id_routes(app):

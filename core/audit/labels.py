@@ -36,6 +36,13 @@ ACTIONS = {
     "filing.revision_settled": _("修订情形办结"),
     "filing.settings": _("修改备案设置"),
     "job.enqueue": _("提交任务"),
+    "hazard.start": _("开始整改"),
+    "hazard.complete": _("整改完成"),
+    "hazard.verify": _("验收销号"),
+    "hazard.reject": _("验收不通过"),
+    "hazard.bureau_verify": _("核查销号"),
+    "hazard.reopen": _("回头看：重新整改"),
+    "hazard.plan": _("制定治理方案"),
     "ledger.import": _("导入台账"),
     "ledger.import_rejected": _("台账导入未通过校验"),
     "job.retry": _("重试任务"),
@@ -79,7 +86,7 @@ OBJECT_TYPES = {
 # The area each action belongs to, by the first part of its code: the object type whose
 # name heads the action filter's group. In the order the filter lists them.
 AREAS = {"filing": "filing", "drill": "drill", "checklist": "checklist", "file": "file", "tenant": "tenant",
-         "section": "section", "user": "user", "token": "api_token", "job": "job", "ledger": "ledger_import",
+         "section": "section", "user": "user", "token": "api_token", "job": "job", "ledger": "ledger_import", "hazard": "hazard",
          "plugin": "plugin",
          "calendar": "calendar_year", "audit": "audit_head"}
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from core.api.auth import MultipartParser, api_ctx, xlsx_download
+from core.api.auth import MultipartParser, api_ctx, body, json_body, xlsx_download
 from core.errors import NotFound
 from core.files.download import send_stored, store
-from core.ledgers import service
+from core.ledgers import loop, service
 from core.ledgers.schemas import (
+    HazardDetailOut,
     HazardOut,
     HazardQuery,
     ImportIn,
     ImportOut,
     LedgerTypeOut,
+    PlanIn,
     RejectedOut,
+    TransitionIn,
 )
 from core.schema import PageQuery, page, page_list, page_of
 from core.web.request import send_export
@@ -89,6 +92,42 @@ def import_errors(import_id: int):  # noqa: ANN201
         raise NotFound("该导入没有错误文件")
     f, path = store().open_blob(ctx, record.error_file_id)
     return send_stored(f, path)
+
+
+def _hazard(ctx, hazard) -> dict:  # noqa: ANN001
+    out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields if c != "actions"}
+    return out | {"actions": loop.actions(ctx, hazard)}
+
+
+@blp.route("/hazards/<int:hazard_id>", methods=["GET"])
+@blp.response(200, HazardDetailOut)
+def get_hazard(hazard_id: int):  # noqa: ANN201
+    """一项隐患，及当前用户可执行的操作"""
+    ctx = api_ctx()
+    return _hazard(ctx, loop.get_hazard(ctx, hazard_id))
+
+
+@blp.route("/hazards/<int:hazard_id>/transitions", methods=["POST"])
+@blp.doc(**body(TransitionIn))
+@blp.response(200, HazardDetailOut)
+def transition(hazard_id: int):  # noqa: ANN201
+    """整改闭环的一步：start 开始整改、complete 整改完成（completed_on）、verify 验收销号（verified_by、
+    verified_on、verdict；重大隐患企业验收后为待验收）、reject 验收不通过（comment）、bureau_verify
+    应急管理局核查销号（重大隐患，comment）、reopen 回头看重新整改（comment）。version 为读取时的版本号，已被他人修改时 409。"""
+    ctx = api_ctx()
+    data = json_body()
+    hazard = loop.transition(ctx, hazard_id, data.get("action"), data.get("version"), data)
+    return _hazard(ctx, hazard)
+
+
+@blp.route("/hazards/<int:hazard_id>/plan", methods=["PUT"])
+@blp.doc(**body(PlanIn))
+@blp.response(200, HazardDetailOut)
+def set_plan(hazard_id: int):  # noqa: ANN201
+    """重大事故隐患的治理方案（七项均须填写），开始整改前制定"""
+    ctx = api_ctx()
+    data = json_body()
+    return _hazard(ctx, loop.set_plan(ctx, hazard_id, data.get("version"), data.get("plan")))
 
 
 @blp.route("/hazards", methods=["GET"])

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.calendar.service import beijing_today
 from core.db import Base, utcnow
 from core.i18n import mark as _
 from tenants.models import TenantOwned
@@ -58,6 +59,12 @@ class Hazard(TenantOwned, Base):
     verified_on: Mapped[date | None] = mapped_column(Date)
     verdict: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="registered")
+    # 重大隐患治理方案 (目标任务、方法措施、经费物资、机构人员、时限要求、安全措施、应急预案), required
+    # before its rectification starts.
+    plan: Mapped[dict | None] = mapped_column(JSON)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    # 整改回头看: how often the bureau found it back after closing (反弹).
+    reopened: Mapped[int] = mapped_column(default=0)
     # sha256 of the declared values as last stored: an upload tells unchanged rows by it.
     digest: Mapped[str] = mapped_column(String(64))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_imports.id", ondelete="SET NULL"), index=True)
@@ -70,6 +77,11 @@ class Hazard(TenantOwned, Base):
     @property
     def status_label(self) -> str:
         return HAZARD_STATES.get(self.status, self.status)
+
+    @property
+    def overdue(self) -> bool:
+        """Past 整改期限 and not closed, on Beijing's today (derived: never stored)."""
+        return self.status in OPEN_STATES and self.due_on < beijing_today()
 
 
 class LedgerImport(TenantOwned, Base):

@@ -93,4 +93,37 @@ def row_schema(lt: LedgerType, name: str, extra: dict[str, fields.Field]) -> typ
 HazardOut = row_schema(HAZARDS, "HazardOut", {
     "id": fields.Integer(), "tenant_id": fields.Integer(),
     "status": fields.String(metadata={"description": "、".join(f"{k}（{v}）" for k, v in HAZARD_STATES.items())}),
-    "status_label": fields.String(), "version": fields.Integer()})
+    "status_label": fields.String(), "version": fields.Integer(),
+    "overdue": fields.Boolean(metadata={"description": "已过整改期限且未销号（按整改期限计算，不存储）"}),
+    "closed_on": fields.Date(allow_none=True), "reopened": fields.Integer(metadata={"description": "回头看发现反弹的次数"}),
+    "plan": fields.Dict(allow_none=True, metadata={"description": "重大事故隐患治理方案（七项）"})})
+
+
+class ActionOut(Schema):
+    name = fields.String()
+    label = fields.String()
+
+
+class HazardDetailOut(HazardOut):
+    actions = fields.List(fields.Nested(ActionOut), metadata={"description": "当前用户可执行的操作"})
+
+
+class TransitionIn(Schema):
+    """One step: `action` and the `version` the caller saw, with the step's own fields."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    action = fields.String(required=True, metadata={"description": "start、complete、verify、reject、bureau_verify、reopen"})
+    version = fields.Integer(required=True)
+    completed_on = fields.String(metadata={"description": "complete：完成日期"})
+    verified_by = fields.String(metadata={"description": "verify：验收人（不能是整改责任人）"})
+    verified_on = fields.String(metadata={"description": "verify：验收日期"})
+    verdict = fields.String(metadata={"description": "verify：验收意见"})
+    comment = fields.String(metadata={"description": "reject、bureau_verify、reopen：意见（回头看时为发现的问题）"})
+
+
+class PlanIn(Schema):
+    version = fields.Integer(required=True)
+    plan = fields.Dict(required=True, metadata={"description": "goal 目标任务、methods 方法措施、funding 经费物资、people 机构人员、"
+                                                               "timeline 时限要求、safety 安全措施、contingency 应急预案"})

@@ -140,12 +140,15 @@ def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) ->
 
 def state_of(values: dict[str, Any], current: str | None = None) -> str:
     """The loop state a row's columns say it reached: verified → 销号 for 一般 but 待验收 for
-    重大 (only the bureau's verification closes it); completed → 待验收; else 整改中. A row
-    never moves back by an upload: a hazard the bureau closed stays closed."""
+    重大 (only the bureau's verification closes it); completed → 待验收; else 整改中, or 登记
+    for a 重大 one (its 治理方案 first). A row never moves back by an upload: a hazard the
+    bureau closed stays closed."""
     if values.get("verified_on"):
         state = "to_verify" if values.get("level") == "重大" else "closed"
     elif values.get("completed_on"):
         state = "to_verify"
+    elif values.get("level") == "重大":
+        state = "registered"   # its 治理方案 comes before rectification starts
     else:
         state = "rectifying"
     order = ("registered", "rectifying", "to_verify", "closed")
@@ -158,7 +161,8 @@ def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
     tenant_id, now = ctx.actor.tenant_id, utcnow()
     insert_rows(ctx.session, Hazard, [
         {**v, "tenant_id": tenant_id, "status": state_of(v), "import_id": record.id, "created_at": now,
-         "updated_at": now, "version": 1} for v in plan.new])
+         "updated_at": now, "version": 1, "reopened": 0,
+         "closed_on": v.get("verified_on") if state_of(v) == "closed" else None} for v in plan.new])
     if plan.changed:
         columns = [c.id for c in HAZARDS.columns] + ["digest"]
         stmt = (update(Hazard.__table__).where(Hazard.__table__.c.id == bindparam("_id"),

@@ -1,11 +1,12 @@
-"""hazard ledger and ledger imports
+"""hazard ledger and ledger imports: the 隐患排查治理台账's rows with their loop state, and
+every upload of a ledger file with its outcome
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-01 16:20:25.259270
+Create Date: 2026-12-01 16:31:42.702360
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 
 revision = '0016'
@@ -64,6 +65,9 @@ def upgrade() -> None:
     sa.Column('verified_on', sa.Date(), nullable=True),
     sa.Column('verdict', sa.String(length=500), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('plan', sa.JSON(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('reopened', sa.Integer(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),

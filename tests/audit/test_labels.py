@@ -5,6 +5,7 @@ from pathlib import Path
 from core.audit import labels
 from core.checklists.service import FLOW as CHECKLIST_FLOW
 from core.filings.review.service import FLOW as FILING_FLOW
+from core.ledgers.loop import FLOW as HAZARD_FLOW
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def recorded() -> tuple[set[str], set[str]]:
                     actions.add(n.value)
             if isinstance(obj_type, ast.Constant):
                 types.add(obj_type.value)
-    for flow, obj_type in ((FILING_FLOW, "filing"), (CHECKLIST_FLOW, "checklist")):
+    for flow, obj_type in ((FILING_FLOW, "filing"), (CHECKLIST_FLOW, "checklist"), (HAZARD_FLOW, "hazard")):
         actions |= {f"{flow.name}.{t.name}" for t in flow.transitions}
         types.add(obj_type)
     return actions, types

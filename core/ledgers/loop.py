@@ -1,0 +1,224 @@
+"""The rectification loop of a hazard (排查→登记→整改→验收→销号) on the workflow engine.
+
+An enterprise registers a hazard (by the ledger import or the page), rectifies it, marks it
+done and verifies it (验收人 is not 整改责任人). A 一般 hazard its own verification closes
+(销号); a 重大 one needs a 治理方案 before rectification starts and the bureau's own
+verification to close: the enterprise's verification only brings it to 待验收 (安全生产法
+第四十一条, 《安全生产事故隐患排查治理暂行规定》第十五、十八条). A failed verification sends
+it back to 整改中 with its reason. After closing, the bureau may look again (回头看) and
+reopen it with what it found, counted as 反弹. Overdue is derived from 整改期限, never stored;
+the 整改中 state declares it as a deadline, so the sweep announces each overdue hazard once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from core.audit import service as audit
+from core.calendar.service import beijing_today
+from core.context import ServiceContext
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.ledgers.models import HAZARD_STATES, Hazard
+from core.ledgers.service import HAZARDS
+from core.notifications import service as notifications
+from core.workflow import PASSED, Deadline, Limit, Transition, Workflow, check_version
+from tenants.models import Tenant
+
+ENTERPRISE_ROLES = ("admin", "officer")
+BUREAU_ROLES = ("admin", "reviewer")
+PLAN_PARTS = {"goal": "目标任务", "methods": "方法措施", "funding": "经费物资", "people": "机构人员",
+              "timeline": "时限要求", "safety": "安全措施", "contingency": "应急预案"}
+COMMENT_MAX = 500
+
+
+def _major(hazard: Hazard) -> bool:
+    return hazard.level == "重大"
+
+
+def _declared(ctx: ServiceContext, hazard: Hazard, data: dict, *names: str) -> dict[str, Any]:
+    """The step's values for declared columns, converted by the ledger's own rules (one
+    declaration drives the import and the page's forms) and checked across columns with
+    what the hazard already holds."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name in names:
+        column = HAZARDS.column(name)
+        value, problem = column.read(data.get(name))
+        if problem is None and value is None:
+            problem = f"{column.header}不能为空"
+        if problem:
+            errors[name] = [problem]
+        values[name] = value
+    if not errors:
+        merged = {c.id: getattr(hazard, c.id) for c in HAZARDS.columns} | values
+        for column_id, message in HAZARDS.check(merged):
+            if column_id in values or column_id in names:
+                errors.setdefault(column_id, []).append(message)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _comment(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
+    text = data.get("comment")
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationFailed({"comment": ["意见不能为空"]})
+    if len(text.strip()) > COMMENT_MAX:
+        raise ValidationFailed({"comment": [f"意见不能超过{COMMENT_MAX}字"]})
+    return {"comment": text.strip()}
+
+
+def _plan_in_place(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    if _major(hazard) and not hazard.plan:
+        return "重大事故隐患须先制定治理方案，再开始整改"
+    return None
+
+
+def _enterprise_closes(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    return "重大事故隐患须经应急管理局核查后销号，企业验收后为待验收" if _major(hazard) else None
+
+
+def _bureau_closes(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    return None if _major(hazard) else "一般隐患由企业验收销号"
+
+
+def _done(ctx: ServiceContext, hazard: Hazard, data: dict) -> dict:
+    return _declared(ctx, hazard, data, "completed_on")
+
+
+def _verified(ctx: ServiceContext, hazard: Hazard, data: dict) -> dict:
+    return _declared(ctx, hazard, data, "verified_by", "verified_on") | (
+        {"verdict": data["verdict"].strip()[:500]} if isinstance(data.get("verdict"), str) and data["verdict"].strip()
+        else {})
+
+
+def _stamp(*names: str):  # noqa: ANN202
+    """An on-enter effect writing the checked values of `names` with the state."""
+    return lambda _c, _h, d: {n: d[n] for n in names if n in d}
+
+
+def _closing(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
+    return {"closed_on": data.get("verified_on") or data["_today"]}
+
+
+def _reopening(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> dict:
+    return {"reopened": hazard.reopened + 1, "closed_on": None, "completed_on": None, "verified_on": None,
+            "verified_by": None, "verdict": None}
+
+
+def _bureau_of(ctx: ServiceContext, hazard: Hazard) -> str | None:
+    """The bureau that supervises the hazard's enterprise (its parent) acts on it."""
+    parent = ctx.session.scalar(select(Tenant.parent_id).where(Tenant.id == hazard.tenant_id))
+    return None if ctx.actor.tenant_id == parent else "只有该企业的监管部门可以办理"
+
+
+def _own(ctx: ServiceContext, hazard: Hazard) -> str | None:
+    return None if ctx.actor.tenant_id == hazard.tenant_id else "只有该企业本身可以办理"
+
+
+FLOW = Workflow(
+    name="hazard", initial="registered", states=HAZARD_STATES, obj_type="hazard",
+    transitions=(
+        Transition("start", ("registered",), "rectifying", ENTERPRISE_ROLES, "开始整改", bureau=False,
+                   authority=_own, guard=_plan_in_place),
+        Transition("complete", ("rectifying",), "to_verify", ENTERPRISE_ROLES, "整改完成", bureau=False,
+                   authority=_own, checks=(_done,), on_enter=(_stamp("completed_on"),)),
+        Transition("verify", ("to_verify",), "closed", ENTERPRISE_ROLES, "验收销号", bureau=False,
+                   authority=_own, guard=_enterprise_closes, checks=(_verified,),
+                   on_enter=(_stamp("verified_by", "verified_on", "verdict"), _closing)),
+        Transition("reject", ("to_verify",), "rectifying", ENTERPRISE_ROLES + BUREAU_ROLES, "验收不通过",
+                   authority=lambda c, h: None if _own(c, h) is None else _bureau_of(c, h), checks=(_comment,), on_enter=(lambda c, h, d: {"verdict": d["comment"]},)),
+        Transition("bureau_verify", ("to_verify",), "closed", BUREAU_ROLES, "核查销号", bureau=True,
+                   authority=_bureau_of, guard=_bureau_closes, checks=(_comment,),
+                   on_enter=(_closing,)),
+        Transition("reopen", ("closed",), "rectifying", BUREAU_ROLES, "回头看：重新整改", bureau=True,
+                   authority=_bureau_of, checks=(_comment,), on_enter=(_reopening,)),
+    ),
+    # 整改期限 passed with the hazard still in rectification: overdue (derived), announced once.
+    deadlines={"rectifying": Deadline(Limit(0, working=False), "due_on", what="hazard.rectify",
+                                      tell=lambda c, h, moment: _tell_overdue(c, h, moment))},
+)
+
+
+def _tell_overdue(ctx: ServiceContext, hazard: Hazard, moment: str) -> int:
+    if moment != PASSED:
+        return 0
+    title = f"隐患{hazard.code}已超过整改期限（{hazard.due_on.isoformat()}）"
+    told = notifications.notify_role(ctx, hazard.tenant_id, ENTERPRISE_ROLES, title,
+                                     body=f"{hazard.location}：{hazard.description}", link="/ledgers/hazards",
+                                     dedupe_key=f"hazard:{hazard.id}:overdue:{hazard.due_on.isoformat()}")
+    if _major(hazard):
+        parent = ctx.session.scalar(select(Tenant.parent_id).where(Tenant.id == hazard.tenant_id))
+        if parent:
+            told += notifications.notify_role(ctx, parent, BUREAU_ROLES, f"重大事故{title}",
+                                              link="/ledgers/hazards",
+                                              dedupe_key=f"hazard:{hazard.id}:overdue:{hazard.due_on.isoformat()}")
+    return told
+
+
+def get_hazard(ctx: ServiceContext, hazard_id: int) -> Hazard:
+    """A visible hazard; another tenant's is NotFound."""
+    ctx.require()
+    found = ctx.session.scalar(select(Hazard).where(Hazard.id == hazard_id))
+    if found is None:
+        raise NotFound("隐患不存在或无权访问")
+    return found
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+
+
+def actions(ctx: ServiceContext, hazard: Hazard) -> list[Action]:
+    """The steps the caller may take on the hazard (the page's buttons, the API's list)."""
+    return [Action(t.name, t.label) for t in FLOW.available(ctx, hazard)
+            if not (t.guard and t.guard(ctx, hazard, {}))]
+
+
+def set_plan(ctx: ServiceContext, hazard_id: int, version: Any, plan: Any) -> Hazard:
+    """The 治理方案 of a 重大 hazard, in its seven parts (each required)."""
+    hazard = get_hazard(ctx, hazard_id)
+    refusal = ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以制定治理方案") or (
+        None if _own(ctx, hazard) is None else NotFound("隐患不存在或无权访问"))
+    if refusal:
+        raise refusal
+    if check_version(version) != hazard.version:
+        raise Conflict("该隐患已被他人修改，请刷新后重试")
+    if not _major(hazard):
+        raise ValidationFailed({"plan": ["只有重大事故隐患需要治理方案"]})
+    plan = plan if isinstance(plan, dict) else {}
+    errors = {f"plan.{k}": [f"{label}不能为空"] for k, label in PLAN_PARTS.items()
+              if not isinstance(plan.get(k), str) or not plan[k].strip()}
+    if errors:
+        raise ValidationFailed(errors)
+    hazard.plan = {k: plan[k].strip()[:2000] for k in PLAN_PARTS}
+    ctx.session.flush()
+    audit.record(ctx, "hazard.plan", "hazard", hazard.id, f"制定重大事故隐患{hazard.code}的治理方案",
+                 payload={"plan": hazard.plan}, tenant_id=hazard.tenant_id)
+    return hazard
+
+
+def transition(ctx: ServiceContext, hazard_id: int, action: Any, version: Any, data: dict | None = None) -> Hazard:
+    """Take a step of the loop: start, complete (completed_on), verify (verified_by,
+    verified_on, verdict), reject (comment), bureau_verify (comment), reopen (comment)."""
+    hazard = get_hazard(ctx, hazard_id)
+    if not isinstance(action, str) or not action:
+        raise ValidationFailed({"action": ["操作为必填项"]})
+    data = {k: v for k, v in (data or {}).items() if not k.startswith("_")} | {"_today": beijing_today()}
+    FLOW.apply(ctx, hazard, action, version=check_version(version), data=data,
+               summary=lambda h, step: f"隐患{h.code}：{step.transition.label}（{FLOW.label(step.source)} → "
+                                       f"{FLOW.label(step.transition.target)}）")
+    return hazard
+
+
+def sweep_overdue(ctx: ServiceContext, today: date | None = None) -> str:
+    """The sweep: every hazard past 整改期限 and still in rectification is announced once."""
+    today = today or beijing_today()
+    due = ctx.session.scalars(select(Hazard).where(Hazard.status == "rectifying", Hazard.due_on < today)
+                              .order_by(Hazard.due_on, Hazard.id)).all()
+    done = FLOW.sweep(ctx, due, today)
+    return f"{done.passed} 项隐患超过整改期限"
