@@ -19,10 +19,12 @@ there. `Session.get` answers an object already in the identity map without SQL, 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from psycopg import sql
+from sqlalchemy import JSON, event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core.db import bind_scope, scope_of
@@ -191,5 +193,29 @@ def insert_rows(session: Session, model, rows: list[dict]) -> int:  # noqa: ANN0
         seen = set(session.scalars(select(Tenant.id).where(Tenant.id.in_(wanted))))
         if wanted - seen:
             raise NotFound("单位不存在或无权访问")
-    session.execute(insert(model.__table__), rows)
+    if len(rows) >= COPY_FROM and session.get_bind().dialect.name == "postgresql":
+        _copy(session, model.__table__, rows)
+    else:
+        session.execute(insert(model.__table__), rows)
     return len(rows)
+
+
+# From this many rows PostgreSQL gets them by COPY, in the session's transaction: several
+# times faster than a batched INSERT for a ledger of 100,000 rows.
+COPY_FROM = 1000
+
+
+def _copy(session: Session, table, rows: list[dict]) -> None:  # noqa: ANN001
+    session.flush()  # what the ORM holds goes first, in order
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    as_json = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            values = [row.get(c) for c in columns]
+            for i in as_json:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+            copy.write_row(values)

@@ -25,6 +25,7 @@ NOT_LISTS = {
     "/api/v1/filings/{filing_id}/returns/{round}/notice": "the 补正告知书 PDF",
     "/api/v1/ledger-types/{type_id}/template": "a ledger type's xlsx template",
     "/api/v1/imports/{import_id}/errors.xlsx": "the annotated copy of a refused upload",
+    "/api/v1/hazards/export": "the visible ledger as a file",
 }
 ENVELOPE = {"items", "total", "limit", "offset"}
 

@@ -8,8 +8,9 @@ from flask_smorest import Blueprint
 from core.api.auth import MultipartParser, api_ctx, body, json_body, xlsx_download
 from core.errors import NotFound
 from core.files.download import send_stored, store
-from core.ledgers import loop, service
+from core.ledgers import loop, service, xlsx
 from core.ledgers.schemas import (
+    ExportQuery,
     HazardDetailOut,
     HazardOut,
     HazardQuery,
@@ -22,8 +23,6 @@ from core.ledgers.schemas import (
 )
 from core.schema import PageQuery, page, page_list, page_of
 from core.web.request import send_export
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 blp = Blueprint("api_ledgers", __name__, url_prefix="", description="台账：隐患排查治理台账的模板、导入与查询")
 blp.ARGUMENTS_PARSER = MultipartParser()
@@ -42,7 +41,7 @@ def list_types(args: dict):  # noqa: ANN201
 def template(type_id: str):  # noqa: ANN201
     """下载台账模板（.xlsx）"""
     content, filename = service.template_file(api_ctx(), type_id)
-    return send_export(content, filename, XLSX)
+    return send_export(content, filename, xlsx.XLSX_TYPE)
 
 
 @blp.route("/ledger-types/<string:type_id>/imports", methods=["POST"])
@@ -57,7 +56,8 @@ def import_file(args: dict, type_id: str):  # noqa: ANN201
     """
     ctx = api_ctx()
     sent = args["file"]
-    data = sent.stream.read(ctx.house.files.max_bytes + 1)
+    with sent.stream:  # a large upload is spooled to a temporary file: let it go at once
+        data = sent.stream.read(ctx.house.files.max_bytes + 1)
     result = service.import_ledger(ctx, type_id, data, sent.filename or "", dry_run=args["dry_run"])
     if result.status == "rejected":
         return jsonify(_rejected(result)), 422
@@ -97,6 +97,14 @@ def import_errors(import_id: int):  # noqa: ANN201
 def _hazard(ctx, hazard) -> dict:  # noqa: ANN001
     out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields if c != "actions"}
     return out | {"actions": loop.actions(ctx, hazard)}
+
+
+@blp.route("/hazards/export", methods=["GET"])
+@blp.arguments(ExportQuery, location="query")
+@blp.doc(**xlsx_download("可见隐患的 Excel：与模板相同的列（可直接重新导入），另附状态、逾期与企业"))
+def export_hazards(args: dict):  # noqa: ANN201
+    """导出隐患台账（默认 .xlsx；format 可选插件提供的其他格式）"""
+    return send_export(*service.export_hazards(api_ctx(), args["format"]))
 
 
 @blp.route("/hazards/<int:hazard_id>", methods=["GET"])

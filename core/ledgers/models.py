@@ -67,7 +67,9 @@ class Hazard(TenantOwned, Base):
     reopened: Mapped[int] = mapped_column(default=0)
     # sha256 of the declared values as last stored: an upload tells unchanged rows by it.
     digest: Mapped[str] = mapped_column(String(64))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_imports.id", ondelete="SET NULL"), index=True)
+    # The upload that last wrote the row. Not a foreign key on purpose: the bulk path would
+    # check it for each of 100,000 rows, though the import itself wrote the record it names.
+    import_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -80,6 +80,11 @@ class HazardQuery(PageQuery):
     pass
 
 
+class ExportQuery(Schema):
+    format = fields.String(load_default="xlsx", validate=ma.validate.Length(min=1, max=20),
+                           metadata={"description": "xlsx（默认，可直接重新导入），或插件提供的其他格式，如 csv"})
+
+
 def row_schema(lt: LedgerType, name: str, extra: dict[str, fields.Field]) -> type[Schema]:
     """The API schema of a ledger's rows, from its declaration: a field per column, named by
     its id and described by its header and rule, plus the row's own `extra` fields."""

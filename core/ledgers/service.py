@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
+from core import exports
 from core.audit import service as audit
+from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
 from core.errors import NotFound, PermissionDenied
 from core.ledgers import templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger
-from core.ledgers.models import Hazard, LedgerImport
+from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport
 from core.ledgers.standard import HAZARD_LEDGER
 from core.notifications import service as notifications
 from core.plugins.templates import validate_template
@@ -88,7 +88,7 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
         upload = xlsx.read_upload(data, lt, max_bytes=ctx.house.files.max_bytes)
     except xlsx.FileRefused as e:
         return _rejected(ctx, lt, name, digest, message=e.message)
-    records, errors = lt.validate((n, upload.cells(cells)) for n, cells in upload.rows)
+    records, errors = lt.validate(upload.rows, upload.positions)
     if errors:
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=errors,
                          annotated=xlsx.annotated(upload, errors, lt))
@@ -113,9 +113,10 @@ class _Plan:
     unchanged: int
 
 
-def _digest(values: dict[str, Any], lt: LedgerType) -> str:
-    canon = [values.get(c.id).isoformat() if isinstance(values.get(c.id), date) else values.get(c.id) for c in lt.columns]
-    return hashlib.sha256(json.dumps(canon, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+def _digest(values: dict[str, Any], ids: list[str]) -> str:
+    """The declared values as stored, in one string (dates ISO, empty as nothing; no cell
+    holds the separator, text_problem refuses control characters)."""
+    return hashlib.sha256("\x1f".join("" if values[c] is None else str(values[c]) for c in ids).encode()).hexdigest()
 
 
 def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) -> _Plan:
@@ -125,9 +126,10 @@ def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) ->
     stored = {code: (hid, digest, status) for hid, code, digest, status in ctx.session.execute(
         select(Hazard.id, Hazard.code, Hazard.digest, Hazard.status).where(Hazard.tenant_id == tenant_id))}
     new, changed, unchanged = [], [], 0
+    ids = [c.id for c in lt.columns]
     for values in records:
-        values = {k: v for k, v in values.items() if k != "_row"}
-        values["digest"] = _digest(values, lt)
+        del values["_row"]
+        values["digest"] = _digest(values, ids)
         have = stored.get(values[lt.key.id])
         if have is None:
             new.append(values)
@@ -224,6 +226,33 @@ def get_import(ctx: ServiceContext, import_id: int) -> LedgerImport:
     if found is None:
         raise NotFound("导入记录不存在或无权访问")
     return found
+
+
+def export_hazards(ctx: ServiceContext, format_id: str = "xlsx") -> tuple[bytes, str, str]:
+    """The caller's visible hazards: (content, file name, content type). As xlsx: the
+    template's columns, then 状态 and 逾期 (and 企业 for a bureau), rows streamed from the
+    database in constant memory, so the file uploads again as it is. Another format (a
+    plugin's) gets the same columns through the platform's export, escaped as every export."""
+    ctx.require()
+    today = beijing_today()
+    bureau = ctx.actor.is_bureau or ctx.actor.is_system
+    stmt = (select(*[getattr(Hazard, c.id) for c in HAZARDS.columns], Hazard.status, Tenant.name)
+            .join(Tenant, Tenant.id == Hazard.tenant_id).order_by(Tenant.path, Hazard.code)
+            .execution_options(yield_per=5000))
+    n = len(HAZARDS.columns)
+    due_at = [c.id for c in HAZARDS.columns].index("due_on")
+
+    def rows():  # noqa: ANN202
+        for row in ctx.session.execute(stmt):
+            status, enterprise = row[n], row[n + 1]
+            overdue = status in OPEN_STATES and row[due_at] < today
+            yield [*row[:n], HAZARD_STATES.get(status, status), "是" if overdue else ""] + ([enterprise] if bureau else [])
+
+    extra = ("状态", "逾期") + (("企业",) if bureau else ())
+    if format_id != "xlsx":
+        return exports.export(ctx, format_id, HAZARDS.title, [c.header for c in HAZARDS.columns] + list(extra),
+                              list(rows()))
+    return xlsx.export(HAZARDS, rows(), extra), f"{HAZARDS.title}（{today.isoformat()}）.xlsx", xlsx.XLSX_TYPE
 
 
 def list_hazards(ctx: ServiceContext, *, limit: int = 50, offset: int = 0) -> list[Hazard]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ DATA_SHEET = "台账"
 GUIDE_SHEET = "填写说明"
 META_SHEET = "_anjian"          # hidden: which ledger type and version the template is
 ERROR_HEADER = "错误说明"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 50 * 1024 * 1024      # the upload itself
 MAX_INFLATED = 400 * 1024 * 1024  # all of its zip entries, inflated
 MAX_ROWS = 200_000
@@ -303,3 +305,35 @@ def _write(ws, r: int, c: int, value: Any, date_format, plain) -> None:  # noqa:
         ws.write_number(r, c, value, plain)
     else:
         ws.write_string(r, c, escape_formula(str(value)), plain)
+
+
+# --------------------------------------------------------------------------- export
+
+def export(lt: LedgerType, rows: Iterable[Sequence[Any]], extra: Sequence[str] = ()) -> bytes:
+    """A ledger view as xlsx in constant memory: the template's columns first (so the file
+    uploads again as it is, extra columns being ignored by the import), then `extra` ones
+    (状态, 逾期, 企业 …). Dates as dates; text that would read as a formula is escaped."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet(DATA_SHEET)
+    meta = wb.add_worksheet(META_SHEET)
+    meta.write_row(0, 0, ["ledger_type", lt.id])
+    meta.write_row(1, 0, ["version", lt.version])
+    meta.hide()
+    head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1, "text_wrap": True})
+    day = wb.add_format({"num_format": "yyyy-mm-dd"})
+    headers = [c.header for c in lt.columns] + list(extra)
+    for c, col in enumerate(lt.columns):
+        ws.set_column(c, c, _width(col))
+    for c, h in enumerate(extra, start=len(lt.columns)):
+        ws.set_column(c, c, max(display_width(h) + 4, 10))
+    ws.write_row(0, 0, headers, head)
+    ws.freeze_panes(1, 0)
+    count = 0
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            _write(ws, r, c, value, day, None)
+        count = r
+    ws.autofilter(0, 0, max(count, 1), len(headers) - 1)
+    wb.close()
+    return buf.getvalue()

@@ -3,7 +3,7 @@ every upload of a ledger file with its outcome
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-01 16:31:42.702360
+Create Date: 2026-12-01 17:14:57.724396
 """
 import sqlalchemy as sa
 from alembic import op
@@ -16,33 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('ledger_imports',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ledger_type', sa.String(length=100), nullable=False),
-    sa.Column('type_version', sa.String(length=40), nullable=False),
-    sa.Column('filename', sa.String(length=255), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('rows', sa.Integer(), nullable=False),
-    sa.Column('created', sa.Integer(), nullable=False),
-    sa.Column('updated', sa.Integer(), nullable=False),
-    sa.Column('unchanged', sa.Integer(), nullable=False),
-    sa.Column('error_count', sa.Integer(), nullable=False),
-    sa.Column('message', sa.String(length=500), nullable=True),
-    sa.Column('errors', sa.JSON(), nullable=False),
-    sa.Column('error_file_id', sa.Integer(), nullable=True),
-    sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_ledger_imports_created_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['error_file_id'], ['files.id'], name=op.f('fk_ledger_imports_error_file_id_files'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_imports_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_imports'))
-    )
-    with op.batch_alter_table('ledger_imports', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ledger_imports_tenant_id'), ['tenant_id'], unique=False)
-        batch_op.create_index('ix_ledger_imports_tenant_id_id', ['tenant_id', 'id'], unique=False)
-
     op.create_table('hazards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=50), nullable=False),
@@ -74,7 +47,6 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['import_id'], ['ledger_imports.id'], name=op.f('fk_hazards_import_id_ledger_imports'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_hazards_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazards')),
     sa.UniqueConstraint('tenant_id', 'code', name='uq_hazards_tenant_id_code')
@@ -84,17 +56,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hazards_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_hazards_tenant_id_status_due_on', ['tenant_id', 'status', 'due_on'], unique=False)
 
+    op.create_table('ledger_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ledger_type', sa.String(length=100), nullable=False),
+    sa.Column('type_version', sa.String(length=40), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=True),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('error_file_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_ledger_imports_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['error_file_id'], ['files.id'], name=op.f('fk_ledger_imports_error_file_id_files'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_imports_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_imports'))
+    )
+    with op.batch_alter_table('ledger_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_imports_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_ledger_imports_tenant_id_id', ['tenant_id', 'id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ledger_imports', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_imports_tenant_id_id')
+        batch_op.drop_index(batch_op.f('ix_ledger_imports_tenant_id'))
+
+    op.drop_table('ledger_imports')
     with op.batch_alter_table('hazards', schema=None) as batch_op:
         batch_op.drop_index('ix_hazards_tenant_id_status_due_on')
         batch_op.drop_index(batch_op.f('ix_hazards_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_hazards_import_id'))
 
     op.drop_table('hazards')
-    with op.batch_alter_table('ledger_imports', schema=None) as batch_op:
-        batch_op.drop_index('ix_ledger_imports_tenant_id_id')
-        batch_op.drop_index(batch_op.f('ix_ledger_imports_tenant_id'))
-
-    op.drop_table('ledger_imports')

@@ -40,6 +40,8 @@ def workbook(rows: list[dict], headers: list[str] = HEADERS, *, title: str | Non
             v = row.get(h)
             if isinstance(v, date):
                 ws.write_datetime(r, c, datetime(v.year, v.month, v.day), day)
+            elif isinstance(v, str):
+                ws.write_string(r, c, v)        # text as typed, even when it starts with "="
             elif v is not None:
                 ws.write(r, c, v)
     if meta:
