@@ -249,19 +249,25 @@ def _find_header(grid: list[list[Any]], lt: LedgerType) -> tuple[int, dict[str, 
 
 # --------------------------------------------------------------------------- the annotated copy
 
-def annotated(upload: Upload, errors: list[RowError], lt: LedgerType) -> bytes:
-    """The user's rows as read, with each cell in error filled red and the row's messages in
-    an extra column at the end; the header and the hidden type sheet as in the template,
-    so the corrected copy uploads again as it is."""
+def _ledger_book(lt: LedgerType):  # noqa: ANN202
+    """A workbook written row by row in constant memory: the data sheet, and the hidden sheet
+    naming the ledger type, so what it holds uploads again as that type."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "constant_memory": True})
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet(DATA_SHEET)
     meta = wb.add_worksheet(META_SHEET)
     meta.write_row(0, 0, ["ledger_type", lt.id])
     meta.write_row(1, 0, ["version", lt.version])
     meta.hide()
     head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1, "text_wrap": True})
+    return buf, wb, ws, head
+
+
+def annotated(upload: Upload, errors: list[RowError], lt: LedgerType) -> bytes:
+    """The user's rows as read, with each cell in error filled red and the row's messages in
+    an extra column at the end; the header and the hidden type sheet as in the template,
+    so the corrected copy uploads again as it is."""
+    buf, wb, ws, head = _ledger_book(lt)
     bad = wb.add_format({"bg_color": "#F8CBAD", "border": 1, "border_color": "#C00000"})
     bad_day = wb.add_format({"bg_color": "#F8CBAD", "border": 1, "border_color": "#C00000", "num_format": "yyyy-mm-dd"})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -313,14 +319,7 @@ def export(lt: LedgerType, rows: Iterable[Sequence[Any]], extra: Sequence[str] =
     """A ledger view as xlsx in constant memory: the template's columns first (so the file
     uploads again as it is, extra columns being ignored by the import), then `extra` ones
     (状态, 逾期, 企业 …). Dates as dates; text that would read as a formula is escaped."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet(DATA_SHEET)
-    meta = wb.add_worksheet(META_SHEET)
-    meta.write_row(0, 0, ["ledger_type", lt.id])
-    meta.write_row(1, 0, ["version", lt.version])
-    meta.hide()
-    head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1, "text_wrap": True})
+    buf, wb, ws, head = _ledger_book(lt)
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     headers = [c.header for c in lt.columns] + list(extra)
     for c, col in enumerate(lt.columns):
