@@ -230,8 +230,11 @@ class Workflow:
         area's `tell` keeps reminders idempotent (dedupe keys)."""
         passed = reminded = waiting = 0
         for obj in objs:
-            state = self.deadline_state(ctx, obj, today)
             d = self.deadlines.get(getattr(obj, self.state_attr))
+            start = getattr(obj, d.start, None) if d else None
+            if start is None:
+                continue
+            state = d.limit.state(ctx.session, start, today)
             if state == PASSED:
                 passed += self.pass_deadline(ctx, obj)
             elif state == UNCONFIRMED:
@@ -239,7 +242,7 @@ class Workflow:
                 if d.tell:
                     d.tell(ctx, obj, UNCONFIRMED)
             elif state == OPEN and d.tell:
-                day = d.limit.reminder(ctx.session, getattr(obj, d.start))
+                day = d.limit.reminder(ctx.session, start)
                 if day is not None and today >= day:
                     reminded += (d.tell(ctx, obj, REMIND) or 0) > 0
         return DeadlineSweep(passed, reminded, waiting)

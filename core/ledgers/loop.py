@@ -21,13 +21,11 @@ from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.ledgers.models import HAZARD_STATES, Hazard
-from core.ledgers.service import HAZARDS
+from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES, HAZARDS
 from core.notifications import service as notifications
 from core.workflow import PASSED, Deadline, Limit, Transition, Workflow, check_version
 from tenants.models import Tenant
 
-ENTERPRISE_ROLES = ("admin", "officer")
-BUREAU_ROLES = ("admin", "reviewer")
 PLAN_PARTS = {"goal": "目标任务", "methods": "方法措施", "funding": "经费物资", "people": "机构人员",
               "timeline": "时限要求", "safety": "安全措施", "contingency": "应急预案"}
 COMMENT_MAX = 500
@@ -181,11 +179,8 @@ def actions(ctx: ServiceContext, hazard: Hazard) -> list[Action]:
 
 def set_plan(ctx: ServiceContext, hazard_id: int, version: Any, plan: Any) -> Hazard:
     """The 治理方案 of a 重大 hazard, in its seven parts (each required)."""
-    hazard = get_hazard(ctx, hazard_id)
-    refusal = ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以制定治理方案") or (
-        None if _own(ctx, hazard) is None else NotFound("隐患不存在或无权访问"))
-    if refusal:
-        raise refusal
+    hazard = get_hazard(ctx, hazard_id)   # an enterprise sees only its own
+    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以制定治理方案")
     if check_version(version) != hazard.version:
         raise Conflict("该隐患已被他人修改，请刷新后重试")
     if not _major(hazard):

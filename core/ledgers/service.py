@@ -23,7 +23,7 @@ from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, refuse
 from core.ledgers import templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger
 from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport
@@ -34,10 +34,10 @@ from tenants.models import Tenant
 from tenants.scoping import bind, insert_rows, scope_of
 
 HAZARDS = compile_ledger(validate_template(copy.deepcopy(HAZARD_LEDGER), {"ledger": templates.LEDGER}))
+# Who keeps an enterprise's ledger, and who at its bureau hears of it.
 ENTERPRISE_ROLES = ("admin", "officer")
-BUREAU_NOTIFY_ROLES = ("admin", "reviewer")
+BUREAU_ROLES = ("admin", "reviewer")
 LISTED_ERRORS = 200           # errors kept on the import's record; all are in the annotated copy
-STATUS_LABELS = {"stored": "已导入", "rejected": "未通过校验，未保存", "preview": "预检（未保存）"}
 
 
 def ledger_types(ctx: ServiceContext) -> list[LedgerType]:
@@ -79,8 +79,7 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
     """Import an uploaded ledger file into the caller's enterprise. Returns the result:
     "stored" (every row upserted), "preview" (a dry run: what storing would do), or
     "rejected" (nothing stored; its record and annotated copy are kept all the same)."""
-    if (refused := import_refusal(ctx)) is not None:
-        raise refused
+    refuse(import_refusal(ctx))
     lt = ledger_type(ctx, type_id)
     digest = hashlib.sha256(data).hexdigest()
     name = (filename or "台账.xlsx")[:255]
@@ -161,10 +160,13 @@ def state_of(values: dict[str, Any], current: str | None = None) -> str:
 
 def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
     tenant_id, now = ctx.actor.tenant_id, utcnow()
-    insert_rows(ctx.session, Hazard, [
-        {**v, "tenant_id": tenant_id, "status": state_of(v), "import_id": record.id, "created_at": now,
-         "updated_at": now, "version": 1, "reopened": 0,
-         "closed_on": v.get("verified_on") if state_of(v) == "closed" else None} for v in plan.new])
+    def new_row(v: dict[str, Any]) -> dict[str, Any]:
+        state = state_of(v)
+        return {**v, "tenant_id": tenant_id, "status": state, "import_id": record.id, "created_at": now,
+                "updated_at": now, "version": 1, "reopened": 0,
+                "closed_on": v.get("verified_on") if state == "closed" else None}
+
+    insert_rows(ctx.session, Hazard, [new_row(v) for v in plan.new])
     if plan.changed:
         columns = [c.id for c in HAZARDS.columns] + ["digest"]
         stmt = (update(Hazard.__table__).where(Hazard.__table__.c.id == bindparam("_id"),
@@ -186,7 +188,7 @@ def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
         # 安全生产法第四十一条: a major hazard is reported to the supervising department at once.
         codes = "、".join(v["code"] for v in majors[:10]) + ("等" if len(majors) > 10 else "")
         notifications.notify_role(
-            ctx, enterprise.parent_id, BUREAU_NOTIFY_ROLES, f"{enterprise.name}登记重大事故隐患{len(majors)}项",
+            ctx, enterprise.parent_id, BUREAU_ROLES, f"{enterprise.name}登记重大事故隐患{len(majors)}项",
             body=f"{enterprise.name}于台账导入中登记重大事故隐患：{codes}。请及时掌握整改情况，必要时挂牌督办。",
             link="/ledgers/hazards", dedupe_key=f"ledger_import:{record.id}:majors")
 
