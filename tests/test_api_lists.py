@@ -26,6 +26,7 @@ NOT_LISTS = {
     "/api/v1/ledger-types/{type_id}/template": "a ledger type's xlsx template",
     "/api/v1/imports/{import_id}/errors.xlsx": "the annotated copy of a refused upload",
     "/api/v1/hazards/export": "the visible ledger as a file",
+    "/api/v1/stats/hazards": "the jurisdiction's hazard figures: one summary with its breakdowns",
 }
 ENVELOPE = {"items", "total", "limit", "offset"}
 

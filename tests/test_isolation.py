@@ -15,7 +15,7 @@ from core.checklists.models import ChecklistRun
 from core.filings.models import FilingReturn, RevisionTrigger
 from core.filings.review import service as filings
 from core.jobs.models import Job
-from core.ledgers.models import Hazard, LedgerImport
+from core.ledgers.models import Hazard, HazardExtension, LedgerImport
 from core.notifications import service as notifications
 from core.plugins.models import TemplateSnapshot
 from tests.files import samples
@@ -62,12 +62,17 @@ def ent1_objects(app, ctx_for):
                     department="生产部", location="储罐区", description="接地失效", category="现场管理类", level="一般",
                     measures="更换", owner="李明", due_on=date(2026, 11, 30), status="rectifying", digest="0" * 64)
     system.session.add(hazard)
+    system.session.flush()
+    extension = HazardExtension(tenant_id=me.tenant_id, hazard_id=hazard.id, previous_due=hazard.due_on,
+                                requested_due=date(2026, 12, 30), reason="设备未到货")
+    system.session.add(extension)
     system.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
             "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id,
-            "round": 1, "import_id": refused.id, "hazard_id": hazard.id}
+            "round": 1, "import_id": refused.id, "hazard_id": hazard.id,
+            "extension_id": extension.id}
 
 
 def id_routes(app):

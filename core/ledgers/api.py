@@ -8,9 +8,14 @@ from flask_smorest import Blueprint
 from core.api.auth import MultipartParser, api_ctx, body, json_body, xlsx_download
 from core.errors import NotFound
 from core.files.download import send_stored, store
-from core.ledgers import loop, service, xlsx
+from core.ledgers import loop, service, supervision, xlsx
+from core.ledgers import stats as ledger_stats
 from core.ledgers.schemas import (
+    DecisionIn,
     ExportQuery,
+    ExtensionIn,
+    ExtensionOut,
+    HazardIn,
     HazardDetailOut,
     HazardOut,
     HazardQuery,
@@ -19,7 +24,12 @@ from core.ledgers.schemas import (
     LedgerTypeOut,
     PlanIn,
     RejectedOut,
+    StatsOut,
+    StatsQuery,
+    SuperviseIn,
     TransitionIn,
+    hazard_filter,
+    stats_out,
 )
 from core.schema import PageQuery, page, page_list, page_of
 from core.web.request import send_export
@@ -95,16 +105,16 @@ def import_errors(import_id: int):  # noqa: ANN201
 
 
 def _hazard(ctx, hazard) -> dict:  # noqa: ANN001
-    out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields if c != "actions"}
-    return out | {"actions": loop.actions(ctx, hazard)}
+    out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields if c not in ("actions", "extensions")}
+    return out | {"actions": supervision.actions(ctx, hazard), "extensions": supervision.extensions_of(ctx, hazard)}
 
 
 @blp.route("/hazards/export", methods=["GET"])
 @blp.arguments(ExportQuery, location="query")
 @blp.doc(**xlsx_download("可见隐患的 Excel：与模板相同的列（可直接重新导入），另附状态、逾期与企业"))
 def export_hazards(args: dict):  # noqa: ANN201
-    """导出隐患台账（默认 .xlsx；format 可选插件提供的其他格式）"""
-    return send_export(*service.export_hazards(api_ctx(), args["format"]))
+    """导出隐患台账（默认 .xlsx；format 可选插件提供的其他格式；筛选条件同列表）"""
+    return send_export(*service.export_hazards(api_ctx(), args["format"], hazard_filter(args)))
 
 
 @blp.route("/hazards/<int:hazard_id>", methods=["GET"])
@@ -142,7 +152,53 @@ def set_plan(hazard_id: int):  # noqa: ANN201
 @blp.arguments(HazardQuery, location="query")
 @blp.response(200, page_of(HazardOut))
 def list_hazards(args: dict):  # noqa: ANN201
-    """可见的隐患（企业看本企业的，应急管理局看辖区的）"""
+    """可见的隐患（企业看本企业的，应急管理局看辖区的），逾期的在前"""
     ctx = api_ctx()
-    rows = service.list_hazards(ctx, limit=args["limit"], offset=args["offset"])
-    return page(rows, service.count_hazards(ctx), args)
+    where = hazard_filter(args)
+    rows = service.list_hazards(ctx, where, limit=args["limit"], offset=args["offset"])
+    return page(rows, service.count_hazards(ctx, where), args)
+
+
+@blp.route("/hazards", methods=["POST"])
+@blp.doc(**body(HazardIn))
+@blp.response(201, HazardDetailOut)
+def register():  # noqa: ANN201
+    """登记一项隐患（列 id 见 /ledger-types；校验同导入）；重大事故隐患即时报告监管部门"""
+    ctx = api_ctx()
+    return _hazard(ctx, service.register_hazard(ctx, json_body()))
+
+
+@blp.route("/hazards/<int:hazard_id>/supervision", methods=["PUT"])
+@blp.doc(**body(SuperviseIn))
+@blp.response(200, HazardDetailOut)
+def supervise(hazard_id: int):  # noqa: ANN201
+    """挂牌督办重大事故隐患（督办文号、督办期限、督办股室）；企业即时收到通知"""
+    ctx = api_ctx()
+    data = json_body()
+    return _hazard(ctx, supervision.supervise(ctx, hazard_id, data.get("version"), data))
+
+
+@blp.route("/hazards/<int:hazard_id>/extensions", methods=["POST"])
+@blp.doc(**body(ExtensionIn))
+@blp.response(201, ExtensionOut)
+def request_extension(hazard_id: int):  # noqa: ANN201
+    """企业申请延长重大事故隐患的整改期限（一次一项待审批）"""
+    return supervision.request_extension(api_ctx(), hazard_id, json_body())
+
+
+@blp.route("/extensions/<int:extension_id>/decision", methods=["POST"])
+@blp.doc(**body(DecisionIn))
+@blp.response(200, ExtensionOut)
+def decide_extension(extension_id: int):  # noqa: ANN201
+    """应急管理局审批延期申请：同意则整改期限改为申请的日期；不同意须写明理由"""
+    data = json_body()
+    return supervision.decide_extension(api_ctx(), extension_id, data.get("approve"), data)
+
+
+@blp.route("/stats/hazards", methods=["GET"])
+@blp.arguments(StatsQuery, location="query")
+@blp.response(200, StatsOut)
+def stats(args: dict):  # noqa: ANN201
+    """隐患统计：总数、销号、整改率、按期整改率、逾期、重大未销号、挂牌督办、回头看反弹；按企业、下级单位或股室分组，
+    另附按类别、来源的分布与近12个月趋势（均为数据库汇总）"""
+    return stats_out(ledger_stats.hazard_stats(api_ctx(), args["group"], hazard_filter(args)))

@@ -106,13 +106,13 @@ def _reopening(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> dict:
             "verified_by": None, "verdict": None}
 
 
-def _bureau_of(ctx: ServiceContext, hazard: Hazard) -> str | None:
+def by_bureau(ctx: ServiceContext, hazard: Hazard) -> str | None:
     """The bureau that supervises the hazard's enterprise (its parent) acts on it."""
     parent = ctx.session.scalar(select(Tenant.parent_id).where(Tenant.id == hazard.tenant_id))
     return None if ctx.actor.tenant_id == parent else "只有该企业的监管部门可以办理"
 
 
-def _own(ctx: ServiceContext, hazard: Hazard) -> str | None:
+def by_enterprise(ctx: ServiceContext, hazard: Hazard) -> str | None:
     return None if ctx.actor.tenant_id == hazard.tenant_id else "只有该企业本身可以办理"
 
 
@@ -120,19 +120,19 @@ FLOW = Workflow(
     name="hazard", initial="registered", states=HAZARD_STATES, obj_type="hazard",
     transitions=(
         Transition("start", ("registered",), "rectifying", ENTERPRISE_ROLES, "开始整改", bureau=False,
-                   authority=_own, guard=_plan_in_place),
+                   authority=by_enterprise, guard=_plan_in_place),
         Transition("complete", ("rectifying",), "to_verify", ENTERPRISE_ROLES, "整改完成", bureau=False,
-                   authority=_own, checks=(_done,), on_enter=(_stamp("completed_on"),)),
+                   authority=by_enterprise, checks=(_done,), on_enter=(_stamp("completed_on"),)),
         Transition("verify", ("to_verify",), "closed", ENTERPRISE_ROLES, "验收销号", bureau=False,
-                   authority=_own, guard=_enterprise_closes, checks=(_verified,),
+                   authority=by_enterprise, guard=_enterprise_closes, checks=(_verified,),
                    on_enter=(_stamp("verified_by", "verified_on", "verdict"), _closing)),
         Transition("reject", ("to_verify",), "rectifying", ENTERPRISE_ROLES + BUREAU_ROLES, "验收不通过",
-                   authority=lambda c, h: None if _own(c, h) is None else _bureau_of(c, h), checks=(_comment,), on_enter=(lambda c, h, d: {"verdict": d["comment"]},)),
+                   authority=lambda c, h: None if by_enterprise(c, h) is None else by_bureau(c, h), checks=(_comment,), on_enter=(lambda c, h, d: {"verdict": d["comment"]},)),
         Transition("bureau_verify", ("to_verify",), "closed", BUREAU_ROLES, "核查销号", bureau=True,
-                   authority=_bureau_of, guard=_bureau_closes, checks=(_comment,),
+                   authority=by_bureau, guard=_bureau_closes, checks=(_comment,),
                    on_enter=(_closing,)),
         Transition("reopen", ("closed",), "rectifying", BUREAU_ROLES, "回头看：重新整改", bureau=True,
-                   authority=_bureau_of, checks=(_comment,), on_enter=(_reopening,)),
+                   authority=by_bureau, checks=(_comment,), on_enter=(_reopening,)),
     ),
     # 整改期限 passed with the hazard still in rectification: overdue (derived), announced once.
     deadlines={"rectifying": Deadline(Limit(0, working=False), "due_on", what="hazard.rectify",
@@ -145,15 +145,19 @@ def _tell_overdue(ctx: ServiceContext, hazard: Hazard, moment: str) -> int:
         return 0
     title = f"隐患{hazard.code}已超过整改期限（{hazard.due_on.isoformat()}）"
     told = notifications.notify_role(ctx, hazard.tenant_id, ENTERPRISE_ROLES, title,
-                                     body=f"{hazard.location}：{hazard.description}", link="/ledgers/hazards",
+                                     body=f"{hazard.location}：{hazard.description}", link=hazard_link(hazard),
                                      dedupe_key=f"hazard:{hazard.id}:overdue:{hazard.due_on.isoformat()}")
     if _major(hazard):
         parent = ctx.session.scalar(select(Tenant.parent_id).where(Tenant.id == hazard.tenant_id))
         if parent:
             told += notifications.notify_role(ctx, parent, BUREAU_ROLES, f"重大事故{title}",
-                                              link="/ledgers/hazards",
+                                              link=hazard_link(hazard),
                                               dedupe_key=f"hazard:{hazard.id}:overdue:{hazard.due_on.isoformat()}")
     return told
+
+
+def hazard_link(hazard: Hazard) -> str:
+    return f"/ledgers/hazards/{hazard.id}"
 
 
 def get_hazard(ctx: ServiceContext, hazard_id: int) -> Hazard:

@@ -2,12 +2,13 @@
 kind), their xlsx templates and imports, and the hazard ledger."""
 from core.house import Manifest, named_by
 from core.jobs.registry import Sweep
-from core.ledgers import api
+from core.ledgers import api, views
 from core.ledgers.models import Hazard, LedgerImport
 from core.ledgers.templates import LEDGER
 
 MANIFEST = Manifest(
     "ledgers",
+    pages=(views.bp,),
     api=(api.blp,),
     template_kinds=(LEDGER,),
     sweeps=(Sweep("ledgers.hazards", "core.ledgers.loop:sweep_overdue"),),

@@ -65,6 +65,12 @@ class Hazard(TenantOwned, Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     # 整改回头看: how often the bureau found it back after closing (反弹).
     reopened: Mapped[int] = mapped_column(default=0)
+    # 挂牌督办 of a 重大 hazard by its bureau: the document, its deadline and the section
+    # that follows it up. Lifted (all four cleared) only by closing the hazard.
+    supervised_no: Mapped[str | None] = mapped_column(String(60))
+    supervised_on: Mapped[date | None] = mapped_column(Date)
+    supervised_due: Mapped[date | None] = mapped_column(Date)
+    supervised_section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
     # sha256 of the declared values as last stored: an upload tells unchanged rows by it.
     digest: Mapped[str] = mapped_column(String(64))
     # The upload that last wrote the row. Not a foreign key on purpose: the bulk path would
@@ -81,9 +87,41 @@ class Hazard(TenantOwned, Base):
         return HAZARD_STATES.get(self.status, self.status)
 
     @property
+    def supervised(self) -> bool:
+        """Under 挂牌督办 now (closing lifts it)."""
+        return self.supervised_no is not None and self.status != "closed"
+
+    @property
     def overdue(self) -> bool:
         """Past 整改期限 and not closed, on Beijing's today (derived: never stored)."""
         return self.status in OPEN_STATES and self.due_on < beijing_today()
+
+
+EXTENSION_STATES = {"pending": _("待审批"), "approved": _("已同意"), "rejected": _("未同意")}
+
+
+class HazardExtension(TenantOwned, Base):
+    """An enterprise's request to move a 重大 hazard's 整改期限, and the bureau's answer
+    (approved moves the deadline; rejected keeps it, with the reason). `tenant_id` is the
+    enterprise's; one request at a time is pending."""
+
+    __tablename__ = "hazard_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"), index=True)
+    previous_due: Mapped[date] = mapped_column(Date)
+    requested_due: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decision: Mapped[str | None] = mapped_column(String(500))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def status_label(self) -> str:
+        return EXTENSION_STATES.get(self.status, self.status)
 
 
 class LedgerImport(TenantOwned, Base):

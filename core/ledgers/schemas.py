@@ -7,7 +7,8 @@ from marshmallow import fields
 
 from core.ledgers.declaration import LedgerType
 from core.ledgers.models import HAZARD_STATES
-from core.ledgers.service import HAZARDS
+from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
+from core.ledgers.stats import GROUPS, Figures, Row, Stats
 from core.schema import PageQuery, Schema
 
 
@@ -76,13 +77,89 @@ class RejectedOut(Schema):
     import_ = fields.Nested(ImportOut, data_key="import", metadata={"description": "本次导入的记录"})
 
 
-class HazardQuery(PageQuery):
+class FilterQuery(Schema):
+    """The filters of a ledger view, the same on the page, the list, the export and the
+    statistics."""
+
+    status = fields.String(validate=ma.validate.OneOf(list(HAZARD_STATES)), metadata={
+        "description": "、".join(f"{k}（{v}）" for k, v in HAZARD_STATES.items())})
+    level = fields.String(validate=ma.validate.OneOf(FILTER_CHOICES["level"]), metadata={"description": "等级"})
+    source = fields.String(validate=ma.validate.OneOf(FILTER_CHOICES["source"]), metadata={"description": "来源"})
+    category = fields.String(validate=ma.validate.OneOf(FILTER_CHOICES["category"]), metadata={"description": "类别"})
+    overdue = fields.Boolean(metadata={"description": "true：已过整改期限且未销号；false：其余"})
+    supervised = fields.Boolean(metadata={"description": "true：挂牌督办中（未销号）"})
+    reopened = fields.Boolean(metadata={"description": "true：回头看发现反弹过"})
+    enterprise = fields.Integer(data_key="enterprise", attribute="enterprise_id",
+                                validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={"description": "企业 id"})
+    q = fields.String(validate=ma.validate.Length(max=100), metadata={"description": "编号、部位或描述中的文字"})
+
+
+class HazardQuery(PageQuery, FilterQuery):
     pass
 
 
-class ExportQuery(Schema):
+class ExportQuery(FilterQuery):
     format = fields.String(load_default="xlsx", validate=ma.validate.Length(min=1, max=20),
                            metadata={"description": "xlsx（默认，可直接重新导入），或插件提供的其他格式，如 csv"})
+
+
+def hazard_filter(args: dict) -> HazardFilter:
+    return HazardFilter(**{k: v for k, v in args.items() if k in HazardFilter.__dataclass_fields__})
+
+
+class StatsQuery(FilterQuery):
+    group = fields.String(load_default="enterprise", validate=ma.validate.OneOf(list(GROUPS)), metadata={
+        "description": "enterprise 按企业（含未建台账的企业）、child 按下级单位、section 按监管股室"})
+
+
+class FiguresOut(Schema):
+    found = fields.Integer(metadata={"description": "隐患总数"})
+    closed = fields.Integer(metadata={"description": "已销号"})
+    open = fields.Integer(metadata={"description": "未销号"})
+    rate = fields.Float(allow_none=True, metadata={"description": "整改率（已销号/总数，0–1）"})
+    on_time = fields.Integer(metadata={"description": "按期销号（销号日期不晚于整改期限）"})
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "按期整改率（按期销号/已销号）"})
+    overdue = fields.Integer(metadata={"description": "逾期未整改（按整改期限计算）"})
+    major = fields.Integer(metadata={"description": "重大事故隐患"})
+    major_open = fields.Integer(metadata={"description": "未销号的重大事故隐患"})
+    supervised = fields.Integer(metadata={"description": "挂牌督办中"})
+    reopened = fields.Integer(metadata={"description": "回头看发现反弹"})
+
+
+class StatsRowOut(FiguresOut):
+    id = fields.Integer(allow_none=True)
+    name = fields.String()
+    empty = fields.Boolean(metadata={"description": "没有任何隐患记录（未建台账）"})
+
+
+class MonthOut(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    found = fields.Integer()
+    closed = fields.Integer()
+
+
+class StatsOut(Schema):
+    group = fields.String()
+    today = fields.Date()
+    total = fields.Nested(FiguresOut)
+    without_ledger = fields.Integer(metadata={"description": "没有任何隐患记录的企业数"})
+    rows = fields.List(fields.Nested(StatsRowOut), metadata={"description": "按 group 分组的各行"})
+    by_category = fields.List(fields.Nested(StatsRowOut))
+    by_source = fields.List(fields.Nested(StatsRowOut))
+    trend = fields.List(fields.Nested(MonthOut), metadata={"description": "近12个月每月发现与销号数"})
+
+
+def stats_out(stats: Stats) -> dict:
+    def flat(row: Row) -> dict:
+        return {"id": row.id, "name": row.name, "empty": row.empty, **figures(row.figures)}
+
+    def figures(f: Figures) -> dict:
+        return {**vars(f), "open": f.open, "rate": f.rate, "on_time_rate": f.on_time_rate}
+
+    return {"group": stats.group, "today": stats.today, "total": figures(stats.total),
+            "without_ledger": stats.without_ledger, "rows": [flat(r) for r in stats.rows],
+            "by_category": [flat(r) for r in stats.by_category], "by_source": [flat(r) for r in stats.by_source],
+            "trend": [vars(m) for m in stats.trend]}
 
 
 def row_schema(lt: LedgerType, name: str, extra: dict[str, fields.Field]) -> type[Schema]:
@@ -101,7 +178,12 @@ HazardOut = row_schema(HAZARDS, "HazardOut", {
     "status_label": fields.String(), "version": fields.Integer(),
     "overdue": fields.Boolean(metadata={"description": "已过整改期限且未销号（按整改期限计算，不存储）"}),
     "closed_on": fields.Date(allow_none=True), "reopened": fields.Integer(metadata={"description": "回头看发现反弹的次数"}),
-    "plan": fields.Dict(allow_none=True, metadata={"description": "重大事故隐患治理方案（七项）"})})
+    "plan": fields.Dict(allow_none=True, metadata={"description": "重大事故隐患治理方案（七项）"}),
+    "supervised": fields.Boolean(metadata={"description": "挂牌督办中"}),
+    "supervised_no": fields.String(allow_none=True, metadata={"description": "督办文号"}),
+    "supervised_on": fields.Date(allow_none=True), "supervised_due": fields.Date(allow_none=True, metadata={
+        "description": "督办期限"}),
+    "supervised_section_id": fields.Integer(allow_none=True, metadata={"description": "督办股室"})})
 
 
 class ActionOut(Schema):
@@ -109,8 +191,46 @@ class ActionOut(Schema):
     label = fields.String()
 
 
+class ExtensionOut(Schema):
+    id = fields.Integer()
+    hazard_id = fields.Integer()
+    previous_due = fields.Date()
+    requested_due = fields.Date()
+    reason = fields.String()
+    status = fields.String(metadata={"description": "pending（待审批）、approved（已同意）、rejected（未同意）"})
+    decision = fields.String(allow_none=True, metadata={"description": "审批意见"})
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
 class HazardDetailOut(HazardOut):
-    actions = fields.List(fields.Nested(ActionOut), metadata={"description": "当前用户可执行的操作"})
+    actions = fields.List(fields.Nested(ActionOut), metadata={
+        "description": "当前用户可执行的操作（含 supervise 挂牌督办、extend 申请延期）"})
+    extensions = fields.List(fields.Nested(ExtensionOut), metadata={"description": "延期申请及审批"})
+
+
+class HazardIn(Schema):
+    """A hazard registered by hand: the ledger's columns by id, checked as an uploaded row is."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class SuperviseIn(Schema):
+    version = fields.Integer(required=True)
+    doc_no = fields.String(required=True, metadata={"description": "督办文号，如 乌应急督〔2024〕3号"})
+    due_on = fields.String(required=True, metadata={"description": "督办期限（日期）"})
+    section_id = fields.Integer(required=True, metadata={"description": "督办股室（本局股室 id）"})
+
+
+class ExtensionIn(Schema):
+    due_on = fields.String(required=True, metadata={"description": "延期后的整改期限（须晚于当前期限）"})
+    reason = fields.String(required=True, metadata={"description": "延期理由"})
+
+
+class DecisionIn(Schema):
+    approve = fields.Boolean(required=True, metadata={"description": "true 同意（整改期限改为申请的日期），false 不同意"})
+    reason = fields.String(metadata={"description": "审批意见（不同意时必填）"})
 
 
 class TransitionIn(Schema):

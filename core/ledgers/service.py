@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, not_, select, update
 
 from core import exports
 from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
-from core.errors import NotFound, PermissionDenied, refuse
+from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
 from core.ledgers import templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger
 from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport
@@ -183,14 +184,58 @@ def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
                  payload={"ledger_type": record.ledger_type, "version": record.type_version, "sha256": record.sha256,
                           "rows": record.rows, "created": record.created, "updated": record.updated,
                           "unchanged": record.unchanged}, tenant_id=tenant_id)
-    majors = [v for v in plan.new if v.get("level") == "重大"]
-    if majors and enterprise.parent_id:
-        # 安全生产法第四十一条: a major hazard is reported to the supervising department at once.
-        codes = "、".join(v["code"] for v in majors[:10]) + ("等" if len(majors) > 10 else "")
-        notifications.notify_role(
-            ctx, enterprise.parent_id, BUREAU_ROLES, f"{enterprise.name}登记重大事故隐患{len(majors)}项",
-            body=f"{enterprise.name}于台账导入中登记重大事故隐患：{codes}。请及时掌握整改情况，必要时挂牌督办。",
-            link="/ledgers/hazards", dedupe_key=f"ledger_import:{record.id}:majors")
+    _report_majors(ctx, enterprise, [v["code"] for v in plan.new if v.get("level") == "重大"],
+                   f"ledger_import:{record.id}:majors")
+
+
+def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], dedupe_key: str) -> None:
+    """安全生产法第四十一条: a 重大 hazard is reported to the supervising department at once."""
+    if not codes or not enterprise.parent_id:
+        return
+    named = "、".join(codes[:10]) + ("等" if len(codes) > 10 else "")
+    notifications.notify_role(
+        ctx, enterprise.parent_id, BUREAU_ROLES, f"{enterprise.name}登记重大事故隐患{len(codes)}项",
+        body=f"{enterprise.name}登记重大事故隐患：{named}。请及时掌握整改情况，必要时挂牌督办。",
+        link=f"/ledgers/hazards?level={quote('重大')}&enterprise={enterprise.id}", dedupe_key=dedupe_key)
+
+
+def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
+    """One hazard entered on the page (a phone at the plant): the declaration's columns by
+    id, converted and checked as an uploaded row is; its state from its columns as on
+    import. A 重大 one is reported to the bureau at once."""
+    refuse(import_refusal(ctx))
+    cells = {c.id: data.get(c.id) for c in HAZARDS.columns}
+    records, errors = HAZARDS.validate([(0, cells)])
+    ids = {c.header: c.id for c in HAZARDS.columns}
+    problems: dict[str, list[str]] = {}
+    for e in errors:
+        problems.setdefault(ids.get(e.column, e.column), []).append(e.message)
+    if not problems and ctx.session.scalar(select(Hazard.id).where(Hazard.tenant_id == ctx.actor.tenant_id,
+                                                                   Hazard.code == records[0]["code"])):
+        problems["code"] = [f"隐患编号“{records[0]['code']}”已存在"]
+    if problems:
+        raise ValidationFailed(problems)
+    values = records[0]
+    del values["_row"]
+    state = state_of(values)
+    hazard = Hazard(**values, tenant_id=ctx.actor.tenant_id, status=state, digest=_digest(values, list(cells)),
+                    closed_on=values.get("verified_on") if state == "closed" else None)
+    ctx.session.add(hazard)
+    ctx.session.flush()
+    audit.record(ctx, "hazard.register", "hazard", hazard.id,
+                 f"登记{hazard.level}隐患{hazard.code}：{hazard.location}，{hazard.description[:60]}",
+                 payload={"level": hazard.level, "status": state}, tenant_id=hazard.tenant_id)
+    if hazard.level == "重大":
+        _report_majors(ctx, ctx.session.get(Tenant, hazard.tenant_id), [hazard.code], f"hazard:{hazard.id}:registered")
+    return hazard
+
+
+def next_code(ctx: ServiceContext) -> str:
+    """A 隐患编号 to suggest on the page: YH + today + the day's next number."""
+    prefix = f"YH{beijing_today():%Y%m%d}-"
+    taken = ctx.session.scalar(select(func.count(Hazard.id)).where(Hazard.tenant_id == ctx.actor.tenant_id,
+                                                                   Hazard.code.startswith(prefix, autoescape=True)))
+    return f"{prefix}{(taken or 0) + 1:03d}"
 
 
 def _rejected(ctx: ServiceContext, lt: LedgerType, name: str, digest: str, *, message: str | None = None,
@@ -230,15 +275,17 @@ def get_import(ctx: ServiceContext, import_id: int) -> LedgerImport:
     return found
 
 
-def export_hazards(ctx: ServiceContext, format_id: str = "xlsx") -> tuple[bytes, str, str]:
-    """The caller's visible hazards: (content, file name, content type). As xlsx: the
+def export_hazards(ctx: ServiceContext, format_id: str = "xlsx", where: HazardFilter | None = None,
+                   ) -> tuple[bytes, str, str]:
+    """The caller's visible hazards matching `where`: (content, file name, content type). As xlsx: the
     template's columns, then 状态 and 逾期 (and 企业 for a bureau), rows streamed from the
     database in constant memory, so the file uploads again as it is. Another format (a
     plugin's) gets the same columns through the platform's export, escaped as every export."""
     ctx.require()
     today = beijing_today()
     bureau = ctx.actor.is_bureau or ctx.actor.is_system
-    stmt = (select(*[getattr(Hazard, c.id) for c in HAZARDS.columns], Hazard.status, Tenant.name)
+    stmt = ((where or ANY).apply(select(*[getattr(Hazard, c.id) for c in HAZARDS.columns], Hazard.status, Tenant.name),
+                                 today)
             .join(Tenant, Tenant.id == Hazard.tenant_id).order_by(Tenant.path, Hazard.code)
             .execution_options(yield_per=5000))
     n = len(HAZARDS.columns)
@@ -257,12 +304,62 @@ def export_hazards(ctx: ServiceContext, format_id: str = "xlsx") -> tuple[bytes,
     return xlsx.export(HAZARDS, rows(), extra), f"{HAZARDS.title}（{today.isoformat()}）.xlsx", xlsx.XLSX_TYPE
 
 
-def list_hazards(ctx: ServiceContext, *, limit: int = 50, offset: int = 0) -> list[Hazard]:
-    """The caller's visible hazards, by enterprise and code."""
-    ctx.require()
-    return list(ctx.session.scalars(select(Hazard).order_by(Hazard.tenant_id, Hazard.code).limit(limit).offset(offset)))
+@dataclass(frozen=True)
+class HazardFilter:
+    """What a ledger view shows (the page's filters, the API's query, the export): each
+    None means any. Overdue is computed against `today`, never read from a column."""
+
+    status: str | None = None
+    level: str | None = None
+    source: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+    supervised: bool | None = None
+    reopened: bool | None = None
+    enterprise_id: int | None = None
+    q: str | None = None
+
+    def apply(self, stmt: Any, today: Any) -> Any:
+        for name in ("status", "level", "source", "category"):
+            if getattr(self, name):
+                stmt = stmt.where(getattr(Hazard, name) == getattr(self, name))
+        if self.enterprise_id:
+            stmt = stmt.where(Hazard.tenant_id == self.enterprise_id)
+        if self.overdue is not None:
+            late = and_(Hazard.status.in_(OPEN_STATES), Hazard.due_on < today)
+            stmt = stmt.where(late if self.overdue else not_(late))
+        if self.supervised is not None:
+            under = and_(Hazard.supervised_no.is_not(None), Hazard.status != "closed")
+            stmt = stmt.where(under if self.supervised else not_(under))
+        if self.reopened is not None:
+            stmt = stmt.where(Hazard.reopened > 0 if self.reopened else Hazard.reopened == 0)
+        for word in (self.q or "").split():
+            stmt = stmt.where(Hazard.code.contains(word, autoescape=True)
+                              | Hazard.description.contains(word, autoescape=True)
+                              | Hazard.location.contains(word, autoescape=True))
+        return stmt
+
+    def params(self) -> dict[str, str]:
+        """As a query string again (the pager's and export's links)."""
+        out = {k: getattr(self, k) for k in ("status", "level", "source", "category", "q") if getattr(self, k)}
+        out |= {k: "1" if getattr(self, k) else "0" for k in ("overdue", "supervised", "reopened")
+                if getattr(self, k) is not None}
+        return out | ({"enterprise": str(self.enterprise_id)} if self.enterprise_id else {})
 
 
-def count_hazards(ctx: ServiceContext) -> int:
+# The enum columns a ledger view filters by, with their declared values.
+FILTER_CHOICES = {c.id: c.choices for c in HAZARDS.columns if c.id in ("level", "source", "category")}
+ANY = HazardFilter()
+
+
+def list_hazards(ctx: ServiceContext, where: HazardFilter = ANY, *, limit: int = 50, offset: int = 0) -> list[Hazard]:
+    """The caller's visible hazards matching `where`: overdue first, then by 整改期限."""
     ctx.require()
-    return ctx.session.scalar(select(func.count(Hazard.id))) or 0
+    stmt = where.apply(select(Hazard), beijing_today())
+    return list(ctx.session.scalars(stmt.order_by(Hazard.status == "closed", Hazard.due_on, Hazard.id)
+                                    .limit(limit).offset(offset)))
+
+
+def count_hazards(ctx: ServiceContext, where: HazardFilter = ANY) -> int:
+    ctx.require()
+    return ctx.session.scalar(where.apply(select(func.count(Hazard.id)), beijing_today())) or 0
