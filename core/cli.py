@@ -25,6 +25,7 @@ from core.auth.models import User
 from core.clitools import system_ctx
 from core.demo import DEMO_PASSWORD, USERS, load_demo
 from core.filings.demo import load_demo_filings
+from core.ledgers.demo import load_demo_ledgers
 from core.jobs.runner import start_periodic_sweeps
 from core.migrate import upgrade
 from core.plugins.manager import build_registry
@@ -67,9 +68,10 @@ def demo() -> None:
     with system_ctx("demo") as ctx:
         counts = load_demo(ctx)
     made = load_demo_filings(current_app.extensions["anjian.db"])
+    ledgers = load_demo_ledgers(current_app.extensions["anjian.db"])
     click.echo(f"演示数据就绪：{counts['bureaus']} 个应急管理局，{counts['enterprises']} 家企业，"
                f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS)
-               + (f"；新建演示备案 {made} 件" if made else ""))
+               + (f"；新建演示备案 {made} 件" if made else "") + (f"；{ledgers} 家企业的演示隐患台账" if ledgers else ""))
 
 
 @main.command("serve")

@@ -91,6 +91,13 @@ class ServiceContext:
         return cls(session, actor)
 
     @classmethod
+    def acting_for(cls, session: Session, tenant, role: str, name: str = "demo") -> "ServiceContext":  # noqa: ANN001
+        """A context acting for a unit itself in `role`, without a user (the demo loaders:
+        the demo has no user for every enterprise); binds the session to its subtree."""
+        bind(session, Scope.subtree(tenant))
+        return cls(session, Actor(None, name, tenant.id, tenant.kind, tenant.path, role))
+
+    @classmethod
     def system(cls, session: Session, name: str = "system") -> "ServiceContext":
         """The system's context (CLI, jobs, sweeps); binds the session to the whole tree."""
         bind(session, Scope.system())

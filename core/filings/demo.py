@@ -15,14 +15,14 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from core.calendar.service import is_workday
-from core.context import Actor, ServiceContext
+from core.context import ServiceContext
 from core.filings import rules
 from core.filings.aftercare import service as aftercare
 from core.filings.models import Filing
 from core.filings.review import service
 from core.filings.review.certificate import font_faces
 from tenants.models import Tenant
-from tenants.scoping import Scope, bind
+from tenants.scoping import Scope
 
 PLAN = "生产安全事故应急预案"
 ONSITE = ("储罐泄漏现场处置方案", "装卸区火灾现场处置方案")
@@ -47,12 +47,6 @@ def demo_pdf(title: str, font: str | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _as(session, tenant: Tenant, role: str) -> ServiceContext:  # noqa: ANN001
-    """A context acting for the unit itself (the demo has no user for every enterprise)."""
-    bind(session, Scope.subtree(tenant))
-    return ServiceContext(session, Actor(None, "demo", tenant.id, tenant.kind, tenant.path, role))
-
-
 class _Demo:
     def __init__(self, db, today: date):  # noqa: ANN001
         self.db, self.today = db, today
@@ -65,7 +59,7 @@ class _Demo:
         self.opened.append(s)
         tenant = s.scalar(select(Tenant).where((Tenant.uscc == uscc_or_region)
                                                | ((Tenant.region_code == uscc_or_region) & (Tenant.kind == "bureau"))))
-        return _as(s, tenant, role)
+        return ServiceContext.acting_for(s, tenant, role)
 
     def workday(self, n: int) -> date:
         """The working day `n` working days before today."""
