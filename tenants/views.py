@@ -11,6 +11,8 @@ from core.exports import export, formats_for
 from core.files import service as files
 from core.filings.aftercare import service as aftercare
 from core.filings.review import service as filings
+from core.ledgers import stats as ledger_stats
+from core.ledgers.service import HazardFilter
 from core.web import request as req
 from core.web.forms import form_data, rerender
 from core.web.paging import id_of, page_of
@@ -81,11 +83,12 @@ def new_enterprise():  # noqa: ANN201
 
 def _enterprise_file(ctx, tenant) -> dict:  # noqa: ANN001
     """一企一档, as its bureau sees it: the enterprise's latest filings, drills, self-checks,
-    files and recorded history, each linking to the full list."""
+    its hazard ledger's figures, files and recorded history, each linking to the full list."""
     return {"filings": filings.list_filings(ctx, enterprise_id=tenant.id, limit=10),
             "drills": aftercare.list_drills(ctx, tenant.id, limit=5),
             "checklists": checklists.list_checklists(ctx, tenant_id=tenant.id, limit=5),
             "files": files.list_files(ctx, tenant_id=tenant.id, limit=5),
+            "hazards": ledger_stats.figures(ctx, HazardFilter(enterprise_id=tenant.id)),
             "history": audit.tenant_history(ctx, tenant.id, limit=15)}
 
 

@@ -44,6 +44,7 @@ ACTIONS = {
     "hazard.reopen": _("回头看：重新整改"),
     "hazard.plan": _("制定治理方案"),
     "hazard.register": _("登记隐患"),
+    "hazard.report": _("验收并报请核查"),
     "hazard.supervise": _("挂牌督办"),
     "hazard.extension_request": _("申请延期"),
     "hazard.extension_decide": _("审批延期"),

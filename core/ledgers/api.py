@@ -130,8 +130,8 @@ def get_hazard(hazard_id: int):  # noqa: ANN201
 @blp.response(200, HazardDetailOut)
 def transition(hazard_id: int):  # noqa: ANN201
     """整改闭环的一步：start 开始整改、complete 整改完成（completed_on）、verify 验收销号（verified_by、
-    verified_on、verdict；重大隐患企业验收后为待验收）、reject 验收不通过（comment）、bureau_verify
-    应急管理局核查销号（重大隐患，comment）、reopen 回头看重新整改（comment）。version 为读取时的版本号，已被他人修改时 409。"""
+    verified_on、verdict；一般隐患）、report 验收并报请核查（同 verify 的字段；重大隐患，仍为待验收）、reject 验收不通过（comment）、bureau_verify
+    应急管理局核查销号（重大隐患，企业报请核查后，comment）、reopen 回头看重新整改（comment）。version 为读取时的版本号，已被他人修改时 409。"""
     ctx = api_ctx()
     data = json_body()
     hazard = loop.transition(ctx, hazard_id, data.get("action"), data.get("version"), data)

@@ -131,9 +131,12 @@ def _steps(officer: ServiceContext, bureau: ServiceContext, ent: Tenant, i: int,
 
     # 回头看: the bureau finds a closed hazard back.
     step(bureau, "YH-006", "reopen", comment="回头看发现：整改后又出现同类问题，整改不彻底")
-    # A 重大 hazard planned and rectified: 待验收, which only the bureau's verification closes.
+    # A 重大 hazard planned, rectified and verified by the enterprise: 待验收, reported to the
+    # bureau, whose verification closes it.
     planned("YH-008")
     step(officer, "YH-008", "complete", completed_on=(today - timedelta(days=6)).isoformat())
+    step(officer, "YH-008", "report", verified_by="赵刚", verified_on=(today - timedelta(days=5)).isoformat(),
+         verdict="经本单位技术人员和专家评估，治理完成，报请核查")
     if i % 2:
         step(bureau, "YH-008", "bureau_verify", comment="现场核查：报警装置已投用，同意销号")
     if "YH-009" in by_code:

@@ -1,10 +1,10 @@
 """The rectification loop of a hazard (排查→登记→整改→验收→销号) on the workflow engine.
 
 An enterprise registers a hazard (by the ledger import or the page), rectifies it, marks it
-done and verifies it (验收人 is not 整改责任人). A 一般 hazard its own verification closes
-(销号); a 重大 one needs a 治理方案 before rectification starts and the bureau's own
-verification to close: the enterprise's verification only brings it to 待验收 (安全生产法
-第四十一条, 《安全生产事故隐患排查治理暂行规定》第十五、十八条). A failed verification sends
+done (待验收) and verifies it (验收人 is not 整改责任人). A 一般 hazard its own verification
+closes (销号); a 重大 one needs a 治理方案 before rectification starts, and the enterprise's
+verification is reported to the bureau (it stays 待验收), whose own verification closes it
+(安全生产法第四十一条, 《安全生产事故隐患排查治理暂行规定》第十五、十八条). A failed verification sends
 it back to 整改中 with its reason. After closing, the bureau may look again (回头看) and
 reopen it with what it found, counted as 反弹. Overdue is derived from 整改期限, never stored;
 the 整改中 state declares it as a deadline, so the sweep announces each overdue hazard once."""
@@ -75,11 +75,19 @@ def _plan_in_place(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | N
 
 
 def _enterprise_closes(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
-    return "重大事故隐患须经应急管理局核查后销号，企业验收后为待验收" if _major(hazard) else None
+    return "重大事故隐患须经应急管理局核查后销号：请“验收并报请核查”" if _major(hazard) else None
 
 
 def _bureau_closes(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
-    return None if _major(hazard) else "一般隐患由企业验收销号"
+    if not _major(hazard):
+        return "一般隐患由企业验收销号"
+    return None if hazard.verified_on else "企业须先组织验收并报请核查"
+
+
+def _reports(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    if not _major(hazard):
+        return "一般隐患由企业验收销号"
+    return "已报请核查，等待应急管理局核查" if hazard.verified_on else None
 
 
 def _done(ctx: ServiceContext, hazard: Hazard, data: dict) -> dict:
@@ -126,8 +134,15 @@ FLOW = Workflow(
         Transition("verify", ("to_verify",), "closed", ENTERPRISE_ROLES, "验收销号", bureau=False,
                    authority=by_enterprise, guard=_enterprise_closes, checks=(_verified,),
                    on_enter=(_stamp("verified_by", "verified_on", "verdict"), _closing)),
+        # 重大: the enterprise's own 验收 (第十八条: its assessment of the rectification) is
+        # recorded and reported to the bureau; the hazard stays 待验收 until the bureau's.
+        Transition("report", ("to_verify",), "to_verify", ENTERPRISE_ROLES, "验收并报请核查", bureau=False,
+                   authority=by_enterprise, guard=_reports, checks=(_verified,),
+                   on_enter=(_stamp("verified_by", "verified_on", "verdict"),)),
+        # A failed verification clears the one that was reported: the next needs its own.
         Transition("reject", ("to_verify",), "rectifying", ENTERPRISE_ROLES + BUREAU_ROLES, "验收不通过",
-                   authority=lambda c, h: None if by_enterprise(c, h) is None else by_bureau(c, h), checks=(_comment,), on_enter=(lambda c, h, d: {"verdict": d["comment"]},)),
+                   authority=lambda c, h: None if by_enterprise(c, h) is None else by_bureau(c, h), checks=(_comment,),
+                   on_enter=(lambda c, h, d: {"verdict": d["comment"], "verified_by": None, "verified_on": None},)),
         Transition("bureau_verify", ("to_verify",), "closed", BUREAU_ROLES, "核查销号", bureau=True,
                    authority=by_bureau, guard=_bureau_closes, checks=(_comment,),
                    on_enter=(_closing,)),
@@ -203,7 +218,8 @@ def set_plan(ctx: ServiceContext, hazard_id: int, version: Any, plan: Any) -> Ha
 
 def transition(ctx: ServiceContext, hazard_id: int, action: Any, version: Any, data: dict | None = None) -> Hazard:
     """Take a step of the loop: start, complete (completed_on), verify (verified_by,
-    verified_on, verdict), reject (comment), bureau_verify (comment), reopen (comment)."""
+    verified_on, verdict; 一般), report (the same, 重大: reported to the bureau), reject
+    (comment), bureau_verify (comment), reopen (comment)."""
     hazard = get_hazard(ctx, hazard_id)
     if not isinstance(action, str) or not action:
         raise ValidationFailed({"action": ["操作为必填项"]})

@@ -239,12 +239,12 @@ class TransitionIn(Schema):
     class Meta:
         unknown = ma.INCLUDE
 
-    action = fields.String(required=True, metadata={"description": "start、complete、verify、reject、bureau_verify、reopen"})
+    action = fields.String(required=True, metadata={"description": "start、complete、verify、report、reject、bureau_verify、reopen"})
     version = fields.Integer(required=True)
     completed_on = fields.String(metadata={"description": "complete：完成日期"})
-    verified_by = fields.String(metadata={"description": "verify：验收人（不能是整改责任人）"})
-    verified_on = fields.String(metadata={"description": "verify：验收日期"})
-    verdict = fields.String(metadata={"description": "verify：验收意见"})
+    verified_by = fields.String(metadata={"description": "verify、report：验收人（不能是整改责任人）"})
+    verified_on = fields.String(metadata={"description": "verify、report：验收日期"})
+    verdict = fields.String(metadata={"description": "verify、report：验收意见"})
     comment = fields.String(metadata={"description": "reject、bureau_verify、reopen：意见（回头看时为发现的问题）"})
 
 

@@ -188,7 +188,8 @@ def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
                    f"ledger_import:{record.id}:majors")
 
 
-def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], dedupe_key: str) -> None:
+def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], dedupe_key: str,
+                   link: str | None = None) -> None:
     """安全生产法第四十一条: a 重大 hazard is reported to the supervising department at once."""
     if not codes or not enterprise.parent_id:
         return
@@ -196,7 +197,7 @@ def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], de
     notifications.notify_role(
         ctx, enterprise.parent_id, BUREAU_ROLES, f"{enterprise.name}登记重大事故隐患{len(codes)}项",
         body=f"{enterprise.name}登记重大事故隐患：{named}。请及时掌握整改情况，必要时挂牌督办。",
-        link=f"/ledgers/hazards?level={quote('重大')}&enterprise={enterprise.id}", dedupe_key=dedupe_key)
+        link=link or f"/ledgers/hazards?level={quote('重大')}&enterprise={enterprise.id}", dedupe_key=dedupe_key)
 
 
 def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
@@ -226,7 +227,8 @@ def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
                  f"登记{hazard.level}隐患{hazard.code}：{hazard.location}，{hazard.description[:60]}",
                  payload={"level": hazard.level, "status": state}, tenant_id=hazard.tenant_id)
     if hazard.level == "重大":
-        _report_majors(ctx, ctx.session.get(Tenant, hazard.tenant_id), [hazard.code], f"hazard:{hazard.id}:registered")
+        _report_majors(ctx, ctx.session.get(Tenant, hazard.tenant_id), [hazard.code], f"hazard:{hazard.id}:registered",
+                       link=f"/ledgers/hazards/{hazard.id}")
     return hazard
 
 

@@ -121,6 +121,13 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
                  without_ledger=sum(1 for tid in enterprises if tid not in per_enterprise))
 
 
+def figures(ctx: ServiceContext, where: HazardFilter = ANY, today: date | None = None) -> Figures:
+    """The totals alone (an enterprise's file, a dashboard card): one aggregate, no breakdown."""
+    ctx.require(*VIEW_ROLES)
+    today = today or beijing_today()
+    return Figures(*ctx.session.execute(where.apply(select(*_measures(today)), today)).one())
+
+
 def _named(by: dict[str, Figures]) -> list[Row]:
     return [Row(None, name, f) for name, f in sorted(by.items(), key=lambda kv: -kv[1].found)]
 

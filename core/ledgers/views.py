@@ -172,6 +172,9 @@ STEP_FIELDS = {
     "verify": [("verified_by", HAZARDS.column("verified_by").header, "text"),
                ("verified_on", HAZARDS.column("verified_on").header, "date"),
                ("verdict", HAZARDS.column("verdict").header, "textarea")],
+    "report": [("verified_by", HAZARDS.column("verified_by").header, "text"),
+               ("verified_on", HAZARDS.column("verified_on").header, "date"),
+               ("verdict", HAZARDS.column("verdict").header, "textarea")],
     "reject": [("comment", _l("不通过的原因"), "textarea")],
     "bureau_verify": [("comment", _l("核查意见"), "textarea")],
     "reopen": [("comment", _l("回头看发现的问题"), "textarea")],
@@ -208,6 +211,7 @@ def detail(hazard_id: int):
 
 
 DONE = {"start": _l("已开始整改"), "complete": _l("已登记整改完成，等待验收"), "verify": _l("已验收销号"),
+        "report": _l("已验收并报请应急管理局核查"),
         "reject": _l("已退回重新整改"), "bureau_verify": _l("已核查销号"), "reopen": _l("回头看：已要求重新整改")}
 
 

@@ -61,13 +61,14 @@ def upload(page, path) -> None:  # noqa: ANN001
 
 
 def test_upload_refused_corrected_and_the_rate_moves(page, reviewer, tmp_path):  # noqa: ANN001
-    # The reviewer opens the statistics first: the enterprise has no ledger yet, so no bar.
+    # The reviewer opens the statistics first: the enterprise has no ledger yet, and says so.
     reviewer.goto("/ledgers/stats")
     bar = reviewer.locator(f"[data-testid=rate-chart] g[data-name='{ENT1}']")
     row = reviewer.locator(f"[data-testid=stats-rows] tr[data-name='{ENT1}']")
     expect(row).to_have_attribute("data-found", "0")
     expect(row).to_contain_text("未建台账")
-    expect(bar).to_have_count(0)
+    expect(bar).to_have_attribute("data-rate", "0.0000")
+    expect(bar).to_contain_text("无记录")
 
     login(page, "ent1_officer")
     page.goto("/ledgers/hazards")
@@ -144,10 +145,9 @@ def test_a_major_hazard_from_registration_to_the_bureaus_closing(page, reviewer)
     hazard_url = page.url
     expect(page.locator("[data-testid=do-start]")).to_have_count(0)       # its 治理方案 first
 
-    # The county is told at once; the message leads to the enterprise's 重大 hazards.
+    # The county is told at once; the message opens the hazard.
     reviewer.reload()
     open_notification(reviewer, f"{ENT1}登记重大事故隐患1项")
-    reviewer.locator("[data-testid=hazards]").get_by_role("link", name="YH-900").click()
     expect(reviewer).to_have_url(hazard_url)
     act(reviewer, "supervise", doc_no="乌应急督〔2024〕5号", due_on=(today + timedelta(days=20)).isoformat(),
         section_id=SECTION)
@@ -171,8 +171,10 @@ def test_a_major_hazard_from_registration_to_the_bureaus_closing(page, reviewer)
     expect(status(page)).to_have_text("整改中")
     act(page, "complete", completed_on=today.isoformat())
     expect(status(page)).to_have_text("待验收")
-    # The enterprise is offered no 验收销号 of its own: only the bureau closes a 重大 hazard.
+    # The enterprise's own 验收 is reported to the bureau; only the bureau closes a 重大 hazard.
     expect(page.locator("[data-testid=do-verify]")).to_have_count(0)
+    act(page, "report", verified_by="赵刚", verified_on=today.isoformat(), verdict="专家评估：治理完成")
+    expect(status(page)).to_have_text("待验收")
 
     reviewer.goto(hazard_url)
     act(reviewer, "bureau_verify", comment="现场核查：安全阀已全部校验合格")

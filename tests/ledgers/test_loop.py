@@ -72,11 +72,18 @@ def test_a_major_hazard_needs_a_plan_and_the_bureau(api, db):
     step(ent1, h.id, "complete", completed_on="2024-09-20")
     r = step(ent1, h.id, "verify", verified_by="赵刚", verified_on="2024-09-21")
     assert r.status_code == 409 and "须经应急管理局核查后销号" in r.json["message"]
-    assert [a["name"] for a in reviewer.get(f"/api/v1/hazards/{h.id}").json["actions"]] == ["reject", "bureau_verify", "supervise"]
+    assert [a["name"] for a in reviewer.get(f"/api/v1/hazards/{h.id}").json["actions"]] == ["reject", "supervise"]
+    assert step(reviewer, h.id, "bureau_verify", comment="同意").json["message"] == "企业须先组织验收并报请核查"
+    r = step(ent1, h.id, "report", verified_by="赵刚", verified_on="2024-09-21", verdict="专家评估合格")
+    assert (r.json["status"], r.json["verified_by"]) == ("to_verify", "赵刚")
+    assert step(ent1, h.id, "report", verified_by="赵刚", verified_on="2024-09-21").status_code == 409
+    assert [a["name"] for a in reviewer.get(f"/api/v1/hazards/{h.id}").json["actions"]] == [
+        "reject", "bureau_verify", "supervise"]
     assert step_or_404(api("yjhl_reviewer"), h.id, "bureau_verify", comment="同意") == 404   # another county
     r = step(reviewer, h.id, "reject", comment="接地电阻仍超标")
-    assert (r.json["status"], r.json["verdict"]) == ("rectifying", "接地电阻仍超标")
+    assert (r.json["status"], r.json["verdict"], r.json["verified_on"]) == ("rectifying", "接地电阻仍超标", None)
     step(ent1, h.id, "complete", completed_on="2024-09-25")
+    step(ent1, h.id, "report", verified_by="赵刚", verified_on="2024-09-26")
     r = step(reviewer, h.id, "bureau_verify", comment="现场核查合格")
     assert r.status_code == 200 and r.json["status"] == "closed"
 
