@@ -11,7 +11,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.audit import service as audit
-from core.audit.labels import action_label
 from core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from core.exports import formats_for
 from core.files import service as files
@@ -199,7 +198,8 @@ def _detail(hazard_id: int, status: int = 200, error: DomainError | None = None,
         section_name=supervision.section_name(ctx, hazard),
         sections=[(s.id, s.name) for s in tenants.list_sections(ctx, ctx.actor.tenant_id)] if ctx.actor.is_bureau else [],
         enterprise=_enterprise_names(ctx).get(hazard.tenant_id) if ctx.actor.is_bureau else None,
-        history=events, action_label=action_label, imported=imported,
+        history=[{"at": e.created_at, "actor": e.actor_name or _("系统"), "action": e.action, "summary": e.summary,
+                  "comment": (e.payload or {}).get("comment")} for e in events], imported=imported,
         posted=MultiDict(request.form) if error else MultiDict(), error=error,
         errors=error.errors if error else {}, which=which,
     ), status

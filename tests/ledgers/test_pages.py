@@ -107,3 +107,15 @@ def test_the_statistics_page(as_user, api):
     city = as_user("city_admin").get("/ledgers/stats").get_data(as_text=True)
     assert 'data-name="乌审旗应急管理局" data-found="2"' in city
     assert 'data-found="2"' not in as_user("yjhl_reviewer").get("/ledgers/stats").get_data(as_text=True)
+
+
+def test_the_enterprise_file_shows_its_ledger(as_user, api, db):
+    from tests.ledgers.test_api import send
+    from tenants.models import Tenant
+    ent1 = db.scalar(select(Tenant.id).where(Tenant.name == "乌审旗宏达甲醇有限责任公司"))
+    reviewer = as_user("wsq_reviewer")
+    assert "未建台账" in reviewer.get(f"/tenants/{ent1}").get_data(as_text=True)
+    send(api("ent1_officer"), workbook(rows(4)))
+    page = reviewer.get(f"/tenants/{ent1}").get_data(as_text=True)
+    card = page[page.index('data-testid="enterprise-hazards"'):]
+    assert "隐患总数 4" in card and "逾期未整改 4" in card and f"/ledgers/hazards?enterprise={ent1}" in card
