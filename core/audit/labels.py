@@ -45,6 +45,7 @@ ACTIONS = {
     "hazard.plan": _("制定治理方案"),
     "hazard.register": _("登记隐患"),
     "hazard.report": _("验收并报请核查"),
+    "hazard.evidence": _("上传整改资料"),
     "hazard.supervise": _("挂牌督办"),
     "hazard.extension_request": _("申请延期"),
     "hazard.extension_decide": _("审批延期"),

@@ -8,15 +8,18 @@ from flask_smorest import Blueprint
 from core.api.auth import MultipartParser, api_ctx, body, json_body, xlsx_download
 from core.errors import NotFound
 from core.files.download import send_stored, store
-from core.ledgers import loop, service, supervision, xlsx
+from core.files.models import StoredFile
+from core.ledgers import evidence, loop, service, supervision, xlsx
 from core.ledgers import stats as ledger_stats
 from core.ledgers.schemas import (
     DecisionIn,
+    EvidenceIn,
+    EvidenceOut,
     ExportQuery,
     ExtensionIn,
     ExtensionOut,
-    HazardIn,
     HazardDetailOut,
+    HazardIn,
     HazardOut,
     HazardQuery,
     ImportIn,
@@ -28,6 +31,7 @@ from core.ledgers.schemas import (
     StatsQuery,
     SuperviseIn,
     TransitionIn,
+    evidence_out,
     hazard_filter,
     stats_out,
 )
@@ -105,8 +109,10 @@ def import_errors(import_id: int):  # noqa: ANN201
 
 
 def _hazard(ctx, hazard) -> dict:  # noqa: ANN001
-    out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields if c not in ("actions", "extensions")}
-    return out | {"actions": supervision.actions(ctx, hazard), "extensions": supervision.extensions_of(ctx, hazard)}
+    out = {c: getattr(hazard, c) for c in HazardDetailOut._declared_fields
+           if c not in ("actions", "extensions", "evidence")}
+    return out | {"actions": supervision.actions(ctx, hazard), "extensions": supervision.extensions_of(ctx, hazard),
+                  "evidence": [evidence_out(*pair) for pair in evidence.evidence_of(ctx, hazard)]}
 
 
 @blp.route("/hazards/export", methods=["GET"])
@@ -176,6 +182,19 @@ def supervise(hazard_id: int):  # noqa: ANN201
     ctx = api_ctx()
     data = json_body()
     return _hazard(ctx, supervision.supervise(ctx, hazard_id, data.get("version"), data))
+
+
+@blp.route("/hazards/<int:hazard_id>/evidence", methods=["POST"])
+@blp.arguments(EvidenceIn, location="files")
+@blp.response(201, EvidenceOut)
+def add_evidence(args: dict, hazard_id: int):  # noqa: ANN201
+    """上传隐患的照片或资料（multipart/form-data：file、stage、可选 note）；重大事故隐患须有整改后资料才能登记整改完成"""
+    ctx = api_ctx()
+    loop.get_hazard(ctx, hazard_id)   # another tenant's hazard: 404 before the body is looked at
+    sent = args["file"]
+    with sent.stream:
+        item = evidence.add_evidence(ctx, hazard_id, args["stage"], sent.stream, sent.filename or "", args["note"])
+    return evidence_out(item, ctx.session.get(StoredFile, item.file_id))
 
 
 @blp.route("/hazards/<int:hazard_id>/extensions", methods=["POST"])

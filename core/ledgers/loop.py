@@ -20,7 +20,7 @@ from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.ledgers.models import HAZARD_STATES, Hazard
+from core.ledgers.models import HAZARD_STATES, Hazard, HazardEvidence
 from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES, HAZARDS
 from core.notifications import service as notifications
 from core.workflow import PASSED, Deadline, Limit, Transition, Workflow, check_version
@@ -71,6 +71,18 @@ def _comment(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
 def _plan_in_place(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
     if _major(hazard) and not hazard.plan:
         return "重大事故隐患须先制定治理方案，再开始整改"
+    return None
+
+
+def has_evidence(ctx: ServiceContext, hazard: Hazard, stage: str) -> bool:
+    return ctx.session.scalar(select(HazardEvidence.id).where(HazardEvidence.hazard_id == hazard.id,
+                                                              HazardEvidence.stage == stage).limit(1)) is not None
+
+
+def _shown_done(ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    """纸面整改 (seed 001): a 重大 hazard is rectified only with a 整改后 photo or file."""
+    if _major(hazard) and not has_evidence(ctx, hazard, "rectified"):
+        return "重大事故隐患须先上传整改后的照片或资料，再登记整改完成"
     return None
 
 
@@ -130,7 +142,7 @@ FLOW = Workflow(
         Transition("start", ("registered",), "rectifying", ENTERPRISE_ROLES, "开始整改", bureau=False,
                    authority=by_enterprise, guard=_plan_in_place),
         Transition("complete", ("rectifying",), "to_verify", ENTERPRISE_ROLES, "整改完成", bureau=False,
-                   authority=by_enterprise, checks=(_done,), on_enter=(_stamp("completed_on"),)),
+                   authority=by_enterprise, guard=_shown_done, checks=(_done,), on_enter=(_stamp("completed_on"),)),
         Transition("verify", ("to_verify",), "closed", ENTERPRISE_ROLES, "验收销号", bureau=False,
                    authority=by_enterprise, guard=_enterprise_closes, checks=(_verified,),
                    on_enter=(_stamp("verified_by", "verified_on", "verdict"), _closing)),

@@ -97,6 +97,30 @@ class Hazard(TenantOwned, Base):
         return self.status in OPEN_STATES and self.due_on < beijing_today()
 
 
+# What a photo or file shows of a hazard's rectification: the hazard as found (整改前), the
+# work done (整改后), the enterprise's verification, and the bureau's own check (核查/回头看).
+EVIDENCE_STAGES = {"found": _("整改前"), "rectified": _("整改后"), "verified": _("验收"), "inspection": _("监管核查")}
+
+
+class HazardEvidence(TenantOwned, Base):
+    """A photo or file kept with a hazard at one stage of its rectification (through the
+    files area, filed under the enterprise); `tenant_id` is the enterprise's."""
+
+    __tablename__ = "hazard_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    stage: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def stage_label(self) -> str:
+        return EVIDENCE_STAGES.get(self.stage, self.stage)
+
+
 EXTENSION_STATES = {"pending": _("待审批"), "approved": _("已同意"), "rejected": _("未同意")}
 
 

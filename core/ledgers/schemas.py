@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields
 
 from core.ledgers.declaration import LedgerType
-from core.ledgers.models import HAZARD_STATES
+from core.ledgers.models import EVIDENCE_STAGES, HAZARD_STATES
 from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
 from core.ledgers.stats import GROUPS, Figures, Row, Stats
 from core.schema import PageQuery, Schema
@@ -203,10 +203,38 @@ class ExtensionOut(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
+class EvidenceIn(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    file = Upload(required=True, metadata={"label": "文件", "description": "照片（JPG、PNG）或 PDF、Word、Excel 文件"})
+    stage = fields.String(required=True, validate=ma.validate.OneOf(list(EVIDENCE_STAGES)), metadata={
+        "label": "阶段", "description": "found 整改前、rectified 整改后、verified 验收（企业）；inspection 监管核查（应急管理局）"})
+    note = fields.String(load_default=None, validate=ma.validate.Length(max=200), metadata={"label": "说明"})
+
+
+class EvidenceOut(Schema):
+    id = fields.Integer()
+    stage = fields.String()
+    stage_label = fields.String()
+    note = fields.String(allow_none=True)
+    file_id = fields.Integer()
+    filename = fields.String(metadata={"description": "原文件名"})
+    content = fields.String(metadata={"description": "文件内容的下载地址"})
+    created_at = fields.DateTime()
+
+
+def evidence_out(item, stored) -> dict:  # noqa: ANN001
+    return {"id": item.id, "stage": item.stage, "stage_label": item.stage_label, "note": item.note,
+            "file_id": stored.id, "filename": stored.original_name, "content": f"/api/v1/files/{stored.id}/content",
+            "created_at": item.created_at}
+
+
 class HazardDetailOut(HazardOut):
     actions = fields.List(fields.Nested(ActionOut), metadata={
         "description": "当前用户可执行的操作（含 supervise 挂牌督办、extend 申请延期）"})
     extensions = fields.List(fields.Nested(ExtensionOut), metadata={"description": "延期申请及审批"})
+    evidence = fields.List(fields.Nested(EvidenceOut), metadata={"description": "各阶段的照片与资料"})
 
 
 class HazardIn(Schema):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import and_, bindparam, func, not_, select, update
 

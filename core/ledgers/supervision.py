@@ -13,7 +13,14 @@ from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import utcnow
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, refuse
+from core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    refuse,
+)
 from core.ledgers.loop import Action, by_bureau, by_enterprise, get_hazard, hazard_link
 from core.ledgers.loop import actions as loop_actions
 from core.ledgers.models import Hazard, HazardExtension

@@ -15,7 +15,7 @@ from core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from core.exports import formats_for
 from core.files import service as files
 from core.files.download import send_stored, store
-from core.ledgers import loop, service, supervision, xlsx
+from core.ledgers import evidence, loop, service, supervision, xlsx
 from core.ledgers import stats as ledger_stats
 from core.ledgers.models import EXTENSION_STATES, HAZARD_STATES
 from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
@@ -113,10 +113,13 @@ def upload():
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_e):
+    """The whole request exceeded MAX_CONTENT_LENGTH (refused before the body was read)."""
     message = _("文件过大：不得超过 %(size)s", size=files.human_size(req.ctx().house.files.max_bytes))
     if req.ctx() is None:
         return message, 413
-    return _index(413, TooLarge(message, {"file": [message]}))
+    error = TooLarge(message, {"file": [message]})
+    hazard_id = (request.view_args or {}).get("hazard_id")
+    return _detail(hazard_id, 413, error, which="evidence") if hazard_id else _index(413, error)
 
 
 def _import_page(record, status: int = 200):  # noqa: ANN001
@@ -194,6 +197,10 @@ def _detail(hazard_id: int, status: int = 200, error: DomainError | None = None,
         plan_editable=hazard.level == "重大" and hazard.status in ("registered", "rectifying")
         and service.import_refusal(ctx) is None and ctx.actor.tenant_id == hazard.tenant_id,
         extensions=supervision.extensions_of(ctx, hazard), extension_states=EXTENSION_STATES,
+        evidence=evidence.evidence_of(ctx, hazard), can_add_evidence=evidence.evidence_refusal(ctx, hazard) is None,
+        evidence_stages=evidence.stages_for(ctx),
+        needs_evidence=hazard.level == "重大" and hazard.status == "rectifying"
+        and not loop.has_evidence(ctx, hazard, "rectified"),
         can_decide=supervision.decide_refusal(ctx, hazard) is None,
         section_name=supervision.section_name(ctx, hazard),
         sections=[(s.id, s.name) for s in tenants.list_sections(ctx, ctx.actor.tenant_id)] if ctx.actor.is_bureau else [],
@@ -250,6 +257,14 @@ def supervise(hazard_id: int):
     return _act(hazard_id, "supervise",
                 lambda ctx: supervision.supervise(ctx, hazard_id, form.get("version", type=int), form.to_dict()),
                 _("已挂牌督办，企业已收到通知"))
+
+
+@bp.post("/hazards/<int:hazard_id>/evidence")
+def add_evidence(hazard_id: int):
+    form = request.form
+    return _act(hazard_id, "evidence", lambda ctx: evidence.add_evidence(ctx, hazard_id, form.get("stage", ""),
+                                                                        *req.uploaded_file(), form.get("note")),
+                _("已上传"))
 
 
 @bp.post("/hazards/<int:hazard_id>/extensions")

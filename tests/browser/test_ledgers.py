@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 from core.calendar.service import beijing_today
 from tests.browser.conftest import login
 from tests.browser.helpers import logout_and_login, open_notification
+from tests.files import samples
 from tests.ledgers.test_api import rows
 from tests.ledgers.test_xlsx import workbook
 
@@ -119,7 +120,7 @@ def test_upload_refused_corrected_and_the_rate_moves(page, reviewer, tmp_path): 
     expect(row.locator("td[data-label=整改率]")).to_have_text("40.0%")
 
 
-def test_a_major_hazard_from_registration_to_the_bureaus_closing(page, reviewer):  # noqa: ANN001
+def test_a_major_hazard_from_registration_to_the_bureaus_closing(page, reviewer, tmp_path):  # noqa: ANN001
     today = beijing_today()
     login(page, "ent1_officer")
     page.goto("/ledgers/hazards/new")
@@ -169,6 +170,16 @@ def test_a_major_hazard_from_registration_to_the_bureaus_closing(page, reviewer)
     expect(page.locator("[data-testid=plan]")).to_contain_text("三十日内完成")
     act(page, "start")
     expect(status(page)).to_have_text("整改中")
+    # No rectification on paper only: 整改完成 waits for a photo of the work done.
+    expect(page.locator("[data-testid=needs-evidence]")).to_be_visible()
+    expect(page.locator("[data-testid=do-complete]")).to_have_count(0)
+    photo = tmp_path / "安全阀校验后.png"
+    photo.write_bytes(samples.png(8, 6))
+    form = page.locator("[data-testid=evidence-form]")
+    form.locator("[name=stage]").select_option(label="整改后")
+    form.locator("[name=file]").set_input_files(str(photo))
+    form.locator("[data-testid=upload-evidence]").click()
+    expect(page.locator("[data-testid=evidence] li[data-stage=rectified]")).to_contain_text("安全阀校验后.png")
     act(page, "complete", completed_on=today.isoformat())
     expect(status(page)).to_have_text("待验收")
     # The enterprise's own 验收 is reported to the bureau; only the bureau closes a 重大 hazard.

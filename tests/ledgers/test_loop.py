@@ -2,10 +2,13 @@
 verification, 重大 needing a 治理方案 and the bureau's verification, a failed verification
 back to 整改中, 回头看 reopening, overdue announced once by the sweep, and each step refused
 with the reason where it does not belong."""
+import io
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from core.audit.models import AuditEvent
 from core.calendar.service import beijing_today
@@ -13,6 +16,7 @@ from core.ledgers.loop import sweep_overdue
 from core.ledgers.models import Hazard
 from core.notifications.models import Notification
 from core.plugins.models import OutboxEvent
+from tests.files import samples
 from tests.ledgers.test_api import rows, send
 from tests.ledgers.test_xlsx import workbook
 
@@ -28,6 +32,14 @@ def imported(api, db, *, major: bool = False, due: date | None = None) -> Hazard
         changes["整改期限"] = due
     assert send(api("ent1_officer"), workbook(rows(1, **changes))).status_code == 201
     return db.scalar(select(Hazard))
+
+
+def evidence(client, hazard_id: int, data: bytes | None = None, name: str = "整改后.png", **form):  # noqa: ANN001, ANN201
+    """Upload a photo (整改后 unless `stage` says otherwise) through the API."""
+    upload = FileStorage(io.BytesIO(samples.png() if data is None else data), filename=name)
+    boundary, body = encode_multipart(MultiDict({"file": upload, "stage": "rectified", **form}))
+    return client.post(f"/api/v1/hazards/{hazard_id}/evidence", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def step(client, hazard_id: int, action: str, **data):  # noqa: ANN001, ANN201
@@ -69,6 +81,7 @@ def test_a_major_hazard_needs_a_plan_and_the_bureau(api, db):
     assert bad.status_code == 422 and "plan.methods" in bad.json["errors"]
     assert ent1.put(f"/api/v1/hazards/{h.id}/plan", json={"version": h.version, "plan": PLAN}).status_code == 200
     assert step(ent1, h.id, "start").json["status"] == "rectifying"
+    assert evidence(ent1, h.id).status_code == 201     # 整改后 photo: no rectification on paper only
     step(ent1, h.id, "complete", completed_on="2024-09-20")
     r = step(ent1, h.id, "verify", verified_by="赵刚", verified_on="2024-09-21")
     assert r.status_code == 409 and "须经应急管理局核查后销号" in r.json["message"]

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from core.calendar.service import beijing_today
 from core.ledgers.models import Hazard
-from tenants.models import Section
-from tests.ledgers.test_api import rows
+from tenants.models import Section, Tenant
+from tests.files import samples
+from tests.ledgers.test_api import rows, send
 from tests.ledgers.test_xlsx import workbook
 
 
@@ -99,7 +100,6 @@ def test_a_major_hazard_from_the_phone_form_to_supervision(as_user, db):
 
 
 def test_the_statistics_page(as_user, api):
-    from tests.ledgers.test_api import send
     send(api("ent1_officer"), workbook(rows(2)))
     county = as_user("wsq_reviewer").get("/ledgers/stats").get_data(as_text=True)
     assert 'data-testid="rate-chart"' in county and 'data-testid="trend-chart"' in county
@@ -110,8 +110,6 @@ def test_the_statistics_page(as_user, api):
 
 
 def test_the_enterprise_file_shows_its_ledger(as_user, api, db):
-    from tests.ledgers.test_api import send
-    from tenants.models import Tenant
     ent1 = db.scalar(select(Tenant.id).where(Tenant.name == "乌审旗宏达甲醇有限责任公司"))
     reviewer = as_user("wsq_reviewer")
     assert "未建台账" in reviewer.get(f"/tenants/{ent1}").get_data(as_text=True)
@@ -119,3 +117,20 @@ def test_the_enterprise_file_shows_its_ledger(as_user, api, db):
     page = reviewer.get(f"/tenants/{ent1}").get_data(as_text=True)
     card = page[page.index('data-testid="enterprise-hazards"'):]
     assert "隐患总数 4" in card and "逾期未整改 4" in card and f"/ledgers/hazards?enterprise={ent1}" in card
+
+
+def test_evidence_through_the_page(as_user, api, db):
+    send(api("ent1_officer"), workbook(rows(1)))
+    hazard = db.scalar(select(Hazard.id))
+    ent1 = as_user("ent1_officer")
+    assert 'data-testid="evidence-form"' in ent1.get(f"/ledgers/hazards/{hazard}").get_data(as_text=True)
+    r = ent1.post(f"/ledgers/hazards/{hazard}/evidence", data={
+        "csrf_token": ent1.csrf, "stage": "found", "note": "现场照片",
+        "file": (io.BytesIO(samples.EXE), "现场.png")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and 'data-testid="evidence-form"' in r.get_data(as_text=True)
+    r = ent1.post(f"/ledgers/hazards/{hazard}/evidence", data={
+        "csrf_token": ent1.csrf, "stage": "found", "note": "现场照片",
+        "file": (io.BytesIO(samples.png()), "现场.png")}, content_type="multipart/form-data")
+    assert r.status_code == 303
+    page = as_user("wsq_reviewer").get(f"/ledgers/hazards/{hazard}").get_data(as_text=True)
+    assert 'data-stage="found"' in page and "现场照片" in page and '<option value="inspection"' in page
