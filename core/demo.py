@@ -102,7 +102,7 @@ def _renamed(ctx: ServiceContext, county: Tenant, name: str, uscc: str) -> Tenan
     return ent
 
 
-BUILTIN_PLUGINS = ("hazchem_warning_month", "leadership_reporting", "emergency_system_check")
+BUILTIN_PLUGINS = ("hazchem_warning_month", "leadership_reporting", "emergency_system_check", "major_hazard_criteria")
 
 
 def load_demo(ctx: ServiceContext, enable_builtins: bool = True) -> dict[str, int]:

@@ -4,13 +4,13 @@ from core.house import Manifest, named_by
 from core.jobs.registry import Sweep
 from core.ledgers import api, views
 from core.ledgers.models import Hazard, LedgerImport
-from core.ledgers.templates import LEDGER
+from core.ledgers.templates import CRITERIA, LEDGER
 
 MANIFEST = Manifest(
     "ledgers",
     pages=(views.bp,),
     api=(api.blp,),
-    template_kinds=(LEDGER,),
+    template_kinds=(LEDGER, CRITERIA),
     sweeps=(Sweep("ledgers.hazards", "core.ledgers.loop:sweep_overdue"),),
     object_names={"ledger_import": named_by(LedgerImport.id, LedgerImport.filename),
                   "hazard": named_by(Hazard.id, Hazard.code)},

@@ -25,7 +25,7 @@ from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
 from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
-from core.ledgers import templates, xlsx
+from core.ledgers import criteria, templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger
 from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport
 from core.ledgers.standard import HAZARD_LEDGER
@@ -89,6 +89,8 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
     except xlsx.FileRefused as e:
         return _rejected(ctx, lt, name, digest, message=e.message)
     records, errors = lt.validate(upload.rows, upload.positions)
+    if lt is HAZARDS:   # a 重大 hazard names an item of the 判定标准 offered to the enterprise
+        errors = sorted(errors + criteria.check_majors(ctx, records, lt.column("basis").header), key=lambda e: e.row)
     if errors:
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=errors,
                          annotated=xlsx.annotated(upload, errors, lt))
@@ -211,6 +213,8 @@ def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
     problems: dict[str, list[str]] = {}
     for e in errors:
         problems.setdefault(ids.get(e.column, e.column), []).append(e.message)
+    if not problems and (problem := criteria.check_majors(ctx, records, "")):
+        problems["basis"] = [problem[0].message]
     if not problems and ctx.session.scalar(select(Hazard.id).where(Hazard.tenant_id == ctx.actor.tenant_id,
                                                                    Hazard.code == records[0]["code"])):
         problems["code"] = [f"隐患编号“{records[0]['code']}”已存在"]

@@ -1,8 +1,10 @@
-"""The ledger template kind (台账): a ledger type declared once — its columns with Chinese
-headers, types, required flags, choices, the key column and cross-field rules. The
-declaration drives the xlsx template, the import validator and the export
-(core/ledgers/declaration.py compiles it); plugins contribute types in this format and the
-core's standard 隐患排查治理台账 is written in it too (core/ledgers/standard.py)."""
+"""The ledger area's template kinds. `ledger` (台账): a ledger type declared once — its
+columns with Chinese headers, types, required flags, choices, the key column and
+cross-field rules. The declaration drives the xlsx template, the import validator and the
+export (core/ledgers/declaration.py compiles it); plugins contribute types in this format
+and the core's standard 隐患排查治理台账 is written in it too (core/ledgers/standard.py).
+`criteria` (判定标准): the numbered situations that make a hazard 重大 in the industries it
+names, as versioned reference data; a 重大 hazard of such an enterprise names one of them."""
 from __future__ import annotations
 
 import marshmallow as ma
@@ -83,3 +85,22 @@ def _ledger_rules(t: dict) -> list[tuple[str, str]]:
 
 
 LEDGER = TemplateKind("ledger", "台账", LedgerTemplate, _ledger_rules)
+
+
+class CriterionItem(Schema):
+    no = fields.Integer(required=True, metadata={"label": "序号"},
+                        validate=validate.Range(min=1, max=999, error="序号应在1至999之间"))
+    text = fields.String(required=True, metadata={"label": "判定情形"},
+                         validate=validate.Length(min=1, max=1000, error="判定情形应为1至1000个字"))
+
+
+class CriteriaTemplate(TemplateBase):
+    items = fields.List(fields.Nested(CriterionItem), required=True, metadata={"label": "判定情形"},
+                        validate=validate.Length(min=1, max=500, error="判定标准应有1至500项"))
+
+
+def _criteria_rules(t: dict) -> list[tuple[str, str]]:
+    return duplicates([(f"items.{i}.no", str(item["no"])) for i, item in enumerate(t["items"])], "序号")
+
+
+CRITERIA = TemplateKind("criteria", "判定标准", CriteriaTemplate, _criteria_rules)

@@ -15,7 +15,7 @@ from core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from core.exports import formats_for
 from core.files import service as files
 from core.files.download import send_stored, store
-from core.ledgers import evidence, loop, service, supervision, xlsx
+from core.ledgers import criteria, evidence, loop, service, supervision, xlsx
 from core.ledgers import stats as ledger_stats
 from core.ledgers.models import EXTENSION_STATES, HAZARD_STATES
 from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
@@ -147,7 +147,7 @@ def _new_page(status: int = 200, error: DomainError | None = None):
     ctx = req.ctx()
     posted = MultiDict(request.form) if error else MultiDict({"code": service.next_code(ctx)})
     return render_template("ledgers/new.html", columns=[HAZARDS.column(c) for c in REGISTER], form=posted,
-                           error=error, errors=error.errors if error else {}), status
+                           criteria=criteria.criteria_for(ctx), error=error, errors=error.errors if error else {}), status
 
 
 @bp.get("/hazards/new")
@@ -203,6 +203,7 @@ def _detail(hazard_id: int, status: int = 200, error: DomainError | None = None,
         and not loop.has_evidence(ctx, hazard, "rectified"),
         can_decide=supervision.decide_refusal(ctx, hazard) is None,
         section_name=supervision.section_name(ctx, hazard),
+        criterion=criteria.named_item(hazard.basis, criteria.criteria_for(ctx)) if hazard.level == "重大" else None,
         sections=[(s.id, s.name) for s in tenants.list_sections(ctx, ctx.actor.tenant_id)] if ctx.actor.is_bureau else [],
         enterprise=_enterprise_names(ctx).get(hazard.tenant_id) if ctx.actor.is_bureau else None,
         history=[{"at": e.created_at, "actor": e.actor_name or _("系统"), "action": e.action, "summary": e.summary,

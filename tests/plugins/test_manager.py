@@ -96,6 +96,7 @@ def test_any_user_learns_what_is_enabled_for_them(api, user):
     assert rows.status_code == 200
     items = rows.json["items"]
     names = [p["name"] for p in items]
-    assert names == sorted(["emergency_system_check", "hazchem_warning_month", "leadership_reporting"])
-    assert all(p["enabled"] for p in items) and rows.json["total"] == 3
+    assert names == sorted(["emergency_system_check", "hazchem_warning_month", "leadership_reporting",
+                            "major_hazard_criteria"])
+    assert all(p["enabled"] for p in items) and rows.json["total"] == 4
     assert api(user).put("/api/v1/plugins/leadership_reporting/enablement", json={"enabled": False}).status_code == 403

@@ -99,7 +99,7 @@ def test_defaults_are_filled_in():
 
 def test_not_a_dict_or_unknown_kind():
     assert errors_of(["checklist"]) == {"_": ["模板应为字典（JSON 对象）"]}
-    assert errors_of(changed("checklist", kind="inspection")) == {"kind": ["模板类型只能是 checklist、campaign、ledger、scoring"]}
+    assert errors_of(changed("checklist", kind="inspection")) == {"kind": ["模板类型只能是 checklist、campaign、ledger、criteria、scoring"]}
     assert "kind" in errors_of({"id": "x.y"})
 
 
