@@ -17,6 +17,7 @@ ENV_VARS = {
     "SECRET_KEY": (None, str),            # unset: generated once into <instance>/secret_key
     "FILES_DIR": (None, str),             # default: <instance>/files
     "MAX_UPLOAD_MB": (20, int),
+    "LEDGER_INLINE_KB": (4096, int),      # a larger ledger upload is imported as a job with progress
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCK_MINUTES": (15, int),
     "JOB_STALE_MINUTES": (30, int),

@@ -25,8 +25,9 @@ A job function has the signature
   heartbeat: a job silent for JOB_STALE_MINUTES is taken for dead by `anjian sweep`
   unless rq still reports it running, so long jobs should report at least every minute.
 - Return a JSON-serialisable dict stored as `job.result`, or None. The job page shows
-  `result["summary"]` (a Chinese sentence) and `result["details"]` (a list of Chinese
-  lines) when present; other keys are for API clients.
+  `result["summary"]` (a Chinese sentence), `result["details"]` (a list of Chinese lines)
+  and a button to `result["link"]` (a path of this site, labelled `result["link_label"]`)
+  when present; other keys are for API clients.
 - Raise a `core.errors.DomainError` to fail with its Chinese message (not retryable); any
   other exception fails the job as "任务执行出错" and lets the user retry it.
 - It must be safe to run twice (the runner skips a job that is no longer queued, but a

@@ -26,6 +26,7 @@ from core.ledgers.schemas import (
     ImportOut,
     LedgerTypeOut,
     PlanIn,
+    QueuedOut,
     RejectedOut,
     StatsOut,
     StatsQuery,
@@ -63,15 +64,20 @@ def template(type_id: str):  # noqa: ANN201
 @blp.response(201, ImportOut)
 @blp.alt_response(200, schema=ImportOut, description="预检（dry_run=true）：给出新增、更新、未变的条数，未保存")
 @blp.alt_response(422, schema=RejectedOut, description="未通过校验：一条也未保存，errors 列出每处错误（行号、列、说明）")
+@blp.alt_response(202, schema=QueuedOut, description="文件较大（超过 ANJIAN_LEDGER_INLINE_KB）：转为后台任务导入，轮询任务获取结果")
 def import_file(args: dict, type_id: str):  # noqa: ANN201
     """导入台账（multipart/form-data：file，可选 dry_run）
 
     全部行通过校验才保存，否则一条也不保存并列出每处错误；按“编号列”更新已有记录，重复导入同一文件不产生变化。
+    较大的文件转为后台任务（202），任务页面与 /api/v1/jobs/<id> 显示读取、校验、保存的进度。
     """
     ctx = api_ctx()
     sent = args["file"]
     with sent.stream:  # a large upload is spooled to a temporary file: let it go at once
         data = sent.stream.read(ctx.house.files.max_bytes + 1)
+    if service.runs_as_job(ctx, len(data)):
+        job = service.start_import(ctx, type_id, data, sent.filename or "", dry_run=args["dry_run"])
+        return jsonify(QueuedOut().dump({"status": "queued", "job": job})), 202
     result = service.import_ledger(ctx, type_id, data, sent.filename or "", dry_run=args["dry_run"])
     if result.status == "rejected":
         return jsonify(_rejected(result)), 422

@@ -5,6 +5,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
+from core.jobs.schemas import JobOut
 from core.ledgers.declaration import LedgerType
 from core.ledgers.models import EVIDENCE_STAGES, HAZARD_STATES
 from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
@@ -64,6 +65,11 @@ class ImportOut(Schema):
 
     def _error_file(self, obj) -> str | None:  # noqa: ANN001
         return f"/api/v1/imports/{obj.id}/errors.xlsx" if obj.error_file_id else None
+
+
+class QueuedOut(Schema):
+    status = fields.String(metadata={"description": "queued：文件较大，已转为后台任务导入"})
+    job = fields.Nested(JobOut, metadata={"description": "轮询 /api/v1/jobs/<id>；完成后 result.import_id 为本次导入"})
 
 
 class RejectedOut(Schema):

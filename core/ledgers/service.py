@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +26,8 @@ from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
+from core.jobs import service as jobs
+from core.jobs.models import Job
 from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
 from core.ledgers import criteria, templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger
@@ -75,19 +79,29 @@ def import_refusal(ctx: ServiceContext) -> PermissionDenied | None:
     return ctx.refusal(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以导入本企业的台账")
 
 
+Progress = Callable[[int, int, "str | None"], None]
+
+
+def _quiet(_done: int, _total: int, _message: str | None = None) -> None:
+    pass
+
+
 def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str, *,
-                  dry_run: bool = False) -> ImportResult:
+                  dry_run: bool = False, progress: Progress = _quiet) -> ImportResult:
     """Import an uploaded ledger file into the caller's enterprise. Returns the result:
     "stored" (every row upserted), "preview" (a dry run: what storing would do), or
-    "rejected" (nothing stored; its record and annotated copy are kept all the same)."""
+    "rejected" (nothing stored; its record and annotated copy are kept all the same).
+    `progress(done, total, message)` hears of each stage (a job's progress bar)."""
     refuse(import_refusal(ctx))
     lt = ledger_type(ctx, type_id)
     digest = hashlib.sha256(data).hexdigest()
     name = (filename or "台账.xlsx")[:255]
+    progress(0, 3, "正在读取文件")
     try:
         upload = xlsx.read_upload(data, lt, max_bytes=ctx.house.files.max_bytes)
     except xlsx.FileRefused as e:
         return _rejected(ctx, lt, name, digest, message=e.message)
+    progress(1, 3, f"已读取 {len(upload.rows)} 行，正在校验")
     records, errors = lt.validate(upload.rows, upload.positions)
     if lt is HAZARDS:   # a 重大 hazard names an item of the 判定标准 offered to the enterprise
         errors = sorted(errors + criteria.check_majors(ctx, records, lt.column("basis").header), key=lambda e: e.row)
@@ -102,8 +116,26 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
     ctx.session.add(record)
     ctx.session.flush()
     if not dry_run:
+        progress(2, 3, f"已校验 {len(records)} 行，正在保存（新增 {len(plan.new)}，更新 {len(plan.changed)}）")
         _store(ctx, plan, record)
+    progress(3, 3, "已完成")
     return ImportResult(record)
+
+
+def runs_as_job(ctx: ServiceContext, size: int) -> bool:
+    """Whether an upload of `size` bytes is imported as a job rather than at once."""
+    return size > ctx.house.config["LEDGER_INLINE_KB"] * 1024
+
+
+def start_import(ctx: ServiceContext, type_id: str, data: bytes, filename: str, *, dry_run: bool = False) -> Job:
+    """A large upload: kept through the files area and imported by the "ledgers.import"
+    job (core/ledgers/jobs.py), whose page shows rows read, checked and stored."""
+    refuse(import_refusal(ctx))
+    lt = ledger_type(ctx, type_id)
+    stored = ctx.house.files.store_upload(ctx, io.BytesIO(data), filename, {"xlsx"})
+    return jobs.enqueue(ctx, "ledgers.import", {"type": lt.id, "file_id": stored.id, "filename": stored.original_name,
+                                                "dry_run": dry_run},
+                        f"导入{lt.title}“{stored.original_name}”" + ("（预检）" if dry_run else ""))
 
 
 # --------------------------------------------------------------------------- storing

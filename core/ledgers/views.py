@@ -98,8 +98,17 @@ def upload():
         return _index(422, ValidationFailed({"file": [message]}))
     with sent.stream:
         data = sent.stream.read(ctx.house.files.max_bytes + 1)
+    dry_run = bool(request.form.get("dry_run"))
+    if service.runs_as_job(ctx, len(data)):
+        try:
+            job = service.start_import(ctx, HAZARDS.id, data, sent.filename, dry_run=dry_run)
+        except DomainError as e:
+            req.doom()
+            return _index(e.status, e)
+        flash(_("文件较大，已转为后台导入：完成后可查看导入结果"))
+        return redirect(url_for("jobs.show_job", job_id=job.id), 303)
     try:
-        result = service.import_ledger(ctx, HAZARDS.id, data, sent.filename, dry_run=bool(request.form.get("dry_run")))
+        result = service.import_ledger(ctx, HAZARDS.id, data, sent.filename, dry_run=dry_run)
     except DomainError as e:
         req.doom()
         return _index(e.status, e)
