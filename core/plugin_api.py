@@ -24,6 +24,7 @@ from sqlalchemy import select
 from core import hookspecs, manifests
 from core.app import create_app
 from core.auth.models import User
+from core.calendar.service import beijing_today
 from core.checklists import service as checklists
 from core.clitools import system_ctx
 from core.context import Actor, ServiceContext
@@ -42,6 +43,7 @@ from core.hookspecs import Event, ExportFormat, MenuItem, PluginInfo, hookimpl
 from core.jobs import service as jobs
 from core.jobs.models import Job
 from core.jobs.registry import JobKind, Sweep
+from core.ledgers import service as ledger_service
 from core.migrate import upgrade
 from core.notifications.service import notify, notify_role
 from core.plugins import service as plugins
@@ -61,6 +63,7 @@ __all__ = [
     "DomainError", "NotFound", "PermissionDenied", "Conflict", "ValidationFailed",
     # read models
     "TenantInfo", "FilingInfo", "ChecklistInfo", "get_tenant", "get_filing", "get_checklist", "list_checklists",
+    "LedgerRowInfo", "list_ledger_rows", "beijing_today",
     # writing to users, background jobs, exporting, own tables, own translations
     "notify", "notify_role", "enqueue", "Job", "escape_formula", "Base", "TenantOwned", "utcnow", "catalogue",
     # checking a plugin
@@ -152,6 +155,28 @@ def list_checklists(ctx: ServiceContext, status: str | None = None, *, template_
     those started from the plugin's own templates."""
     runs = checklists.list_checklists(ctx, status, limit=limit)
     return [ChecklistInfo.of(r) for r in runs if not template_prefix or r.template_id.startswith(template_prefix)]
+
+
+@dataclass(frozen=True)
+class LedgerRowInfo:
+    """A row of a ledger type (a plugin's, or the 安全风险分级管控清单) as stored: its values
+    by column id, dates as date objects."""
+
+    id: int
+    tenant_id: int              # the enterprise
+    ledger_type: str
+    key: str
+    values: dict
+    updated_at: datetime
+
+
+def list_ledger_rows(ctx: ServiceContext, type_id: str, *, limit: int = 100_000) -> list[LedgerRowInfo]:
+    """The visible rows of a ledger type offered to the caller (NotFound otherwise), by
+    enterprise and key — e.g. a sweep reading the 应急物资台账 for dates coming due."""
+    lt = ledger_service.ledger_type(ctx, type_id)
+    return [LedgerRowInfo(r.id, r.tenant_id, r.ledger_type, r.key,
+                          dict(zip([c.id for c in lt.columns], ledger_service.cells(lt, r.values))), r.updated_at)
+            for r in ledger_service.list_rows(ctx, type_id, limit=limit)]
 
 
 # --- translations ----------------------------------------------------------------------

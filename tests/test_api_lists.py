@@ -26,6 +26,7 @@ NOT_LISTS = {
     "/api/v1/ledger-types/{type_id}/template": "a ledger type's xlsx template",
     "/api/v1/imports/{import_id}/errors.xlsx": "the annotated copy of a refused upload",
     "/api/v1/hazards/export": "the visible ledger as a file",
+    "/api/v1/ledger-types/{type_id}/export": "a ledger type's visible rows as a file",
     "/api/v1/stats/hazards": "the jurisdiction's hazard figures: one summary with its breakdowns",
 }
 ENVELOPE = {"items", "total", "limit", "offset"}
@@ -54,13 +55,13 @@ def _json_schema(spec: dict, operation: dict) -> dict:
 
 
 @pytest.fixture
-def path_values(ctx_for) -> dict[str, int]:  # noqa: ANN001
+def path_values(ctx_for) -> dict[str, int | str]:  # noqa: ANN001
     """A value, visible to wsq_admin, for each path parameter a list route may take."""
     ctx = ctx_for("ent1_officer")
     filing = filings.create_filing(ctx, {"title": "宏达甲醇生产安全事故应急预案", "published_on": "2026-11-02"})
     ctx.session.commit()
     admin = ctx_for("wsq_admin")
-    return {"tenant_id": admin.actor.tenant_id, "filing_id": filing.id}
+    return {"tenant_id": admin.actor.tenant_id, "filing_id": filing.id, "type_id": "risk_points"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

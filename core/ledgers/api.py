@@ -2,7 +2,7 @@
 run and the errors as a list and as an annotated xlsx), and the hazard ledger."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_smorest import Blueprint
 
 from core.api.auth import MultipartParser, api_ctx, body, json_body, xlsx_download
@@ -28,6 +28,8 @@ from core.ledgers.schemas import (
     PlanIn,
     QueuedOut,
     RejectedOut,
+    RowOut,
+    RowQuery,
     StatsOut,
     StatsQuery,
     SuperviseIn,
@@ -37,7 +39,7 @@ from core.ledgers.schemas import (
     stats_out,
 )
 from core.schema import PageQuery, page, page_list, page_of
-from core.web.request import send_export
+from core.web.request import send_export, uploaded_file
 
 blp = Blueprint("api_ledgers", __name__, url_prefix="", description="台账：隐患排查治理台账的模板、导入与查询")
 blp.ARGUMENTS_PARSER = MultipartParser()
@@ -57,6 +59,30 @@ def template(type_id: str):  # noqa: ANN201
     """下载台账模板（.xlsx）"""
     content, filename = service.template_file(api_ctx(), type_id)
     return send_export(content, filename, xlsx.XLSX_TYPE)
+
+
+@blp.route("/ledger-types/<string:type_id>/rows", methods=["GET"])
+@blp.arguments(RowQuery, location="query")
+@blp.response(200, page_of(RowOut))
+def list_rows(args: dict, type_id: str):  # noqa: ANN201
+    """隐患台账以外的台账类型（安全风险分级管控清单、插件提供的台账）的记录；隐患见 /hazards"""
+    ctx = api_ctx()
+    if type_id == service.HAZARDS.id:
+        raise NotFound("隐患台账的记录见 /api/v1/hazards")
+    where = {"enterprise_id": args.get("enterprise_id"), "q": args.get("q")}
+    rows = service.list_rows(ctx, type_id, **where, limit=args["limit"], offset=args["offset"])
+    return page(rows, service.count_rows(ctx, type_id, **where), args)
+
+
+@blp.route("/ledger-types/<string:type_id>/export", methods=["GET"])
+@blp.arguments(RowQuery, location="query")
+@blp.doc(**xlsx_download("该台账类型的可见记录：与模板相同的列（可直接重新导入），应急管理局另附企业"))
+def export_rows(args: dict, type_id: str):  # noqa: ANN201
+    """导出台账（.xlsx）；隐患台账见 /hazards/export"""
+    ctx = api_ctx()
+    if type_id == service.HAZARDS.id:
+        return send_export(*service.export_hazards(ctx))
+    return send_export(*service.export_rows(ctx, type_id, enterprise_id=args.get("enterprise_id")))
 
 
 @blp.route("/ledger-types/<string:type_id>/imports", methods=["POST"])
@@ -191,15 +217,15 @@ def supervise(hazard_id: int):  # noqa: ANN201
 
 
 @blp.route("/hazards/<int:hazard_id>/evidence", methods=["POST"])
-@blp.arguments(EvidenceIn, location="files")
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": EvidenceIn}}})
 @blp.response(201, EvidenceOut)
-def add_evidence(args: dict, hazard_id: int):  # noqa: ANN201
+def add_evidence(hazard_id: int):  # noqa: ANN201
     """上传隐患的照片或资料（multipart/form-data：file、stage、可选 note）；重大事故隐患须有整改后资料才能登记整改完成"""
     ctx = api_ctx()
     loop.get_hazard(ctx, hazard_id)   # another tenant's hazard: 404 before the body is looked at
-    sent = args["file"]
-    with sent.stream:
-        item = evidence.add_evidence(ctx, hazard_id, args["stage"], sent.stream, sent.filename or "", args["note"])
+    stream, filename = uploaded_file()
+    item = evidence.add_evidence(ctx, hazard_id, request.form.get("stage", ""), stream, filename,
+                                 request.form.get("note"))
     return evidence_out(item, ctx.session.get(StoredFile, item.file_id))
 
 

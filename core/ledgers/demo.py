@@ -21,7 +21,7 @@ from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.ledgers import evidence, loop, service, supervision, xlsx
 from core.ledgers.models import Hazard
-from core.ledgers.service import HAZARDS
+from core.ledgers.service import HAZARDS, RISKS
 from tenants.models import Section, Tenant
 from tenants.scoping import Scope
 
@@ -43,6 +43,16 @@ MAJORS = [
     ("甲醇储罐区", "可燃和有毒气体泄漏检测报警装置未投用", "《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》第十二项"),
     ("合成装置", "涉及重点监管危险化工工艺的装置紧急停车系统未投入使用", "《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》第四项"),
     ("液氨罐区", "构成一级重大危险源的罐区未实现紧急切断功能", "《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》第五项"),
+]
+# (风险点编号, 风险点, 风险描述, 可能导致的事故类型, 风险等级, 管控措施, 管控层级)
+RISK_POINTS = [
+    ("FX-001", "甲醇储罐区", "甲醇储存量构成重大危险源，泄漏遇点火源", "火灾、爆炸", "重大风险",
+     "紧急切断、可燃气体检测报警、防雷防静电、双人巡检", "公司级"),
+    ("FX-002", "甲醇合成装置", "高温高压反应，超温超压", "火灾、爆炸、中毒", "较大风险", "DCS联锁、安全阀定期校验", "车间级"),
+    ("FX-003", "装卸站台", "装车时静电积聚、溢罐", "火灾、爆炸", "较大风险", "静电接地报警、定量装车、专人监护", "车间级"),
+    ("FX-004", "受限空间作业", "罐内检修时缺氧、有毒气体", "中毒和窒息", "一般风险", "作业审批、气体检测、专人监护", "班组级"),
+    ("FX-005", "配电室", "电气设备老化、小动物进入", "触电、火灾", "一般风险", "挡鼠板、定期巡检", "班组级"),
+    ("FX-006", "办公区", "电动车违规充电", "火灾", "低风险", "集中充电区、日常检查", "岗位级"),
 ]
 PLAN = {"goal": "消除报警装置失效导致泄漏不能及时发现的风险", "methods": "更换并标定报警探头，接入DCS并设声光报警",
         "funding": "12万元；探头24台，备品6台", "people": "设备部负责实施，安全环保部监督验收",
@@ -74,7 +84,8 @@ def _row(code: str, n: int, today: date, *, found: int, due: int, level: str = "
             "interim": "设置警示标识，加强巡检" if level == "重大" else None,
             "completed_on": day(done) if done is not None else None, "verified_by": "赵刚" if verified is not None else None,
             "verified_on": day(verified) if verified is not None else None,
-            "verdict": "整改到位，同意销号" if verified is not None else None}
+            "verdict": "整改到位，同意销号" if verified is not None else None,
+            "risk_point": RISK_POINTS[n % len(RISK_POINTS)][0] if n % 3 == 0 else None}
 
 
 def _ledger(i: int, today: date) -> list[dict]:
@@ -115,6 +126,8 @@ def load_demo_ledgers(db, today: date | None = None) -> int:  # noqa: ANN001
                        if t.id not in have]
         for i, ent in enumerate(enterprises):
             officer, bureau = unit(ent, "officer"), unit(s.get(Tenant, ent.parent_id), "reviewer")
+            risks = xlsx.export(RISKS, ([*p, "张伟" if k % 2 else "刘洋"] for k, p in enumerate(RISK_POINTS)), ())
+            service.import_ledger(officer, RISKS.id, risks, f"{ent.name}{RISKS.title}.xlsx")
             columns = [c.id for c in HAZARDS.columns]
             data = xlsx.export(HAZARDS, ([r[c] for c in columns] for r in _ledger(i, today)), ())
             service.import_ledger(officer, HAZARDS.id, data, f"{ent.name}隐患排查治理台账.xlsx")

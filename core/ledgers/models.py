@@ -58,6 +58,7 @@ class Hazard(TenantOwned, Base):
     verified_by: Mapped[str | None] = mapped_column(String(50))
     verified_on: Mapped[date | None] = mapped_column(Date)
     verdict: Mapped[str | None] = mapped_column(String(500))
+    risk_point: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(16), default="registered")
     # 重大隐患治理方案 (目标任务、方法措施、经费物资、机构人员、时限要求、安全措施、应急预案), required
     # before its rectification starts.
@@ -146,6 +147,26 @@ class HazardExtension(TenantOwned, Base):
     @property
     def status_label(self) -> str:
         return EXTENSION_STATES.get(self.status, self.status)
+
+
+class LedgerRow(TenantOwned, Base):
+    """A row of any ledger type other than the hazard ledger — the 安全风险分级管控清单 and
+    the types plugins declare (应急物资台账 …): its declared values by column id (dates as
+    ISO text), upserted by enterprise + type + key as the hazard ledger is."""
+
+    __tablename__ = "ledger_rows"
+    __table_args__ = (UniqueConstraint("tenant_id", "ledger_type", "key", name="uq_ledger_rows_tenant_id_ledger_type_key"),
+                      Index("ix_ledger_rows_ledger_type_tenant_id", "ledger_type", "tenant_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_type: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    values: Mapped[dict] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int | None] = mapped_column(Integer)   # not a foreign key: see Hazard.import_id
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class LedgerImport(TenantOwned, Base):

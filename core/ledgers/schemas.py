@@ -97,6 +97,7 @@ class FilterQuery(Schema):
     reopened = fields.Boolean(metadata={"description": "true：回头看发现反弹过"})
     enterprise = fields.Integer(data_key="enterprise", attribute="enterprise_id",
                                 validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={"description": "企业 id"})
+    risk_point = fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "风险点编号"})
     q = fields.String(validate=ma.validate.Length(max=100), metadata={"description": "编号、部位或描述中的文字"})
 
 
@@ -130,6 +131,8 @@ class FiguresOut(Schema):
     major_open = fields.Integer(metadata={"description": "未销号的重大事故隐患"})
     supervised = fields.Integer(metadata={"description": "挂牌督办中"})
     reopened = fields.Integer(metadata={"description": "回头看发现反弹"})
+    red = fields.Integer(metadata={"description": "重大风险（红色）风险点数"})
+    orange = fields.Integer(metadata={"description": "较大风险（橙色）风险点数"})
 
 
 class StatsRowOut(FiguresOut):
@@ -286,3 +289,18 @@ class PlanIn(Schema):
     version = fields.Integer(required=True)
     plan = fields.Dict(required=True, metadata={"description": "goal 目标任务、methods 方法措施、funding 经费物资、people 机构人员、"
                                                                "timeline 时限要求、safety 安全措施、contingency 应急预案"})
+
+
+class RowQuery(PageQuery):
+    enterprise = fields.Integer(attribute="enterprise_id", validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                metadata={"description": "企业 id"})
+    q = fields.String(validate=ma.validate.Length(max=100), metadata={"description": "编号列中的文字"})
+
+
+class RowOut(Schema):
+    id = fields.Integer()
+    tenant_id = fields.Integer()
+    key = fields.String(metadata={"description": "编号列的值"})
+    values = fields.Dict(metadata={"description": "列 id → 值（日期为 YYYY-MM-DD）"})
+    updated_at = fields.DateTime()
+    version = fields.Integer()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, bindparam, func, not_, select, update
+from sqlalchemy import and_, bindparam, func, not_, null, select, update
 
 from core import exports
 from core.audit import service as audit
@@ -30,15 +30,18 @@ from core.jobs import service as jobs
 from core.jobs.models import Job
 from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
 from core.ledgers import criteria, templates, xlsx
-from core.ledgers.declaration import LedgerType, RowError, compile_ledger
-from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport
-from core.ledgers.standard import HAZARD_LEDGER
+from core.ledgers.declaration import LedgerType, RowError, compile_ledger, parse_date
+from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport, LedgerRow
+from core.ledgers.standard import HAZARD_LEDGER, RISK_LEDGER
 from core.notifications import service as notifications
-from core.plugins.templates import validate_template
+from core.plugins.service import offered_templates
+from core.plugins.templates import template_hash, validate_template
 from tenants.models import Tenant
 from tenants.scoping import bind, insert_rows, scope_of
 
 HAZARDS = compile_ledger(validate_template(copy.deepcopy(HAZARD_LEDGER), {"ledger": templates.LEDGER}))
+RISKS = compile_ledger(validate_template(copy.deepcopy(RISK_LEDGER), {"ledger": templates.LEDGER}))
+CORE_TYPES = (HAZARDS, RISKS)
 # Who keeps an enterprise's ledger, and who at its bureau hears of it.
 ENTERPRISE_ROLES = ("admin", "officer")
 BUREAU_ROLES = ("admin", "reviewer")
@@ -46,9 +49,22 @@ LISTED_ERRORS = 200           # errors kept on the import's record; all are in t
 
 
 def ledger_types(ctx: ServiceContext) -> list[LedgerType]:
-    """The ledger types the caller can keep and import."""
+    """The ledger types the caller can keep and import: the core's, then those of the
+    plugins enabled for the caller's unit (and its industry, for an enterprise)."""
     ctx.require()
-    return [HAZARDS]
+    return [*CORE_TYPES, *(_compiled(t) for t in offered_templates(ctx, kind="ledger"))]
+
+
+_COMPILED: dict[str, LedgerType] = {}
+
+
+def _compiled(template: dict) -> LedgerType:
+    """A plugin's ledger type, compiled once per template body (validated at start-up)."""
+    body = {k: v for k, v in template.items() if k != "plugin"}
+    digest = template_hash(body)
+    if digest not in _COMPILED:
+        _COMPILED[digest] = compile_ledger(body, template.get("plugin", ""))
+    return _COMPILED[digest]
 
 
 def ledger_type(ctx: ServiceContext, type_id: str) -> LedgerType:
@@ -103,8 +119,9 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
         return _rejected(ctx, lt, name, digest, message=e.message)
     progress(1, 3, f"已读取 {len(upload.rows)} 行，正在校验")
     records, errors = lt.validate(upload.rows, upload.positions)
-    if lt is HAZARDS:   # a 重大 hazard names an item of the 判定标准 offered to the enterprise
-        errors = sorted(errors + criteria.check_majors(ctx, records, lt.column("basis").header), key=lambda e: e.row)
+    if lt is HAZARDS:   # a 重大 hazard names an 判定标准 item; a named risk point is on the enterprise's list
+        errors = sorted(errors + criteria.check_majors(ctx, records, lt.column("basis").header)
+                        + _unknown_risk_points(ctx, records), key=lambda e: e.row)
     if errors:
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=errors,
                          annotated=xlsx.annotated(upload, errors, lt))
@@ -117,9 +134,21 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
     ctx.session.flush()
     if not dry_run:
         progress(2, 3, f"已校验 {len(records)} 行，正在保存（新增 {len(plan.new)}，更新 {len(plan.changed)}）")
-        _store(ctx, plan, record)
+        _store(ctx, lt, plan, record)
     progress(3, 3, "已完成")
     return ImportResult(record)
+
+
+def _unknown_risk_points(ctx: ServiceContext, records: list[dict[str, Any]]) -> list[RowError]:
+    """Hazards naming a risk point their enterprise's 安全风险分级管控清单 does not hold."""
+    named = {r["risk_point"] for r in records if r.get("risk_point")}
+    if not named:
+        return []
+    known = set(ctx.session.scalars(select(LedgerRow.key).where(
+        LedgerRow.tenant_id == ctx.actor.tenant_id, LedgerRow.ledger_type == RISKS.id, LedgerRow.key.in_(named))))
+    header = HAZARDS.column("risk_point").header
+    return [RowError(r["_row"], header, f"风险点编号“{r['risk_point']}”不在本企业的{RISKS.title}中，请先导入清单或改正编号")
+            for r in records if r.get("risk_point") and r["risk_point"] not in known]
 
 
 def runs_as_job(ctx: ServiceContext, size: int) -> bool:
@@ -157,14 +186,18 @@ def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) ->
     """Which rows are new, which changed, how many are as stored: one query for the
     enterprise's keys and digests."""
     tenant_id = ctx.actor.tenant_id
-    stored = {code: (hid, digest, status) for hid, code, digest, status in ctx.session.execute(
-        select(Hazard.id, Hazard.code, Hazard.digest, Hazard.status).where(Hazard.tenant_id == tenant_id))}
+    if lt is HAZARDS:
+        stmt = select(Hazard.id, Hazard.code, Hazard.digest, Hazard.status).where(Hazard.tenant_id == tenant_id)
+    else:
+        stmt = select(LedgerRow.id, LedgerRow.key, LedgerRow.digest, null()).where(
+            LedgerRow.tenant_id == tenant_id, LedgerRow.ledger_type == lt.id)
+    stored = {str(key): (rid, digest, status) for rid, key, digest, status in ctx.session.execute(stmt)}
     new, changed, unchanged = [], [], 0
     ids = [c.id for c in lt.columns]
     for values in records:
         del values["_row"]
         values["digest"] = _digest(values, ids)
-        have = stored.get(values[lt.key.id])
+        have = stored.get(str(values[lt.key.id]))
         if have is None:
             new.append(values)
         elif have[1] == values["digest"]:
@@ -193,7 +226,44 @@ def state_of(values: dict[str, Any], current: str | None = None) -> str:
     return state
 
 
-def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
+def _store(ctx: ServiceContext, lt: LedgerType, plan: _Plan, record: LedgerImport) -> None:
+    if lt is HAZARDS:
+        _store_hazards(ctx, plan, record)
+    else:
+        _store_rows(ctx, lt, plan, record)
+    audit.record(ctx, "ledger.import", "ledger_import", record.id,
+                 f"导入{lt.title}“{record.filename}”：新增{record.created}条，更新{record.updated}条，"
+                 f"未变{record.unchanged}条",
+                 payload={"ledger_type": record.ledger_type, "version": record.type_version, "sha256": record.sha256,
+                          "rows": record.rows, "created": record.created, "updated": record.updated,
+                          "unchanged": record.unchanged}, tenant_id=ctx.actor.tenant_id)
+    if lt is HAZARDS:
+        _report_majors(ctx, ctx.session.get(Tenant, ctx.actor.tenant_id),
+                       [v["code"] for v in plan.new if v.get("level") == "重大"], f"ledger_import:{record.id}:majors")
+
+
+def _jsonable(lt: LedgerType, values: dict[str, Any]) -> dict[str, Any]:
+    return {c.id: values[c.id].isoformat() if c.type == "date" and values[c.id] is not None else values[c.id]
+            for c in lt.columns}
+
+
+def _store_rows(ctx: ServiceContext, lt: LedgerType, plan: _Plan, record: LedgerImport) -> None:
+    """Another type's rows: its values as one JSON document per row, by key."""
+    tenant_id, now = ctx.actor.tenant_id, utcnow()
+    insert_rows(ctx.session, LedgerRow, [
+        {"tenant_id": tenant_id, "ledger_type": lt.id, "key": str(v[lt.key.id]), "values": _jsonable(lt, v),
+         "digest": v["digest"], "import_id": record.id, "created_at": now, "updated_at": now, "version": 1}
+        for v in plan.new])
+    if plan.changed:
+        table = LedgerRow.__table__
+        stmt = (update(table).where(table.c.id == bindparam("_id"), table.c.tenant_id == tenant_id)
+                .values(values=bindparam("v_values"), digest=bindparam("v_digest"), import_id=record.id,
+                        updated_at=now, version=table.c.version + 1))
+        ctx.session.execute(stmt, [{"_id": v["_id"], "v_values": _jsonable(lt, v), "v_digest": v["digest"]}
+                                   for v in plan.changed])
+
+
+def _store_hazards(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
     tenant_id, now = ctx.actor.tenant_id, utcnow()
     def new_row(v: dict[str, Any]) -> dict[str, Any]:
         state = state_of(v)
@@ -211,15 +281,6 @@ def _store(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> None:
                            "version": Hazard.__table__.c.version + 1}))
         ctx.session.execute(stmt, [{"_id": v["_id"], "v_status": state_of(v, v["_status"]),
                                     **{f"v_{c}": v.get(c) for c in columns}} for v in plan.changed])
-    enterprise = ctx.session.get(Tenant, tenant_id)
-    audit.record(ctx, "ledger.import", "ledger_import", record.id,
-                 f"导入{HAZARDS.title}“{record.filename}”：新增{record.created}条，更新{record.updated}条，"
-                 f"未变{record.unchanged}条",
-                 payload={"ledger_type": record.ledger_type, "version": record.type_version, "sha256": record.sha256,
-                          "rows": record.rows, "created": record.created, "updated": record.updated,
-                          "unchanged": record.unchanged}, tenant_id=tenant_id)
-    _report_majors(ctx, enterprise, [v["code"] for v in plan.new if v.get("level") == "重大"],
-                   f"ledger_import:{record.id}:majors")
 
 
 def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], dedupe_key: str,
@@ -247,6 +308,8 @@ def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
         problems.setdefault(ids.get(e.column, e.column), []).append(e.message)
     if not problems and (problem := criteria.check_majors(ctx, records, "")):
         problems["basis"] = [problem[0].message]
+    if not problems and (problem := _unknown_risk_points(ctx, records)):
+        problems["risk_point"] = [problem[0].message]
     if not problems and ctx.session.scalar(select(Hazard.id).where(Hazard.tenant_id == ctx.actor.tenant_id,
                                                                    Hazard.code == records[0]["code"])):
         problems["code"] = [f"隐患编号“{records[0]['code']}”已存在"]
@@ -355,6 +418,7 @@ class HazardFilter:
     supervised: bool | None = None
     reopened: bool | None = None
     enterprise_id: int | None = None
+    risk_point: str | None = None
     q: str | None = None
 
     def apply(self, stmt: Any, today: Any) -> Any:
@@ -363,6 +427,8 @@ class HazardFilter:
                 stmt = stmt.where(getattr(Hazard, name) == getattr(self, name))
         if self.enterprise_id:
             stmt = stmt.where(Hazard.tenant_id == self.enterprise_id)
+        if self.risk_point:
+            stmt = stmt.where(Hazard.risk_point == self.risk_point)
         if self.overdue is not None:
             late = and_(Hazard.status.in_(OPEN_STATES), Hazard.due_on < today)
             stmt = stmt.where(late if self.overdue else not_(late))
@@ -379,7 +445,8 @@ class HazardFilter:
 
     def params(self) -> dict[str, str]:
         """As a query string again (the pager's and export's links)."""
-        out = {k: getattr(self, k) for k in ("status", "level", "source", "category", "q") if getattr(self, k)}
+        out = {k: getattr(self, k) for k in ("status", "level", "source", "category", "risk_point", "q")
+               if getattr(self, k)}
         out |= {k: "1" if getattr(self, k) else "0" for k in ("overdue", "supervised", "reopened")
                 if getattr(self, k) is not None}
         return out | ({"enterprise": str(self.enterprise_id)} if self.enterprise_id else {})
@@ -401,3 +468,47 @@ def list_hazards(ctx: ServiceContext, where: HazardFilter = ANY, *, limit: int =
 def count_hazards(ctx: ServiceContext, where: HazardFilter = ANY) -> int:
     ctx.require()
     return ctx.session.scalar(where.apply(select(func.count(Hazard.id)), beijing_today())) or 0
+
+
+# --------------------------------------------------------------------------- other ledger types
+
+def _rows_query(lt: LedgerType, enterprise_id: int | None, q: str | None):  # noqa: ANN202
+    stmt = select(LedgerRow).where(LedgerRow.ledger_type == lt.id)
+    if enterprise_id:
+        stmt = stmt.where(LedgerRow.tenant_id == enterprise_id)
+    for word in (q or "").split():
+        stmt = stmt.where(LedgerRow.key.contains(word, autoescape=True))
+    return stmt
+
+
+def list_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None, q: str | None = None,
+              limit: int = 50, offset: int = 0) -> list[LedgerRow]:
+    """The visible rows of a ledger type other than the hazard ledger, by enterprise and key."""
+    lt = ledger_type(ctx, type_id)
+    return list(ctx.session.scalars(_rows_query(lt, enterprise_id, q).order_by(LedgerRow.tenant_id, LedgerRow.key)
+                                    .limit(limit).offset(offset)))
+
+
+def count_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None, q: str | None = None) -> int:
+    lt = ledger_type(ctx, type_id)
+    stmt = _rows_query(lt, enterprise_id, q).with_only_columns(func.count(LedgerRow.id))
+    return ctx.session.scalar(stmt) or 0
+
+
+def cells(lt: LedgerType, values: dict[str, Any]) -> list[Any]:
+    """A stored row's values in column order, dates as dates again."""
+    return [parse_date(values.get(c.id)) if c.type == "date" and values.get(c.id) else values.get(c.id)
+            for c in lt.columns]
+
+
+def export_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None) -> tuple[bytes, str, str]:
+    """A ledger type's visible rows as xlsx: the template's columns (it uploads again as
+    it is), then 企业 for a bureau; streamed in constant memory."""
+    lt = ledger_type(ctx, type_id)
+    bureau = ctx.actor.is_bureau or ctx.actor.is_system
+    stmt = (_rows_query(lt, enterprise_id, None).with_only_columns(LedgerRow.values, Tenant.name)
+            .join(Tenant, Tenant.id == LedgerRow.tenant_id).order_by(Tenant.path, LedgerRow.key)
+            .execution_options(yield_per=5000))
+    rows = ([*cells(lt, values), *([name] if bureau else [])] for values, name in ctx.session.execute(stmt))
+    return (xlsx.export(lt, rows, ("企业",) if bureau else ()), f"{lt.title}（{beijing_today().isoformat()}）.xlsx",
+            xlsx.XLSX_TYPE)

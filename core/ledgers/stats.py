@@ -1,6 +1,7 @@
 """隐患统计: found, closed, 整改率, on-time rate, overdue, major open, under 挂牌督办 and
 回头看 reopened — per enterprise, per section and per child unit of the caller's, with the
-totals, by category and source, and a trend by month.
+totals, by category and source, and a trend by month — and each unit's red and orange risk
+points from the 安全风险分级管控清单.
 
 Every number comes from SQL aggregates over the caller's tenant path: one scan of the
 hazards grouped by (enterprise, category, source) — a few thousand aggregated rows even for
@@ -17,8 +18,8 @@ from sqlalchemy import and_, case, extract, func, select
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.errors import ValidationFailed
-from core.ledgers.models import OPEN_STATES, Hazard
-from core.ledgers.service import ANY, HazardFilter
+from core.ledgers.models import OPEN_STATES, Hazard, LedgerRow
+from core.ledgers.service import ANY, RISKS, HazardFilter
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 
 GROUPS = {"enterprise": "按企业", "child": "按下级单位", "section": "按监管股室"}
@@ -36,6 +37,8 @@ class Figures:
     major_open: int = 0
     supervised: int = 0     # 重大 under 挂牌督办, not yet closed
     reopened: int = 0       # 回头看发现反弹: closed once, found back by the bureau
+    red: int = 0            # risk points of 重大风险 (红) on the 安全风险分级管控清单
+    orange: int = 0         # … and of 较大风险 (橙)
 
     def add(self, other: Figures) -> None:
         for f in fields(self):
@@ -116,9 +119,20 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
         figures = Figures(*numbers)
         for into in (total, per_enterprise[tenant_id], by_category[category], by_source[source]):
             into.add(figures)
+    for tenant_id, red, orange in _risks(ctx):
+        for into in (total, per_enterprise[tenant_id]):
+            into.add(Figures(red=red, orange=orange))
     rows = _grouped(ctx, group, per_enterprise, enterprises)
     return Stats(group, today, total, rows, _named(by_category), _named(by_source), _trend(ctx, where, today),
-                 without_ledger=sum(1 for tid in enterprises if tid not in per_enterprise))
+                 without_ledger=sum(1 for tid in enterprises if per_enterprise.get(tid, Figures()).found == 0))
+
+
+def _risks(ctx: ServiceContext) -> list[tuple[int, int, int]]:
+    """Each enterprise's red and orange risk points (重大风险, 较大风险), by SQL over the list."""
+    level = LedgerRow.values["level"].as_string()
+    return [tuple(r) for r in ctx.session.execute(
+        select(LedgerRow.tenant_id, _one(level == "重大风险"), _one(level == "较大风险"))
+        .where(LedgerRow.ledger_type == RISKS.id).group_by(LedgerRow.tenant_id))]
 
 
 def figures(ctx: ServiceContext, where: HazardFilter = ANY, today: date | None = None) -> Figures:
@@ -136,8 +150,9 @@ def _grouped(ctx: ServiceContext, group: str, per_enterprise: dict[int, Figures]
              enterprises: dict[int, tuple[str, str]]) -> list[Row]:
     if group == "enterprise":
         # Every visible enterprise, those without a ledger too (they are what a bureau chases).
-        return [Row(tid, name, per_enterprise.get(tid, Figures()), empty=tid not in per_enterprise)
-                for tid, (name, _path) in sorted(enterprises.items(), key=lambda kv: kv[1][1])]
+        return [Row(tid, name, f, empty=f.found == 0)
+                for tid, (name, _path) in sorted(enterprises.items(), key=lambda kv: kv[1][1])
+                for f in [per_enterprise.get(tid, Figures())]]
     if group == "section":
         sections = dict(ctx.session.execute(select(Section.id, Section.name)).all())
         assigned = dict(ctx.session.execute(select(SectionAssignment.tenant_id, SectionAssignment.section_id)).all())
@@ -155,7 +170,7 @@ def _grouped(ctx: ServiceContext, group: str, per_enterprise: dict[int, Figures]
         below = enterprises[tid][1][len(own):] if tid in enterprises else ""
         if below:
             by_child[int(below.split("/", 1)[0])].add(figures)
-    return [Row(cid, name, by_child.get(cid, Figures()), empty=cid not in by_child) for cid, name in children]
+    return [Row(cid, name, f, empty=f.found == 0) for cid, name in children for f in [by_child.get(cid, Figures())]]
 
 
 def _trend(ctx: ServiceContext, where: HazardFilter, today: date) -> list[Month]:

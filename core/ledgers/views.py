@@ -19,6 +19,7 @@ from core.ledgers import criteria, evidence, loop, service, supervision, xlsx
 from core.ledgers import stats as ledger_stats
 from core.ledgers.models import EXTENSION_STATES, HAZARD_STATES
 from core.ledgers.service import FILTER_CHOICES, HAZARDS, HazardFilter
+from core.ledgers.standard import RISK_LEVELS
 from core.web import request as req
 from core.web.paging import id_of, page_of, query_of
 from tenants import service as tenants
@@ -48,7 +49,7 @@ def _filter() -> HazardFilter:
                         source=choice("source", FILTER_CHOICES["source"]),
                         category=choice("category", FILTER_CHOICES["category"]), overdue=flag("overdue"),
                         supervised=flag("supervised"), reopened=flag("reopened"),
-                        enterprise_id=id_of(args, "enterprise"), q=query_of(args))
+                        enterprise_id=id_of(args, "enterprise"), risk_point=query_of(args, "risk_point"), q=query_of(args))
 
 
 def _index(status: int = 200, error: DomainError | None = None):
@@ -61,6 +62,7 @@ def _index(status: int = 200, error: DomainError | None = None):
         total=service.count_hazards(ctx, where), where=where, filters=where.params(), paging=paging,
         states=HAZARD_STATES, choices=FILTER_CHOICES, columns={c: HAZARDS.column(c) for c in LISTED},
         is_bureau=is_bureau, can_import=service.import_refusal(ctx) is None, lt=HAZARDS,
+        other_types=[t for t in service.ledger_types(ctx) if t is not HAZARDS],
         names=_enterprise_names(ctx) if is_bureau else {}, formats=formats_for(ctx), error=error,
     ), status
 
@@ -75,8 +77,9 @@ def index():
 
 
 @bp.get("/template")
-def template():
-    content, filename = service.template_file(req.ctx(), HAZARDS.id)
+@bp.get("/types/<type_id>/template")
+def template(type_id: str = HAZARDS.id):
+    content, filename = service.template_file(req.ctx(), type_id)
     return req.send_export(content, filename, xlsx.XLSX_TYPE)
 
 
@@ -86,32 +89,38 @@ def export():
     return req.send_export(*service.export_hazards(ctx, request.args.get("format", "xlsx"), _filter()))
 
 
+def _list_page(type_id: str, status: int, error: DomainError):
+    """The page an upload came from, again, with the error."""
+    return _index(status, error) if type_id == HAZARDS.id else _rows_page(type_id, status, error)
+
+
 @bp.post("/imports")
 def upload():
-    """An upload, all or nothing. A refused file answers 422 with its errors on the page
-    (kept, with the annotated copy, at the import's own address); a stored or previewed one
-    redirects there."""
+    """An upload (form field `type`, the hazard ledger by default), all or nothing. A
+    refused file answers 422 with its errors on the page (kept, with the annotated copy, at
+    the import's own address); a stored or previewed one redirects there."""
     ctx = req.ctx()
+    type_id = service.ledger_type(ctx, request.form.get("type") or HAZARDS.id).id
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         message = _("请选择要导入的 .xlsx 文件")
-        return _index(422, ValidationFailed({"file": [message]}))
+        return _list_page(type_id, 422, ValidationFailed({"file": [message]}))
     with sent.stream:
         data = sent.stream.read(ctx.house.files.max_bytes + 1)
     dry_run = bool(request.form.get("dry_run"))
     if service.runs_as_job(ctx, len(data)):
         try:
-            job = service.start_import(ctx, HAZARDS.id, data, sent.filename, dry_run=dry_run)
+            job = service.start_import(ctx, type_id, data, sent.filename, dry_run=dry_run)
         except DomainError as e:
             req.doom()
-            return _index(e.status, e)
+            return _list_page(type_id, e.status, e)
         flash(_("文件较大，已转为后台导入：完成后可查看导入结果"))
         return redirect(url_for("jobs.show_job", job_id=job.id), 303)
     try:
-        result = service.import_ledger(ctx, HAZARDS.id, data, sent.filename, dry_run=dry_run)
+        result = service.import_ledger(ctx, type_id, data, sent.filename, dry_run=dry_run)
     except DomainError as e:
         req.doom()
-        return _index(e.status, e)
+        return _list_page(type_id, e.status, e)
     if result.status == "rejected":
         return _import_page(result.record, 422)
     flash(_("预检完成：未保存任何数据") if result.status == "preview"
@@ -132,8 +141,9 @@ def too_large(_e):
 
 
 def _import_page(record, status: int = 200):  # noqa: ANN001
-    return render_template("ledgers/import.html", record=record, lt=HAZARDS,
-                           can_import=service.import_refusal(req.ctx()) is None), status
+    ctx = req.ctx()
+    return render_template("ledgers/import.html", record=record, lt=service.ledger_type(ctx, record.ledger_type),
+                           hazards=HAZARDS, can_import=service.import_refusal(ctx) is None), status
 
 
 @bp.get("/imports/<int:import_id>")
@@ -148,6 +158,40 @@ def import_errors(import_id: int):
     if record.error_file_id is None:
         raise NotFound(_("该导入没有错误文件"))
     return send_stored(*store().open_blob(ctx, record.error_file_id))
+
+
+# --------------------------------------------------------------------------- other ledger types
+
+def _rows_page(type_id: str, status: int = 200, error: DomainError | None = None):
+    ctx = req.ctx()
+    lt = service.ledger_type(ctx, type_id)
+    if lt is HAZARDS:
+        raise NotFound()
+    paging = page_of(request.args, PAGE)
+    where = {"enterprise_id": id_of(request.args, "enterprise"), "q": query_of(request.args)}
+    return render_template(
+        "ledgers/rows.html", lt=lt, rows=service.list_rows(ctx, type_id, **where, limit=paging.limit, offset=paging.offset),
+        total=service.count_rows(ctx, type_id, **where), paging=paging, where=where,
+        filters={k: v for k, v in {"enterprise": where["enterprise_id"], "q": where["q"]}.items() if v},
+        shown=lt.columns[:SHOWN_COLUMNS], risk_colours=RISK_LEVELS if lt is service.RISKS else {},
+        is_bureau=ctx.actor.is_bureau, names=_enterprise_names(ctx) if ctx.actor.is_bureau else {},
+        can_import=service.import_refusal(ctx) is None, error=error), status
+
+
+SHOWN_COLUMNS = 9   # a type's first columns on its page; the export has them all
+
+
+@bp.get("/types/<type_id>")
+def rows(type_id: str):
+    return _rows_page(type_id)[0]
+
+
+@bp.get("/types/<type_id>/export")
+def export_rows(type_id: str):
+    ctx = req.ctx()
+    if type_id == HAZARDS.id:
+        return export()
+    return req.send_export(*service.export_rows(ctx, type_id, enterprise_id=id_of(request.args, "enterprise")))
 
 
 # --------------------------------------------------------------------------- one hazard

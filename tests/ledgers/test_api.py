@@ -17,12 +17,12 @@ from tests.ledgers.test_xlsx import HEADERS, ROW, workbook
 BASE = "/api/v1/ledger-types/hazards"
 
 
-def send(client, data: bytes, name: str = "隐患台账.xlsx", **form):  # noqa: ANN001, ANN201
+def send(client, data: bytes, name: str = "隐患台账.xlsx", url: str = f"{BASE}/imports", **form):  # noqa: ANN001, ANN201
     # Encoded in memory: the test client would spool a large body to a temporary file and
     # leave it open.
     upload = FileStorage(io.BytesIO(data), filename=name, content_type="application/octet-stream")
     boundary, body = encode_multipart(MultiDict({"file": upload, **form}))
-    return client.post(f"{BASE}/imports", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def rows(n: int, **changes) -> list[dict]:
@@ -31,7 +31,8 @@ def rows(n: int, **changes) -> list[dict]:
 
 def test_types_and_the_template(api):
     ent1 = api("ent1_officer")
-    [hazards] = ent1.get("/api/v1/ledger-types").json["items"]
+    hazards, risks = ent1.get("/api/v1/ledger-types").json["items"][:2]
+    assert risks["id"] == "risk_points"
     assert hazards["id"] == "hazards" and [c["header"] for c in hazards["columns"]] == HEADERS
     r = ent1.get(f"{BASE}/template")
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")

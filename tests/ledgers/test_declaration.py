@@ -27,7 +27,7 @@ def errors_of(**changes) -> list[tuple[str, str]]:
 
 
 def test_the_standard_hazard_ledger_is_a_valid_declaration():
-    assert HAZARDS.key.header == "隐患编号" and len(HAZARDS.columns) == 19
+    assert HAZARDS.key.header == "隐患编号" and len(HAZARDS.columns) == 20
     assert [c.header for c in HAZARDS.columns if c.required][:3] == ["隐患编号", "来源", "排查日期"]
 
 

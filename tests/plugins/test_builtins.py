@@ -13,8 +13,11 @@ AREAS = ["应急制度", "应急预案", "应急物资", "应急培训", "应急
 def test_each_builtin_says_what_it_provides():
     reg = build_registry((), template_kinds())
     check = reg.get("emergency_system_check")
-    assert check.loaded and check.contributions() == {"template:checklist": 1}
-    assert "应急体系现场管理检查考核表" in check.description
+    assert check.loaded and check.contributions() == {"template:checklist": 1, "template:ledger": 1, "sweep": 1}
+    assert "应急体系现场管理检查考核表" in check.description and "应急物资台账" in check.description
+    criteria = reg.get("major_hazard_criteria")
+    assert criteria.loaded and criteria.contributions() == {"template:criteria": 1}
+    assert len(criteria.templates[0]["items"]) == 20
     for name in ("hazchem_warning_month", "leadership_reporting"):
         record = reg.get(name)
         # Nothing yet, and the description says so rather than promising campaigns or scoring.
@@ -23,7 +26,8 @@ def test_each_builtin_says_what_it_provides():
 
 
 def test_the_checklist_has_the_seven_areas_of_seed_000():
-    (template,) = build_registry((), template_kinds()).get("emergency_system_check").templates
+    (template,) = [t for t in build_registry((), template_kinds()).get("emergency_system_check").templates
+                   if t["kind"] == "checklist"]
     assert [s["title"] for s in template["sections"]] == AREAS
     assert all(s["items"] for s in template["sections"])
     assert "第六采油厂应急体系现场管理检查考核细则" in template["basis"]
