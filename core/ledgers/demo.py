@@ -1,4 +1,6 @@
-"""Demo hazard ledgers: every demo enterprise keeps one, in every state of the loop — closed
+"""Demo ledgers: every demo enterprise keeps its 安全风险分级管控清单 (red to blue points), its
+应急物资台账 (one instrument past its calibration date, protective suits expiring soon) and a
+hazard ledger in every state of the loop — closed
 on time and late, in rectification (one overdue), awaiting verification, found back by the
 bureau's 回头看, and 重大 hazards: one just registered (its 治理方案 still to write), one
 under 挂牌督办 with an extension request pending, one awaiting the bureau's verification or
@@ -53,6 +55,15 @@ RISK_POINTS = [
     ("FX-004", "受限空间作业", "罐内检修时缺氧、有毒气体", "中毒和窒息", "一般风险", "作业审批、气体检测、专人监护", "班组级"),
     ("FX-005", "配电室", "电气设备老化、小动物进入", "触电、火灾", "一般风险", "挡鼠板、定期巡检", "班组级"),
     ("FX-006", "办公区", "电动车违规充电", "火灾", "低风险", "集中充电区、日常检查", "岗位级"),
+]
+SUPPLIES = "emergency_system_check.supplies"
+# (物资编号, 物资名称, 规格型号, 数量, 存放地点, 保管人; days since checked, calibration due in, expiry in)
+STOCK = [
+    ("WZ-001", "正压式空气呼吸器", "RHZKF6.8/30", 6, "中控室应急柜", "赵刚", 12, None, None),
+    ("WZ-002", "便携式可燃气体检测仪", "GT-903", 4, "罐区值班室", "赵刚", 12, -5, None),       # calibration overdue
+    ("WZ-003", "防化服", "重型", 4, "应急物资库", "孙丽", 12, None, 20),                  # expires soon
+    ("WZ-004", "急救药箱", "标准型", 2, "中控室", "孙丽", 12, None, 200),
+    ("WZ-005", "干粉灭火器", "MFZ/ABC8", 40, "罐区、装置区", "赵刚", 12, None, 300),
 ]
 PLAN = {"goal": "消除报警装置失效导致泄漏不能及时发现的风险", "methods": "更换并标定报警探头，接入DCS并设声光报警",
         "funding": "12万元；探头24台，备品6台", "people": "设备部负责实施，安全环保部监督验收",
@@ -128,6 +139,11 @@ def load_demo_ledgers(db, today: date | None = None) -> int:  # noqa: ANN001
             officer, bureau = unit(ent, "officer"), unit(s.get(Tenant, ent.parent_id), "reviewer")
             risks = xlsx.export(RISKS, ([*p, "张伟" if k % 2 else "刘洋"] for k, p in enumerate(RISK_POINTS)), ())
             service.import_ledger(officer, RISKS.id, risks, f"{ent.name}{RISKS.title}.xlsx")
+            if any(t.id == SUPPLIES for t in service.ledger_types(officer)):   # the plugin enabled for it
+                day = lambda n: None if n is None else today + timedelta(days=n)  # noqa: E731
+                stock = xlsx.export(service.ledger_type(officer, SUPPLIES),
+                                    ([*item[:6], day(-item[6]), day(item[7]), day(item[8]), None] for item in STOCK), ())
+                service.import_ledger(officer, SUPPLIES, stock, f"{ent.name}应急物资台账.xlsx")
             columns = [c.id for c in HAZARDS.columns]
             data = xlsx.export(HAZARDS, ([r[c] for c in columns] for r in _ledger(i, today)), ())
             service.import_ledger(officer, HAZARDS.id, data, f"{ent.name}隐患排查治理台账.xlsx")
