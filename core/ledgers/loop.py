@@ -19,7 +19,7 @@ from sqlalchemy import select
 from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.ledgers.models import HAZARD_STATES, Hazard, HazardEvidence
 from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES, HAZARDS
 from core.notifications import service as notifications
@@ -240,6 +240,40 @@ def transition(ctx: ServiceContext, hazard_id: int, action: Any, version: Any, d
                summary=lambda h, step: f"隐患{h.code}：{step.transition.label}（{FLOW.label(step.source)} → "
                                        f"{FLOW.label(step.transition.target)}）")
     return hazard
+
+
+# Steps an enterprise takes on many hazards at once from its list (the same date or verifier).
+BULK = ("complete", "verify")
+BULK_MAX = 500
+
+
+def transition_many(ctx: ServiceContext, versions: dict[int, int], action: Any, data: dict | None = None,
+                    ) -> list[Hazard]:
+    """Take one step on many hazards (`versions`: id → the version the caller saw), all or
+    nothing: each is checked first and every refusal is reported under its 隐患编号."""
+    ctx.require(*ENTERPRISE_ROLES, bureau=False, message="只有企业管理员或安全员可以批量办理")
+    if action not in BULK:
+        raise ValidationFailed({"action": ["批量办理只能是“整改完成”或“验收销号”"]})
+    if not versions:
+        raise ValidationFailed({"hazards": ["请勾选要办理的隐患"]})
+    if len(versions) > BULK_MAX:
+        raise ValidationFailed({"hazards": [f"一次最多办理{BULK_MAX}项"]})
+    hazards = [get_hazard(ctx, hazard_id) for hazard_id in versions]
+    data = {k: v for k, v in (data or {}).items() if not k.startswith("_")} | {"_today": beijing_today()}
+    problems: dict[str, list[str]] = {}
+    with ctx.session.no_autoflush:
+        for hazard in hazards:
+            try:
+                FLOW.check(ctx, hazard, action, version=versions[hazard.id], data=dict(data))
+            except DomainError as e:
+                details = [m for ms in e.errors.values() for m in ms] or [e.message]
+                problems[hazard.code] = [f"{hazard.code}：{m}" for m in details]
+    if problems:
+        label = FLOW.transition(action).label
+        raise ValidationFailed(problems, f"{len(problems)} 项隐患不能“{label}”，未办理任何一项")
+    FLOW.apply_many(ctx, hazards, action, versions=versions, data=data,
+                    summary=lambda h, step: f"隐患{h.code}：{step.transition.label}（批量）")
+    return hazards
 
 
 def sweep_overdue(ctx: ServiceContext, today: date | None = None) -> str:

@@ -64,6 +64,8 @@ def _index(status: int = 200, error: DomainError | None = None):
         is_bureau=is_bureau, can_import=service.import_refusal(ctx) is None, lt=HAZARDS,
         other_types=[t for t in service.ledger_types(ctx) if t is not HAZARDS],
         names=_enterprise_names(ctx) if is_bureau else {}, formats=formats_for(ctx), error=error,
+        bulk={a: loop.FLOW.transition(a).label for a in loop.BULK} if service.import_refusal(ctx) is None else {},
+        posted=request.form if error else {},
     ), status
 
 
@@ -74,6 +76,25 @@ def _enterprise_names(ctx) -> dict[int, str]:  # noqa: ANN001
 @bp.get("/hazards")
 def index():
     return _index()[0]
+
+
+@bp.post("/hazards/bulk")
+def bulk():
+    """One step on the ticked hazards (`h` = "<id>:<version>"), all or nothing."""
+    ctx = req.ctx()
+    versions = {}
+    for ticked in request.form.getlist("h"):
+        hazard_id, _sep, version = ticked.partition(":")
+        if hazard_id.isdigit() and version.isdigit():
+            versions[int(hazard_id)] = int(version)
+    action = request.form.get("action", "")
+    try:
+        done = loop.transition_many(ctx, versions, action, request.form.to_dict())
+    except DomainError as e:
+        req.doom()
+        return _index(e.status, e)
+    flash(_("已批量办理 %(n)s 项：%(step)s", n=len(done), step=loop.FLOW.transition(action).label))
+    return redirect(url_for("ledgers.index", **_filter().params()), 303)
 
 
 @bp.get("/template")

@@ -134,3 +134,29 @@ def test_evidence_through_the_page(as_user, api, db):
     assert r.status_code == 303
     page = as_user("wsq_reviewer").get(f"/ledgers/hazards/{hazard}").get_data(as_text=True)
     assert 'data-stage="found"' in page and "现场照片" in page and '<option value="inspection"' in page
+
+
+def test_bulk_steps_from_the_list(as_user, api, db):
+    send(api("ent1_officer"), workbook(rows(3) + [{**rows(4)[3], "等级": "重大", "判定依据": "第12项"}]))
+    ent1 = as_user("ent1_officer")
+    assert 'data-testid="bulk-form"' in ent1.get("/ledgers/hazards").get_data(as_text=True)
+    assert 'data-testid="bulk-form"' not in as_user("wsq_reviewer").get("/ledgers/hazards").get_data(as_text=True)
+    ticked = [f"{h.id}:{h.version}" for h in db.scalars(select(Hazard).order_by(Hazard.code))]
+    r = ent1.post("/ledgers/hazards/bulk", data={"csrf_token": ent1.csrf, "action": "complete", "h": ticked,
+                                                 "completed_on": "2024-09-08"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "1 项隐患不能“整改完成”，未办理任何一项" in text and "YH-004：" in text    # the 重大 one waits for its plan
+    assert set(db.scalars(select(Hazard.status))) == {"rectifying", "registered"}
+    r = ent1.post("/ledgers/hazards/bulk", data={"csrf_token": ent1.csrf, "action": "complete", "h": ticked[:3],
+                                                 "completed_on": "2024-09-08"})
+    assert r.status_code == 303
+    db.expire_all()
+    fresh = [f"{h.id}:{h.version}" for h in db.scalars(select(Hazard).where(Hazard.status == "to_verify"))]
+    r = ent1.post("/ledgers/hazards/bulk", data={"csrf_token": ent1.csrf, "action": "verify", "h": fresh,
+                                                 "verified_by": "赵刚", "verified_on": "2024-09-09"})
+    assert r.status_code == 303
+    db.expire_all()
+    assert sorted(db.scalars(select(Hazard.status))) == ["closed", "closed", "closed", "registered"]
+    assert as_user("wsq_reviewer").post("/ledgers/hazards/bulk", data={
+        "csrf_token": "test-csrf", "action": "complete", "h": ticked[:1], "completed_on": "2024-09-08"}).status_code == 403
