@@ -68,7 +68,7 @@ def generate(path: Path, n: int) -> None:
             "verified_by": checker if done else None, "verified_on": found + timedelta(days=6) if done else None,
             "verdict": "整改到位" if done else None}
         for c, col in enumerate(HAZARDS.columns):
-            v = values[col.id]
+            v = values.get(col.id)   # columns it leaves empty (风险点编号) stay empty
             if isinstance(v, date):
                 ws.write_datetime(r, c, datetime(v.year, v.month, v.day), day)
             elif v is not None:

@@ -30,7 +30,7 @@ def app(make_app):  # noqa: ANN001, ANN201
 
 
 # Values for the path arguments of export routes.
-ARGUMENTS = {"name": list(overview.LISTS)}
+ARGUMENTS = {"name": list(overview.LISTS), "type_id": ["risk_points", "emergency_system_check.supplies"]}
 
 
 def export_urls(app) -> list[str]:  # noqa: ANN001

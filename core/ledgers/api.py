@@ -28,6 +28,7 @@ from core.ledgers.schemas import (
     PlanIn,
     QueuedOut,
     RejectedOut,
+    RowExportQuery,
     RowOut,
     RowQuery,
     StatsOut,
@@ -53,7 +54,7 @@ def list_types(args: dict):  # noqa: ANN201
     return page_list(service.ledger_types(api_ctx()), args)
 
 
-@blp.route("/ledger-types/<string:type_id>/template", methods=["GET"])
+@blp.route("/ledger-types/<type_id>/template", methods=["GET"])
 @blp.doc(**xlsx_download("按台账类型生成的 Excel 模板：冻结的中文表头、下拉选项、日期校验与填写说明"))
 def template(type_id: str):  # noqa: ANN201
     """下载台账模板（.xlsx）"""
@@ -61,7 +62,7 @@ def template(type_id: str):  # noqa: ANN201
     return send_export(content, filename, xlsx.XLSX_TYPE)
 
 
-@blp.route("/ledger-types/<string:type_id>/rows", methods=["GET"])
+@blp.route("/ledger-types/<type_id>/rows", methods=["GET"])
 @blp.arguments(RowQuery, location="query")
 @blp.response(200, page_of(RowOut))
 def list_rows(args: dict, type_id: str):  # noqa: ANN201
@@ -74,18 +75,18 @@ def list_rows(args: dict, type_id: str):  # noqa: ANN201
     return page(rows, service.count_rows(ctx, type_id, **where), args)
 
 
-@blp.route("/ledger-types/<string:type_id>/export", methods=["GET"])
-@blp.arguments(RowQuery, location="query")
+@blp.route("/ledger-types/<type_id>/export", methods=["GET"])
+@blp.arguments(RowExportQuery, location="query")
 @blp.doc(**xlsx_download("该台账类型的可见记录：与模板相同的列（可直接重新导入），应急管理局另附企业"))
 def export_rows(args: dict, type_id: str):  # noqa: ANN201
     """导出台账（.xlsx）；隐患台账见 /hazards/export"""
     ctx = api_ctx()
     if type_id == service.HAZARDS.id:
-        return send_export(*service.export_hazards(ctx))
-    return send_export(*service.export_rows(ctx, type_id, enterprise_id=args.get("enterprise_id")))
+        return send_export(*service.export_hazards(ctx, args["format"]))
+    return send_export(*service.export_rows(ctx, type_id, args["format"], enterprise_id=args.get("enterprise_id")))
 
 
-@blp.route("/ledger-types/<string:type_id>/imports", methods=["POST"])
+@blp.route("/ledger-types/<type_id>/imports", methods=["POST"])
 @blp.arguments(ImportIn, location="files")
 @blp.response(201, ImportOut)
 @blp.alt_response(200, schema=ImportOut, description="预检（dry_run=true）：给出新增、更新、未变的条数，未保存")

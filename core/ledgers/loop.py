@@ -118,12 +118,21 @@ def _stamp(*names: str):  # noqa: ANN202
 
 
 def _closing(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
-    return {"closed_on": data.get("verified_on") or data["_today"]}
+    """Closed on the enterprise's checked 验收日期 (verify)."""
+    return {"closed_on": data["verified_on"]}
+
+
+def _bureau_closing(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
+    """Closed on the day of the bureau's verification (never a date the client sends)."""
+    return {"closed_on": data["_today"]}
 
 
 def _reopening(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> dict:
+    """Back to 整改中, its completion and verification cleared; a 挂牌督办 it was closed under
+    ended with the closing (the audit keeps it), so the bureau may supervise it anew."""
     return {"reopened": hazard.reopened + 1, "closed_on": None, "completed_on": None, "verified_on": None,
-            "verified_by": None, "verdict": None}
+            "verified_by": None, "verdict": None, "supervised_no": None, "supervised_on": None,
+            "supervised_due": None, "supervised_section_id": None}
 
 
 def by_bureau(ctx: ServiceContext, hazard: Hazard) -> str | None:
@@ -157,7 +166,7 @@ FLOW = Workflow(
                    on_enter=(lambda c, h, d: {"verdict": d["comment"], "verified_by": None, "verified_on": None},)),
         Transition("bureau_verify", ("to_verify",), "closed", BUREAU_ROLES, "核查销号", bureau=True,
                    authority=by_bureau, guard=_bureau_closes, checks=(_comment,),
-                   on_enter=(_closing,)),
+                   on_enter=(_bureau_closing,)),
         Transition("reopen", ("closed",), "rectifying", BUREAU_ROLES, "回头看：重新整改", bureau=True,
                    authority=by_bureau, checks=(_comment,), on_enter=(_reopening,)),
     ),
@@ -216,6 +225,8 @@ def set_plan(ctx: ServiceContext, hazard_id: int, version: Any, plan: Any) -> Ha
         raise Conflict("该隐患已被他人修改，请刷新后重试")
     if not _major(hazard):
         raise ValidationFailed({"plan": ["只有重大事故隐患需要治理方案"]})
+    if hazard.status not in ("registered", "rectifying"):
+        raise Conflict("整改完成后不能再修改治理方案")
     plan = plan if isinstance(plan, dict) else {}
     errors = {f"plan.{k}": [f"{label}不能为空"] for k, label in PLAN_PARTS.items()
               if not isinstance(plan.get(k), str) or not plan[k].strip()}
@@ -228,6 +239,15 @@ def set_plan(ctx: ServiceContext, hazard_id: int, version: Any, plan: Any) -> Ha
     return hazard
 
 
+# The fields a step reads; anything else a client sends (a form's token, ids) is dropped so
+# the audit records only what the step took.
+STEP_FIELDS = ("completed_on", "verified_by", "verified_on", "verdict", "comment")
+
+
+def _step_data(data: dict | None) -> dict:
+    return {k: v for k, v in (data or {}).items() if k in STEP_FIELDS} | {"_today": beijing_today()}
+
+
 def transition(ctx: ServiceContext, hazard_id: int, action: Any, version: Any, data: dict | None = None) -> Hazard:
     """Take a step of the loop: start, complete (completed_on), verify (verified_by,
     verified_on, verdict; 一般), report (the same, 重大: reported to the bureau), reject
@@ -235,7 +255,7 @@ def transition(ctx: ServiceContext, hazard_id: int, action: Any, version: Any, d
     hazard = get_hazard(ctx, hazard_id)
     if not isinstance(action, str) or not action:
         raise ValidationFailed({"action": ["操作为必填项"]})
-    data = {k: v for k, v in (data or {}).items() if not k.startswith("_")} | {"_today": beijing_today()}
+    data = _step_data(data)
     FLOW.apply(ctx, hazard, action, version=check_version(version), data=data,
                summary=lambda h, step: f"隐患{h.code}：{step.transition.label}（{FLOW.label(step.source)} → "
                                        f"{FLOW.label(step.transition.target)}）")
@@ -259,7 +279,7 @@ def transition_many(ctx: ServiceContext, versions: dict[int, int], action: Any, 
     if len(versions) > BULK_MAX:
         raise ValidationFailed({"hazards": [f"一次最多办理{BULK_MAX}项"]})
     hazards = [get_hazard(ctx, hazard_id) for hazard_id in versions]
-    data = {k: v for k, v in (data or {}).items() if not k.startswith("_")} | {"_today": beijing_today()}
+    data = _step_data(data)
     problems: dict[str, list[str]] = {}
     with ctx.session.no_autoflush:
         for hazard in hazards:

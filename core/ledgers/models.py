@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,9 @@ from tenants.models import TenantOwned
 # verification (待验收) and closed (销号); a failed verification sends it back to 整改中.
 HAZARD_STATES = {"registered": _("登记"), "rectifying": _("整改中"), "to_verify": _("待验收"), "closed": _("销号")}
 OPEN_STATES = ("registered", "rectifying", "to_verify")
+# The same as SQL text with its values inline: the predicate of the partial index on open
+# hazards, which a query must state literally for the planner to use the index.
+OPEN_SQL = "status IN ('registered', 'rectifying', 'to_verify')"
 
 
 class Hazard(TenantOwned, Base):
@@ -36,7 +40,11 @@ class Hazard(TenantOwned, Base):
 
     __tablename__ = "hazards"
     __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_hazards_tenant_id_code"),
-                      Index("ix_hazards_tenant_id_status_due_on", "tenant_id", "status", "due_on"))
+                      Index("ix_hazards_tenant_id_status_due_on", "tenant_id", "status", "due_on"),
+                      # The open hazards by 整改期限, with what the statistics group them by: overdue
+                      # is counted from this index alone (the tallies keep everything else).
+                      Index("ix_hazards_open_due_on", "due_on", "tenant_id", "category", "source",
+                            sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(50))
@@ -96,6 +104,42 @@ class Hazard(TenantOwned, Base):
     def overdue(self) -> bool:
         """Past 整改期限 and not closed, on Beijing's today (derived: never stored)."""
         return self.status in OPEN_STATES and self.due_on < beijing_today()
+
+
+class HazardTally(TenantOwned, Base):
+    """How many of an enterprise's hazards share one combination of what the statistics
+    count (category, source, level, closed, closed on time, under 挂牌督办, reopened), kept
+    by database triggers on every write to `hazards` (migration 0020: statement-level with
+    transition tables on PostgreSQL, so a COPY of 100,000 rows updates it once; row-level on
+    SQLite). A city's figures read these few thousand rows instead of a million hazards;
+    overdue, which depends on today, is still counted from the hazards themselves."""
+
+    __tablename__ = "hazard_tallies"
+    __table_args__ = (UniqueConstraint("tenant_id", "category", "source", "level", "closed", "on_time", "supervised",
+                                       "reopened", name="uq_hazard_tallies_dims"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(4))
+    closed: Mapped[bool] = mapped_column()
+    on_time: Mapped[bool] = mapped_column()
+    supervised: Mapped[bool] = mapped_column()
+    reopened: Mapped[bool] = mapped_column()
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class HazardMonth(TenantOwned, Base):
+    """An enterprise's hazards found and closed in one month ("2024-09"), kept by the same
+    triggers as the tallies: the statistics' trend by month."""
+
+    __tablename__ = "hazard_months"
+    __table_args__ = (UniqueConstraint("tenant_id", "month", name="uq_hazard_months_tenant_id_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    found: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
 
 
 # What a photo or file shows of a hazard's rectification: the hazard as found (整改前), the

@@ -105,9 +105,13 @@ class HazardQuery(PageQuery, FilterQuery):
     pass
 
 
+def _format() -> fields.String:
+    return fields.String(load_default="xlsx", validate=ma.validate.Length(min=1, max=20),
+                         metadata={"description": "xlsx（默认，可直接重新导入），或插件提供的其他格式，如 csv"})
+
+
 class ExportQuery(FilterQuery):
-    format = fields.String(load_default="xlsx", validate=ma.validate.Length(min=1, max=20),
-                           metadata={"description": "xlsx（默认，可直接重新导入），或插件提供的其他格式，如 csv"})
+    format = _format()
 
 
 def hazard_filter(args: dict) -> HazardFilter:
@@ -295,6 +299,12 @@ class RowQuery(PageQuery):
     enterprise = fields.Integer(attribute="enterprise_id", validate=ma.validate.Range(min=1, max=2**31 - 1),
                                 metadata={"description": "企业 id"})
     q = fields.String(validate=ma.validate.Length(max=100), metadata={"description": "编号列中的文字"})
+
+
+class RowExportQuery(Schema):
+    enterprise = fields.Integer(attribute="enterprise_id", validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                metadata={"description": "企业 id"})
+    format = _format()
 
 
 class RowOut(Schema):

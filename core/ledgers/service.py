@@ -19,19 +19,36 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, bindparam, func, not_, null, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    and_,
+    bindparam,
+    case,
+    func,
+    not_,
+    null,
+    select,
+    update,
+)
 
 from core import exports
 from core.audit import service as audit
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.db import side_session, utcnow
+from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
 from core.jobs import service as jobs
 from core.jobs.models import Job
-from core.errors import NotFound, PermissionDenied, ValidationFailed, refuse
 from core.ledgers import criteria, templates, xlsx
 from core.ledgers.declaration import LedgerType, RowError, compile_ledger, parse_date
-from core.ledgers.models import HAZARD_STATES, OPEN_STATES, Hazard, LedgerImport, LedgerRow
+from core.ledgers.models import (
+    HAZARD_STATES,
+    OPEN_STATES,
+    Hazard,
+    LedgerImport,
+    LedgerRow,
+)
 from core.ledgers.standard import HAZARD_LEDGER, RISK_LEDGER
 from core.notifications import service as notifications
 from core.plugins.service import offered_templates
@@ -126,6 +143,9 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=errors,
                          annotated=xlsx.annotated(upload, errors, lt))
     plan = _plan(ctx, lt, records)
+    if plan.errors:
+        return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=plan.errors,
+                         annotated=xlsx.annotated(upload, plan.errors, lt))
     record = LedgerImport(tenant_id=ctx.actor.tenant_id, ledger_type=lt.id, type_version=lt.version, filename=name,
                           sha256=digest, status="preview" if dry_run else "stored", rows=len(records),
                           created=len(plan.new), updated=len(plan.changed), unchanged=plan.unchanged,
@@ -174,6 +194,29 @@ class _Plan:
     new: list[dict[str, Any]]
     changed: list[dict[str, Any]]
     unchanged: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+# What only the loop changes on a hazard already registered: an upload that would change it
+# is refused on that row (a spreadsheet must not close a 重大 hazard the bureau has not
+# verified, move its 整改期限 without an approved extension, or undo a 回头看).
+LOOP_OWNED = ("completed_on", "verified_by", "verified_on")
+
+
+def _loop_problems(values: dict[str, Any], stored: dict[str, Any]) -> list[tuple[str, str]]:
+    """(column id, message) for each loop-owned change an upload makes to a stored hazard."""
+    if values["level"] != stored["level"]:
+        return [("level", f"已登记隐患的等级不能通过导入修改（现为“{stored['level']}”）；"
+                          "如需按重大事故隐患管理，请另行登记")]
+    owned = [c for c in LOOP_OWNED if values[c] != stored[c]]
+    if stored["level"] == "重大":
+        out = [(c, "重大事故隐患的整改完成与验收须在系统中办理（上传整改后资料，验收并报请核查）") for c in owned]
+        if values["due_on"] != stored["due_on"]:
+            out.append(("due_on", f"重大事故隐患的整改期限（{stored['due_on'].isoformat()}）须申请延期，经应急管理局同意后变更"))
+        return out
+    if stored["reopened"] and stored["status"] != "closed":
+        return [(c, "回头看要求重新整改的隐患，须在系统中登记整改完成并验收") for c in owned]
+    return []
 
 
 def _digest(values: dict[str, Any], ids: list[str]) -> str:
@@ -195,7 +238,6 @@ def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) ->
     new, changed, unchanged = [], [], 0
     ids = [c.id for c in lt.columns]
     for values in records:
-        del values["_row"]
         values["digest"] = _digest(values, ids)
         have = stored.get(str(values[lt.key.id]))
         if have is None:
@@ -204,7 +246,22 @@ def _plan(ctx: ServiceContext, lt: LedgerType, records: list[dict[str, Any]]) ->
             unchanged += 1
         else:
             changed.append({**values, "_id": have[0], "_status": have[2]})
-    return _Plan(new, changed, unchanged)
+    errors = _loop_errors(ctx, changed) if lt is HAZARDS else []
+    for values in (*new, *changed):
+        values.pop("_row", None)
+    return _Plan(new, changed, unchanged, errors)
+
+
+def _loop_errors(ctx: ServiceContext, changed: list[dict[str, Any]]) -> list[RowError]:
+    """Changed hazards whose upload would take a step only the loop takes (one query for them)."""
+    if not changed:
+        return []
+    columns = ("level", "due_on", "reopened", "status", *LOOP_OWNED)
+    stored = {row.id: row._asdict() for row in ctx.session.execute(
+        select(Hazard.id, *[getattr(Hazard, c) for c in columns]).where(Hazard.id.in_([v["_id"] for v in changed])))}
+    headers = {c.id: c.header for c in HAZARDS.columns}
+    return [RowError(v["_row"], headers[column], message) for v in changed
+            for column, message in _loop_problems(v, stored[v["_id"]])]
 
 
 def state_of(values: dict[str, Any], current: str | None = None) -> str:
@@ -274,13 +331,20 @@ def _store_hazards(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> No
     insert_rows(ctx.session, Hazard, [new_row(v) for v in plan.new])
     if plan.changed:
         columns = [c.id for c in HAZARDS.columns] + ["digest"]
-        stmt = (update(Hazard.__table__).where(Hazard.__table__.c.id == bindparam("_id"),
-                                                Hazard.__table__.c.tenant_id == tenant_id)
+        table = Hazard.__table__
+        stmt = (update(table).where(table.c.id == bindparam("_id"), table.c.tenant_id == tenant_id)
                 .values({c: bindparam(f"v_{c}") for c in columns}
                         | {"status": bindparam("v_status"), "import_id": record.id, "updated_at": now,
-                           "version": Hazard.__table__.c.version + 1}))
-        ctx.session.execute(stmt, [{"_id": v["_id"], "v_status": state_of(v, v["_status"]),
-                                    **{f"v_{c}": v.get(c) for c in columns}} for v in plan.changed])
+                           "version": table.c.version + 1,
+                           # Closed by this upload: closed on its 验收日期, as a new row is.
+                           "closed_on": case((bindparam("v_closes", type_=Boolean), bindparam("v_closed_on", type_=Date)),
+                                             else_=table.c.closed_on)}))
+        params = []
+        for v in plan.changed:
+            state = state_of(v, v["_status"])
+            params.append({"_id": v["_id"], "v_status": state, **{f"v_{c}": v.get(c) for c in columns},
+                           "v_closes": state == "closed" and v["_status"] != "closed", "v_closed_on": v.get("verified_on")})
+        ctx.session.execute(stmt, params)
 
 
 def _report_majors(ctx: ServiceContext, enterprise: Tenant, codes: list[str], dedupe_key: str,
@@ -501,14 +565,18 @@ def cells(lt: LedgerType, values: dict[str, Any]) -> list[Any]:
             for c in lt.columns]
 
 
-def export_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None) -> tuple[bytes, str, str]:
-    """A ledger type's visible rows as xlsx: the template's columns (it uploads again as
-    it is), then 企业 for a bureau; streamed in constant memory."""
+def export_rows(ctx: ServiceContext, type_id: str, format_id: str = "xlsx", *,
+                enterprise_id: int | None = None) -> tuple[bytes, str, str]:
+    """A ledger type's visible rows: the template's columns (as xlsx it uploads again as
+    it is, streamed in constant memory), then 企业 for a bureau; another format (a
+    plugin's) through the platform's export, escaped as every export."""
     lt = ledger_type(ctx, type_id)
     bureau = ctx.actor.is_bureau or ctx.actor.is_system
     stmt = (_rows_query(lt, enterprise_id, None).with_only_columns(LedgerRow.values, Tenant.name)
             .join(Tenant, Tenant.id == LedgerRow.tenant_id).order_by(Tenant.path, LedgerRow.key)
             .execution_options(yield_per=5000))
     rows = ([*cells(lt, values), *([name] if bureau else [])] for values, name in ctx.session.execute(stmt))
-    return (xlsx.export(lt, rows, ("企业",) if bureau else ()), f"{lt.title}（{beijing_today().isoformat()}）.xlsx",
-            xlsx.XLSX_TYPE)
+    extra = ("企业",) if bureau else ()
+    if format_id != "xlsx":
+        return exports.export(ctx, format_id, lt.title, [c.header for c in lt.columns] + list(extra), list(rows))
+    return xlsx.export(lt, rows, extra), f"{lt.title}（{beijing_today().isoformat()}）.xlsx", xlsx.XLSX_TYPE

@@ -5,20 +5,30 @@ points from the 安全风险分级管控清单.
 
 Every number comes from SQL aggregates over the caller's tenant path: one scan of the
 hazards grouped by (enterprise, category, source) — a few thousand aggregated rows even for
-a city — which is then folded into every breakdown the page shows, so a city's statistics
-read its million hazards once. No hazard row is ever loaded into Python."""
+a city — which is then folded into every breakdown the page shows. Unless a view filters by
+more than level, source, category or enterprise, that grouping is read from the tallies the
+database keeps as hazards are written (models.HazardTally), not from the hazards: a city's
+statistics then read a few thousand rows plus its open, overdue hazards, not its million.
+No hazard row is ever loaded into Python."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import and_, case, extract, func, select, text
 
 from core.calendar.service import beijing_today
 from core.context import ServiceContext
 from core.errors import ValidationFailed
-from core.ledgers.models import OPEN_STATES, Hazard, LedgerRow
+from core.ledgers.models import (
+    OPEN_SQL,
+    OPEN_STATES,
+    Hazard,
+    HazardMonth,
+    HazardTally,
+    LedgerRow,
+)
 from core.ledgers.service import ANY, RISKS, HazardFilter
 from tenants.models import Section, SectionAssignment, Tenant, TenantKind
 
@@ -106,7 +116,7 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
     if group not in GROUPS:
         raise ValidationFailed({"group": [f"分组须为{'、'.join(GROUPS)}之一"]})
     today = today or beijing_today()
-    fine = ctx.session.execute(where.apply(
+    fine = _from_tallies(ctx, where, today) if _tallied(where) else ctx.session.execute(where.apply(
         select(Hazard.tenant_id, Hazard.category, Hazard.source, *_measures(today))
         .group_by(Hazard.tenant_id, Hazard.category, Hazard.source), today)).all()
     enterprises = {tid: (name, path) for tid, name, path in ctx.session.execute(
@@ -119,7 +129,7 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
         figures = Figures(*numbers)
         for into in (total, per_enterprise[tenant_id], by_category[category], by_source[source]):
             into.add(figures)
-    for tenant_id, red, orange in _risks(ctx):
+    for tenant_id, red, orange in _risks(ctx, where.enterprise_id):
         for into in (total, per_enterprise[tenant_id]):
             into.add(Figures(red=red, orange=orange))
     rows = _grouped(ctx, group, per_enterprise, enterprises)
@@ -127,12 +137,48 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
                  without_ledger=sum(1 for tid in enterprises if per_enterprise.get(tid, Figures()).found == 0))
 
 
-def _risks(ctx: ServiceContext) -> list[tuple[int, int, int]]:
+# What the tallies are kept by: a filter on anything else reads the hazards themselves.
+TALLY_FILTERS = ("level", "source", "category", "enterprise_id")
+
+
+def _tallied(where: HazardFilter) -> bool:
+    return all(getattr(where, f.name) in (None, "") for f in fields(where) if f.name not in TALLY_FILTERS)
+
+
+def _from_tallies(ctx: ServiceContext, where: HazardFilter, today: date) -> list[tuple]:
+    """The same grouped figures as the scan of the hazards, from the tallies the triggers
+    keep, with overdue (which depends on today) counted from the open hazards alone."""
+    t = HazardTally
+    dims = (t.tenant_id, t.category, t.source)
+
+    def where_(stmt, model):  # noqa: ANN001, ANN202
+        for name, column in (("level", "level"), ("source", "source"), ("category", "category")):
+            if getattr(where, name):
+                stmt = stmt.where(getattr(model, column) == getattr(where, name))
+        return stmt.where(model.tenant_id == where.enterprise_id) if where.enterprise_id else stmt
+
+    def total(condition=None) -> object:  # noqa: ANN001
+        return func.coalesce(func.sum(t.n if condition is None else case((condition, t.n), else_=0)), 0)
+
+    tallied = ctx.session.execute(where_(select(
+        *dims, total(), total(t.closed), total(t.on_time), total(t.level == "重大"),
+        total(and_(t.level == "重大", ~t.closed)), total(t.supervised), total(t.reopened)), t).group_by(*dims)).all()
+    overdue = {tuple(r[:3]): r[3] for r in ctx.session.execute(where_(
+        select(Hazard.tenant_id, Hazard.category, Hazard.source, func.count())
+        .where(text(f"hazards.{OPEN_SQL}"), Hazard.due_on < today), Hazard)
+        .group_by(Hazard.tenant_id, Hazard.category, Hazard.source))}
+    rows = [(*r[:3], r[3], r[4], r[5], overdue.pop(tuple(r[:3]), 0), *r[6:]) for r in tallied if r[3]]
+    return rows + [(*key, 0, 0, 0, n, 0, 0, 0, 0) for key, n in overdue.items()]
+
+
+def _risks(ctx: ServiceContext, enterprise_id: int | None) -> list[tuple[int, int, int]]:
     """Each enterprise's red and orange risk points (重大风险, 较大风险), by SQL over the list."""
     level = LedgerRow.values["level"].as_string()
-    return [tuple(r) for r in ctx.session.execute(
-        select(LedgerRow.tenant_id, _one(level == "重大风险"), _one(level == "较大风险"))
-        .where(LedgerRow.ledger_type == RISKS.id).group_by(LedgerRow.tenant_id))]
+    stmt = (select(LedgerRow.tenant_id, _one(level == "重大风险"), _one(level == "较大风险"))
+            .where(LedgerRow.ledger_type == RISKS.id).group_by(LedgerRow.tenant_id))
+    if enterprise_id:
+        stmt = stmt.where(LedgerRow.tenant_id == enterprise_id)
+    return [tuple(r) for r in ctx.session.execute(stmt)]
 
 
 def figures(ctx: ServiceContext, where: HazardFilter = ANY, today: date | None = None) -> Figures:
@@ -154,7 +200,9 @@ def _grouped(ctx: ServiceContext, group: str, per_enterprise: dict[int, Figures]
                 for tid, (name, _path) in sorted(enterprises.items(), key=lambda kv: kv[1][1])
                 for f in [per_enterprise.get(tid, Figures())]]
     if group == "section":
-        sections = dict(ctx.session.execute(select(Section.id, Section.name)).all())
+        # The sections of the caller's units (not those shared down from a bureau above it).
+        sections = dict(ctx.session.execute(select(Section.id, Section.name)
+                                            .where(Section.tenant_id.in_(select(Tenant.id)))).all())
         assigned = dict(ctx.session.execute(select(SectionAssignment.tenant_id, SectionAssignment.section_id)).all())
         by: dict[int | None, Figures] = defaultdict(Figures)
         for tid, figures in per_enterprise.items():
@@ -189,5 +237,13 @@ def _trend(ctx: ServiceContext, where: HazardFilter, today: date) -> list[Month]
                            .group_by(year, month), today)
         return {(int(a), int(b)): n for a, b, n in ctx.session.execute(stmt)}
 
+    if _tallied(where) and not (where.level or where.source or where.category):
+        # The months the triggers keep: no scan of the hazards.
+        stmt = (select(HazardMonth.month, func.sum(HazardMonth.found), func.sum(HazardMonth.closed))
+                .where(HazardMonth.month >= f"{since:%Y-%m}").group_by(HazardMonth.month))
+        if where.enterprise_id:
+            stmt = stmt.where(HazardMonth.tenant_id == where.enterprise_id)
+        kept = {month: (found, closed) for month, found, closed in ctx.session.execute(stmt)}
+        return [Month(key, *(int(v) for v in kept.get(key, (0, 0)))) for key in (f"{y}-{m:02d}" for y, m in months)]
     found, closed = per_month(Hazard.found_on), per_month(Hazard.closed_on)
     return [Month(f"{y}-{m:02d}", found.get((y, m), 0), closed.get((y, m), 0)) for y, m in months]

@@ -212,7 +212,8 @@ def export_rows(type_id: str):
     ctx = req.ctx()
     if type_id == HAZARDS.id:
         return export()
-    return req.send_export(*service.export_rows(ctx, type_id, enterprise_id=id_of(request.args, "enterprise")))
+    return req.send_export(*service.export_rows(ctx, type_id, request.args.get("format", "xlsx"),
+                                                enterprise_id=id_of(request.args, "enterprise")))
 
 
 # --------------------------------------------------------------------------- one hazard

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from importlib.resources import files
+from urllib.parse import quote
 
 from core.plugin_api import (
     PluginInfo,
@@ -59,6 +60,6 @@ def sweep_supplies(ctx: ServiceContext) -> str:
                      (f"已于{due.isoformat()}届满，请及时更换或送检" if passed else f"将于{due.isoformat()}届满"))
             told += notify_role(ctx, row.tenant_id, ("admin", "officer"), title,
                                 body=f"存放地点：{row.values['location']}；保管人：{row.values['keeper']}",
-                                link=f"/ledgers/types/{SUPPLIES}?q={row.key}",
+                                link=f"/ledgers/types/{SUPPLIES}?q={quote(row.key)}",
                                 dedupe_key=f"{SUPPLIES}:{row.id}:{column}:{due.isoformat()}:{'passed' if passed else 'soon'}")
     return f"{told} 条应急物资提醒"

@@ -138,3 +138,42 @@ def test_who_takes_which_step(api, db, who, action, status):
 def step_or_404(client, hazard_id: int, action: str, **data) -> int:  # noqa: ANN001
     r = client.post(f"/api/v1/hazards/{hazard_id}/transitions", json={"action": action, "version": 1, **data})
     return r.status_code
+
+
+def test_an_upload_takes_no_step_only_the_loop_takes(api, db):
+    """Re-uploading the sheet may correct a hazard's text, not close a 重大 hazard, move its
+    整改期限 or undo a 回头看; a 一般 hazard closed by upload is closed on its 验收日期."""
+    ent1, reviewer = api("ent1_officer"), api("wsq_reviewer")
+    sheet = rows(2) + [{**rows(3)[2], **MAJOR}]
+    assert send(ent1, workbook(sheet)).status_code == 201
+    major = {**sheet[2], "完成日期": "2024-09-05", "验收人": "赵刚", "验收日期": "2024-09-06", "整改期限": "2024-12-31"}
+    r = send(ent1, workbook([sheet[0], sheet[1], major]))
+    assert r.status_code == 422 and set(r.json["errors"]) == {"第4行 完成日期", "第4行 验收人", "第4行 验收日期", "第4行 整改期限"}
+    r = send(ent1, workbook([{**sheet[0], "等级": "重大", "判定依据": "第12项"}, sheet[1], sheet[2]]))
+    assert r.status_code == 422 and "已登记隐患的等级不能通过导入修改" in r.json["errors"]["第2行 等级"][0]
+    closed = {**sheet[0], "完成日期": "2024-09-05", "验收人": "赵刚", "验收日期": "2024-09-06"}
+    assert send(ent1, workbook([closed, sheet[1], {**sheet[2], "隐患描述": "报警器探头失效（已核实）"}])).json["updated"] == 2
+    h = db.scalar(select(Hazard).where(Hazard.code == "YH-001"))
+    assert (h.status, h.closed_on) == ("closed", date(2024, 9, 6))
+    assert step(reviewer, h.id, "reopen", comment="回头看：接地线再次断开").status_code == 200
+    same = [closed, sheet[1], {**sheet[2], "隐患描述": "报警器探头失效（已核实）"}]
+    assert send(ent1, workbook(same)).json["unchanged"] == 3           # the same sheet again: nothing happens
+    db.expire_all()
+    assert db.get(Hazard, h.id).status == "rectifying"
+    r = send(ent1, workbook([{**closed, "验收日期": "2024-09-07"}, *same[1:]]))
+    assert r.status_code == 422 and "回头看要求重新整改的隐患" in r.json["errors"]["第2行 验收日期"][0]
+
+
+def test_the_bureau_closes_on_its_own_day_and_the_audit_keeps_only_the_steps_fields(api, db):
+    h = imported(api, db, major=True)
+    ent1, reviewer = api("ent1_officer"), api("wsq_reviewer")
+    ent1.put(f"/api/v1/hazards/{h.id}/plan", json={"version": h.version, "plan": PLAN})
+    step(ent1, h.id, "start")
+    evidence(ent1, h.id)
+    step(ent1, h.id, "complete", completed_on="2024-09-20", csrf_token="x", tenant_id=999)
+    step(ent1, h.id, "report", verified_by="赵刚", verified_on="2024-09-21")
+    r = step(reviewer, h.id, "bureau_verify", comment="现场核查合格", verified_on="2020-01-01")
+    assert r.json["closed_on"] == beijing_today().isoformat()
+    assert ent1.put(f"/api/v1/hazards/{h.id}/plan", json={"version": r.json["version"], "plan": PLAN}).status_code == 409
+    payload = db.scalar(select(AuditEvent.payload).where(AuditEvent.action == "hazard.complete"))
+    assert "csrf_token" not in payload and "tenant_id" not in payload and payload["completed_on"] == "2024-09-20"

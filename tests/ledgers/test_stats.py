@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from core.calendar.service import beijing_today
-from tests.ledgers.test_api import ROW, send
+from core.ledgers import stats
+from tests.ledgers.test_api import ROW, rows, send
 from tests.ledgers.test_loop import MAJOR, step
 from tests.ledgers.test_xlsx import workbook
 
@@ -78,3 +79,31 @@ def test_closing_and_reopening_move_the_figures(api, ledgers):
     assert step(reviewer, hazard, "reopen", comment="回头看：举报问题仍存在").status_code == 200
     total = reviewer.get(URL, query_string={"reopened": "true"}).json["total"]
     assert (total["found"], total["reopened"], total["closed"]) == (1, 1, 0)
+
+
+def test_the_tallies_agree_with_the_hazards_after_every_kind_of_write(api, ledgers, ctx_for, monkeypatch):
+    """The triggers keep the tallies through imports (COPY from 1,000 rows on PostgreSQL),
+    re-imports that change rows, every step of the loop, 挂牌督办 and bulk steps."""
+    ent1, reviewer = api("ent1_officer"), api("wsq_reviewer")
+    assert send(ent1, workbook(rows(1200, 整改期限=ledgers + timedelta(days=9)))).status_code == 201
+    changed = rows(1200, 整改期限=ledgers + timedelta(days=9))
+    changed[5]["完成日期"], changed[5]["验收人"], changed[5]["验收日期"] = "2024-09-05", "赵刚", "2024-09-06"
+    assert send(ent1, workbook(changed)).json["updated"] == 1
+    items = ent1.get("/api/v1/hazards", query_string={"limit": 3, "status": "rectifying"}).json["items"]
+    step(ent1, items[0]["id"], "complete", completed_on=ledgers.isoformat())
+    step(ent1, items[0]["id"], "verify", verified_by="赵刚", verified_on=ledgers.isoformat())
+    step(reviewer, items[0]["id"], "reopen", comment="回头看：问题反弹")
+    ctx = ctx_for("wsq_reviewer")
+
+    def both() -> tuple:
+        tallied = stats.hazard_stats(ctx, "enterprise")
+        with monkeypatch.context() as m:
+            m.setattr(stats, "_tallied", lambda _where: False)    # read the hazards themselves
+            scanned = stats.hazard_stats(ctx, "enterprise")
+        return tallied, scanned
+
+    tallied, scanned = both()
+    assert tallied.total == scanned.total and tallied.total.found == 1205
+    assert [(r.name, r.figures) for r in tallied.rows] == [(r.name, r.figures) for r in scanned.rows]
+    assert [(r.name, r.figures) for r in tallied.by_source] == [(r.name, r.figures) for r in scanned.by_source]
+    assert tallied.trend == scanned.trend and tallied.trend[-1].found >= 3
