@@ -116,24 +116,18 @@ def hazard_stats(ctx: ServiceContext, group: str = "enterprise", where: HazardFi
     if group not in GROUPS:
         raise ValidationFailed({"group": [f"分组须为{'、'.join(GROUPS)}之一"]})
     today = today or beijing_today()
-    fine = _from_tallies(ctx, where, today) if _tallied(where) else ctx.session.execute(where.apply(
-        select(Hazard.tenant_id, Hazard.category, Hazard.source, *_measures(today))
-        .group_by(Hazard.tenant_id, Hazard.category, Hazard.source), today)).all()
+    count = _counted(ctx, where, today)
     enterprises = {tid: (name, path) for tid, name, path in ctx.session.execute(
         select(Tenant.id, Tenant.name, Tenant.path).where(Tenant.kind == TenantKind.enterprise.value))}
-    total = Figures()
-    per_enterprise: dict[int, Figures] = defaultdict(Figures)
-    by_category: dict[str, Figures] = defaultdict(Figures)
-    by_source: dict[str, Figures] = defaultdict(Figures)
-    for tenant_id, category, source, *numbers in fine:
-        figures = Figures(*numbers)
-        for into in (total, per_enterprise[tenant_id], by_category[category], by_source[source]):
-            into.add(figures)
+    per_enterprise: dict[int, Figures] = defaultdict(Figures, count("tenant_id"))
     for tenant_id, red, orange in _risks(ctx, where.enterprise_id):
-        for into in (total, per_enterprise[tenant_id]):
-            into.add(Figures(red=red, orange=orange))
+        per_enterprise[tenant_id].add(Figures(red=red, orange=orange))
+    total = Figures()
+    for figures in per_enterprise.values():
+        total.add(figures)
     rows = _grouped(ctx, group, per_enterprise, enterprises)
-    return Stats(group, today, total, rows, _named(by_category), _named(by_source), _trend(ctx, where, today),
+    return Stats(group, today, total, rows, _named(count("category")), _named(count("source")),
+                 _trend(ctx, where, today),
                  without_ledger=sum(1 for tid in enterprises if per_enterprise.get(tid, Figures()).found == 0))
 
 
@@ -145,30 +139,46 @@ def _tallied(where: HazardFilter) -> bool:
     return all(getattr(where, f.name) in (None, "") for f in fields(where) if f.name not in TALLY_FILTERS)
 
 
-def _from_tallies(ctx: ServiceContext, where: HazardFilter, today: date) -> list[tuple]:
-    """The same grouped figures as the scan of the hazards, from the tallies the triggers
-    keep, with overdue (which depends on today) counted from the open hazards alone."""
+def _counted(ctx: ServiceContext, where: HazardFilter, today: date):  # noqa: ANN202
+    """count(key) → {value of key: Figures}, for key tenant_id, category or source: SQL
+    aggregates grouped by the key, from the tallies when the filter allows (overdue, which
+    depends on today, counted once from the open hazards by the partial index), else from
+    the hazards themselves."""
+    if not _tallied(where):
+        def scanned(key: str) -> dict:
+            column = getattr(Hazard, key)
+            stmt = where.apply(select(column, *_measures(today)).group_by(column), today)
+            return {k: Figures(*numbers) for k, *numbers in ctx.session.execute(stmt)}
+        return scanned
+
     t = HazardTally
-    dims = (t.tenant_id, t.category, t.source)
 
     def where_(stmt, model):  # noqa: ANN001, ANN202
-        for name, column in (("level", "level"), ("source", "source"), ("category", "category")):
+        for name in ("level", "source", "category"):
             if getattr(where, name):
-                stmt = stmt.where(getattr(model, column) == getattr(where, name))
+                stmt = stmt.where(getattr(model, name) == getattr(where, name))
         return stmt.where(model.tenant_id == where.enterprise_id) if where.enterprise_id else stmt
 
     def total(condition=None) -> object:  # noqa: ANN001
         return func.coalesce(func.sum(t.n if condition is None else case((condition, t.n), else_=0)), 0)
 
-    tallied = ctx.session.execute(where_(select(
-        *dims, total(), total(t.closed), total(t.on_time), total(t.level == "重大"),
-        total(and_(t.level == "重大", ~t.closed)), total(t.supervised), total(t.reopened)), t).group_by(*dims)).all()
-    overdue = {tuple(r[:3]): r[3] for r in ctx.session.execute(where_(
+    overdue_rows = ctx.session.execute(where_(
         select(Hazard.tenant_id, Hazard.category, Hazard.source, func.count())
         .where(text(f"hazards.{OPEN_SQL}"), Hazard.due_on < today), Hazard)
-        .group_by(Hazard.tenant_id, Hazard.category, Hazard.source))}
-    rows = [(*r[:3], r[3], r[4], r[5], overdue.pop(tuple(r[:3]), 0), *r[6:]) for r in tallied if r[3]]
-    return rows + [(*key, 0, 0, 0, n, 0, 0, 0, 0) for key, n in overdue.items()]
+        .group_by(Hazard.tenant_id, Hazard.category, Hazard.source)).all()
+
+    def tallied(key: str) -> dict:
+        column = getattr(t, key)
+        out = {k: Figures(found, closed, on_time, 0, major, major_open, supervised, reopened)
+               for k, found, closed, on_time, major, major_open, supervised, reopened in ctx.session.execute(where_(
+                   select(column, total(), total(t.closed), total(t.on_time), total(t.level == "重大"),
+                          total(and_(t.level == "重大", ~t.closed)), total(t.supervised), total(t.reopened)), t)
+                   .group_by(column)) if found}
+        at = ("tenant_id", "category", "source").index(key)
+        for row in overdue_rows:
+            out.setdefault(row[at], Figures()).overdue += row[3]
+        return out
+    return tallied
 
 
 def _risks(ctx: ServiceContext, enterprise_id: int | None) -> list[tuple[int, int, int]]:
