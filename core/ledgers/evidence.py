@@ -24,7 +24,7 @@ from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES
 
 KINDS = {"jpg", "png", "pdf", "docx", "xlsx"}
 NOTE_MAX = 200
-ENTERPRISE_STAGES = ("found", "rectified", "verified")
+ENTERPRISE_STAGES = ("found", "plan", "rectified", "verified")
 BUREAU_STAGES = ("inspection",)
 
 

@@ -68,9 +68,11 @@ def _comment(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
     return {"comment": text.strip()}
 
 
-def _plan_in_place(_ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
-    if _major(hazard) and not hazard.plan:
-        return "重大事故隐患须先制定治理方案，再开始整改"
+def _plan_in_place(ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:
+    """A 重大 hazard's 治理方案 — written in its seven parts, or uploaded as a document —
+    comes before its rectification starts."""
+    if _major(hazard) and not hazard.plan and not has_evidence(ctx, hazard, "plan"):
+        return "重大事故隐患须先制定治理方案（填写或上传），再开始整改"
     return None
 
 

@@ -142,9 +142,11 @@ class HazardMonth(TenantOwned, Base):
     closed: Mapped[int] = mapped_column(Integer)
 
 
-# What a photo or file shows of a hazard's rectification: the hazard as found (整改前), the
-# work done (整改后), the enterprise's verification, and the bureau's own check (核查/回头看).
-EVIDENCE_STAGES = {"found": _("整改前"), "rectified": _("整改后"), "verified": _("验收"), "inspection": _("监管核查")}
+# What a photo or file shows of a hazard's rectification: the hazard as found (整改前), a
+# 重大 hazard's 治理方案 as a document, the work done (整改后), the enterprise's verification,
+# and the bureau's own check (核查/回头看).
+EVIDENCE_STAGES = {"found": _("整改前"), "plan": _("治理方案"), "rectified": _("整改后"), "verified": _("验收"),
+                   "inspection": _("监管核查")}
 
 
 class HazardEvidence(TenantOwned, Base):

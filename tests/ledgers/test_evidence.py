@@ -39,3 +39,12 @@ def test_who_uploads_what(api, db):
     assert evidence(api("yjhl_reviewer"), h.id, stage="inspection").status_code == 404
     assert evidence(api("ent2_officer"), h.id).status_code == 404
     assert len(api("ent1_officer").get(f"/api/v1/hazards/{h.id}").json["evidence"]) == 1
+
+
+def test_a_plan_uploaded_as_a_document_lets_rectification_start(api, db):
+    h = imported(api, db, major=True)
+    ent1 = api("ent1_officer")
+    assert step(ent1, h.id, "start").status_code == 409
+    r = evidence(ent1, h.id, data=samples.pdf("治理方案"), name="重大事故隐患治理方案.pdf", stage="plan")
+    assert r.status_code == 201 and r.json["stage_label"] == "治理方案"
+    assert step(ent1, h.id, "start").json["status"] == "rectifying"

@@ -76,7 +76,7 @@ def test_a_major_hazard_needs_a_plan_and_the_bureau(api, db):
     ent1, reviewer = api("ent1_officer"), api("wsq_reviewer")
     assert h.status == "registered"
     r = step(ent1, h.id, "start")
-    assert r.status_code == 409 and r.json["message"] == "重大事故隐患须先制定治理方案，再开始整改"
+    assert r.status_code == 409 and r.json["message"] == "重大事故隐患须先制定治理方案（填写或上传），再开始整改"
     bad = ent1.put(f"/api/v1/hazards/{h.id}/plan", json={"version": h.version, "plan": {"goal": "x"}})
     assert bad.status_code == 422 and "plan.methods" in bad.json["errors"]
     assert ent1.put(f"/api/v1/hazards/{h.id}/plan", json={"version": h.version, "plan": PLAN}).status_code == 200
