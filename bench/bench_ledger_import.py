@@ -1,4 +1,4 @@
-"""Importing a 隐患排查治理台账 of N rows (default 100,000 × the standard 19 columns), against
+"""Importing a 隐患排查治理台账 of N rows (default 100,000 × the standard columns), against
 the raw floor measured on the same file in the same run:
 
 - floor: python-calamine parses the sheet, and the same rows go into `hazards` itself (its
@@ -176,12 +176,14 @@ def have_pandas() -> bool:
 def main() -> None:
     from bench_scoping import on_both
 
+    from core.ledgers.service import HAZARDS
     from tests.conftest import load_demo_into
     work = Path(tempfile.mkdtemp(prefix="anjian-bench-ledger-"))
     path = work / "hazards.xlsx"
     t0 = time.perf_counter()
     generate(path, ROWS)
-    print(f"{ROWS:,} rows × 19 columns, {path.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - t0:.1f} s")
+    print(f"{ROWS:,} rows × {len(HAZARDS.columns)} columns, {path.stat().st_size / 1e6:.1f} MB, "
+          f"written in {time.perf_counter() - t0:.1f} s")
     pandas_ok = have_pandas()
 
     def run(label: str, url: str) -> None:
