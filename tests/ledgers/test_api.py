@@ -117,10 +117,20 @@ def test_a_major_hazard_is_reported_to_the_bureau_at_once(api, db):
 
 
 def test_another_county_sees_none_of_it(api):
-    send(api("ent1_officer"), workbook(rows(2)))
+    """伊金霍洛旗 sees no 乌审旗 hazard in lists, statistics, exports, imports or error files."""
+    ent1 = api("ent1_officer")
+    send(ent1, workbook(rows(2)))
+    refused = send(ent1, workbook(rows(1, 等级="特大"))).json["import"]["id"]
     assert api("wsq_reviewer").get("/api/v1/hazards").json["total"] == 2
-    assert api("yjhl_reviewer").get("/api/v1/hazards").json["total"] == 0
+    other = api("yjhl_reviewer")
+    assert other.get("/api/v1/hazards").json["total"] == 0
     assert api("ent2_officer").get("/api/v1/hazards").json["total"] == 0
+    assert other.get("/api/v1/stats/hazards").json["total"]["found"] == 0
+    with other.get("/api/v1/hazards/export") as export:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(export.data)).get_sheet_by_name("台账").to_python()
+    assert len(sheet) == 1                                   # the header alone
+    assert other.get(f"/api/v1/imports/{refused}").status_code == 404
+    assert other.get(f"/api/v1/imports/{refused}/errors.xlsx").status_code == 404
 
 
 def test_twenty_thousand_rows_in_one_transaction_and_again_unchanged(api, db, backend):
