@@ -176,7 +176,7 @@ def list_ledger_rows(ctx: ServiceContext, type_id: str, *, limit: int = 100_000)
     lt = ledger_service.ledger_type(ctx, type_id)
     return [LedgerRowInfo(r.id, r.tenant_id, r.ledger_type, r.key,
                           dict(zip([c.id for c in lt.columns], ledger_service.cells(lt, r.values))), r.updated_at)
-            for r in ledger_service.list_rows(ctx, type_id, limit=limit)]
+            for r in ledger_service.list_rows(ctx, lt, limit=limit)]
 
 
 # --- translations ----------------------------------------------------------------------

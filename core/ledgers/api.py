@@ -70,9 +70,10 @@ def list_rows(args: dict, type_id: str):  # noqa: ANN201
     ctx = api_ctx()
     if type_id == service.HAZARDS.id:
         raise NotFound("隐患台账的记录见 /api/v1/hazards")
+    lt = service.ledger_type(ctx, type_id)
     where = {"enterprise_id": args.get("enterprise_id"), "q": args.get("q")}
-    rows = service.list_rows(ctx, type_id, **where, limit=args["limit"], offset=args["offset"])
-    return page(rows, service.count_rows(ctx, type_id, **where), args)
+    rows = service.list_rows(ctx, lt, **where, limit=args["limit"], offset=args["offset"])
+    return page(rows, service.count_rows(ctx, lt, **where), args)
 
 
 @blp.route("/ledger-types/<type_id>/export", methods=["GET"])
@@ -83,7 +84,8 @@ def export_rows(args: dict, type_id: str):  # noqa: ANN201
     ctx = api_ctx()
     if type_id == service.HAZARDS.id:
         return send_export(*service.export_hazards(ctx, args["format"]))
-    return send_export(*service.export_rows(ctx, type_id, args["format"], enterprise_id=args.get("enterprise_id")))
+    return send_export(*service.export_rows(ctx, service.ledger_type(ctx, type_id), args["format"],
+                                            enterprise_id=args.get("enterprise_id")))
 
 
 @blp.route("/ledger-types/<type_id>/imports", methods=["POST"])

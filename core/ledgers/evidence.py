@@ -18,7 +18,7 @@ from core.errors import (
     refuse,
 )
 from core.files.models import StoredFile
-from core.ledgers.loop import by_bureau, by_enterprise, get_hazard
+from core.ledgers.loop import by_bureau, by_enterprise, get_hazard, text_field
 from core.ledgers.models import EVIDENCE_STAGES, Hazard, HazardEvidence
 from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES
 
@@ -54,9 +54,7 @@ def add_evidence(ctx: ServiceContext, hazard_id: int, stage: str, stream: Binary
     """Keep one photo or file with the hazard (checked by content and size by the files area)."""
     hazard = get_hazard(ctx, hazard_id)
     refuse(evidence_refusal(ctx, hazard, stage if isinstance(stage, str) else ""))
-    note = (note or "").strip() or None
-    if note and len(note) > NOTE_MAX:
-        raise ValidationFailed({"note": [f"说明不能超过{NOTE_MAX}字"]})
+    note = text_field({"note": note}, "note", "说明", NOTE_MAX, required=False)
     stored = ctx.house.files.store_upload(ctx, stream, filename, KINDS, tenant_id=hazard.tenant_id)
     item = HazardEvidence(tenant_id=hazard.tenant_id, hazard_id=hazard.id, file_id=stored.id, stage=stage, note=note,
                           created_by=ctx.actor.user_id)

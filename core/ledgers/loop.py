@@ -59,13 +59,21 @@ def _declared(ctx: ServiceContext, hazard: Hazard, data: dict, *names: str) -> d
     return values
 
 
+def text_field(data: dict, name: str, label: str, limit: int, *, required: bool = True) -> str | None:
+    """A free-text field of a step or form, trimmed: required unless said, at most `limit`."""
+    value = data.get(name)
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        if required:
+            raise ValidationFailed({name: [f"{label}不能为空"]})
+        return None
+    if len(value) > limit:
+        raise ValidationFailed({name: [f"{label}不能超过{limit}字"]})
+    return value
+
+
 def _comment(_ctx: ServiceContext, _hazard: Hazard, data: dict) -> dict:
-    text = data.get("comment")
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationFailed({"comment": ["意见不能为空"]})
-    if len(text.strip()) > COMMENT_MAX:
-        raise ValidationFailed({"comment": [f"意见不能超过{COMMENT_MAX}字"]})
-    return {"comment": text.strip()}
+    return {"comment": text_field(data, "comment", "意见", COMMENT_MAX)}
 
 
 def _plan_in_place(ctx: ServiceContext, hazard: Hazard, _data: dict) -> str | None:

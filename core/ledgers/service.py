@@ -545,16 +545,15 @@ def _rows_query(lt: LedgerType, enterprise_id: int | None, q: str | None):  # no
     return stmt
 
 
-def list_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None, q: str | None = None,
+def list_rows(ctx: ServiceContext, lt: LedgerType, *, enterprise_id: int | None = None, q: str | None = None,
               limit: int = 50, offset: int = 0) -> list[LedgerRow]:
-    """The visible rows of a ledger type other than the hazard ledger, by enterprise and key."""
-    lt = ledger_type(ctx, type_id)
+    """The visible rows of a ledger type other than the hazard ledger (as `ledger_type`
+    gave it the caller), by enterprise and key."""
     return list(ctx.session.scalars(_rows_query(lt, enterprise_id, q).order_by(LedgerRow.tenant_id, LedgerRow.key)
                                     .limit(limit).offset(offset)))
 
 
-def count_rows(ctx: ServiceContext, type_id: str, *, enterprise_id: int | None = None, q: str | None = None) -> int:
-    lt = ledger_type(ctx, type_id)
+def count_rows(ctx: ServiceContext, lt: LedgerType, *, enterprise_id: int | None = None, q: str | None = None) -> int:
     stmt = _rows_query(lt, enterprise_id, q).with_only_columns(func.count(LedgerRow.id))
     return ctx.session.scalar(stmt) or 0
 
@@ -565,12 +564,11 @@ def cells(lt: LedgerType, values: dict[str, Any]) -> list[Any]:
             for c in lt.columns]
 
 
-def export_rows(ctx: ServiceContext, type_id: str, format_id: str = "xlsx", *,
+def export_rows(ctx: ServiceContext, lt: LedgerType, format_id: str = "xlsx", *,
                 enterprise_id: int | None = None) -> tuple[bytes, str, str]:
     """A ledger type's visible rows: the template's columns (as xlsx it uploads again as
     it is, streamed in constant memory), then 企业 for a bureau; another format (a
     plugin's) through the platform's export, escaped as every export."""
-    lt = ledger_type(ctx, type_id)
     bureau = ctx.actor.is_bureau or ctx.actor.is_system
     stmt = (_rows_query(lt, enterprise_id, None).with_only_columns(LedgerRow.values, Tenant.name)
             .join(Tenant, Tenant.id == LedgerRow.tenant_id).order_by(Tenant.path, LedgerRow.key)

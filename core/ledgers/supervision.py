@@ -21,7 +21,7 @@ from core.errors import (
     ValidationFailed,
     refuse,
 )
-from core.ledgers.loop import Action, by_bureau, by_enterprise, get_hazard, hazard_link
+from core.ledgers.loop import Action, by_bureau, by_enterprise, get_hazard, hazard_link, text_field
 from core.ledgers.loop import actions as loop_actions
 from core.ledgers.models import Hazard, HazardExtension
 from core.ledgers.service import BUREAU_ROLES, ENTERPRISE_ROLES, HAZARDS
@@ -31,18 +31,6 @@ from tenants.models import Section, Tenant
 
 DOC_NO_MAX = 60
 REASON_MAX = 500
-
-
-def _text(data: dict, name: str, label: str, limit: int, *, required: bool = True) -> str | None:
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        if required:
-            raise ValidationFailed({name: [f"{label}不能为空"]})
-        return None
-    if len(value) > limit:
-        raise ValidationFailed({name: [f"{label}不能超过{limit}字"]})
-    return value
 
 
 def _future_date(data: dict, name: str, label: str, after: Any) -> Any:
@@ -82,7 +70,7 @@ def supervise(ctx: ServiceContext, hazard_id: int, version: Any, data: dict) -> 
     refuse(supervise_refusal(ctx, hazard))
     if check_version(version) != hazard.version:
         raise Conflict("该隐患已被他人修改，请刷新后重试")
-    doc_no = _text(data, "doc_no", "督办文号", DOC_NO_MAX)
+    doc_no = text_field(data, "doc_no", "督办文号", DOC_NO_MAX)
     today = beijing_today()
     due = _future_date(data, "due_on", "督办期限", today)
     section = _section(ctx, data.get("section_id"))
@@ -139,7 +127,7 @@ def request_extension(ctx: ServiceContext, hazard_id: int, data: dict) -> Hazard
     hazard = get_hazard(ctx, hazard_id)
     refuse(extension_refusal(ctx, hazard))
     due = _future_date(data, "due_on", "延期后的整改期限", hazard.due_on)
-    reason = _text(data, "reason", "延期理由", REASON_MAX)
+    reason = text_field(data, "reason", "延期理由", REASON_MAX)
     ext = HazardExtension(tenant_id=hazard.tenant_id, hazard_id=hazard.id, previous_due=hazard.due_on,
                           requested_due=due, reason=reason, created_by=ctx.actor.user_id)
     ctx.session.add(ext)
@@ -174,7 +162,7 @@ def decide_extension(ctx: ServiceContext, extension_id: int, approve: Any, data:
         raise Conflict(f"该申请已审批（{ext.status_label}）")
     if hazard.status == "closed":
         raise Conflict("该隐患已销号")
-    reason = _text(data, "reason", "审批意见", REASON_MAX, required=not approve)
+    reason = text_field(data, "reason", "审批意见", REASON_MAX, required=not approve)
     ext.status, ext.decision = ("approved" if approve else "rejected"), reason
     ext.decided_by, ext.decided_at = ctx.actor.user_id, utcnow()
     if approve:

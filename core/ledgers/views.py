@@ -191,8 +191,8 @@ def _rows_page(type_id: str, status: int = 200, error: DomainError | None = None
     paging = page_of(request.args, PAGE)
     where = {"enterprise_id": id_of(request.args, "enterprise"), "q": query_of(request.args)}
     return render_template(
-        "ledgers/rows.html", lt=lt, rows=service.list_rows(ctx, type_id, **where, limit=paging.limit, offset=paging.offset),
-        total=service.count_rows(ctx, type_id, **where), paging=paging, where=where,
+        "ledgers/rows.html", lt=lt, rows=service.list_rows(ctx, lt, **where, limit=paging.limit, offset=paging.offset),
+        total=service.count_rows(ctx, lt, **where), paging=paging, where=where,
         filters={k: v for k, v in {"enterprise": where["enterprise_id"], "q": where["q"]}.items() if v},
         shown=lt.columns[:SHOWN_COLUMNS], risk_colours=RISK_LEVELS if lt is service.RISKS else {},
         is_bureau=ctx.actor.is_bureau, names=_enterprise_names(ctx) if ctx.actor.is_bureau else {},
@@ -212,7 +212,8 @@ def export_rows(type_id: str):
     ctx = req.ctx()
     if type_id == HAZARDS.id:
         return export()
-    return req.send_export(*service.export_rows(ctx, type_id, request.args.get("format", "xlsx"),
+    lt = service.ledger_type(ctx, type_id)
+    return req.send_export(*service.export_rows(ctx, lt, request.args.get("format", "xlsx"),
                                                 enterprise_id=id_of(request.args, "enterprise")))
 
 
