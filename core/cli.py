@@ -23,6 +23,7 @@ from core.audit.service import (
 from core.auth import service as auth
 from core.auth.models import User
 from core.clitools import system_ctx
+from core.campaigns.demo import load_demo_campaigns
 from core.demo import DEMO_PASSWORD, USERS, load_demo
 from core.filings.demo import load_demo_filings
 from core.ledgers.demo import load_demo_ledgers
@@ -69,9 +70,11 @@ def demo() -> None:
         counts = load_demo(ctx)
     made = load_demo_filings(current_app.extensions["anjian.db"])
     ledgers = load_demo_ledgers(current_app.extensions["anjian.db"])
+    campaigns = load_demo_campaigns(current_app.extensions["anjian.db"])
     click.echo(f"演示数据就绪：{counts['bureaus']} 个应急管理局，{counts['enterprises']} 家企业，"
                f"{counts['users']} 个账号（密码 {DEMO_PASSWORD}）：" + "、".join(u[0] for u in USERS)
-               + (f"；新建演示备案 {made} 件" if made else "") + (f"；{ledgers} 家企业的演示隐患台账" if ledgers else ""))
+               + (f"；新建演示备案 {made} 件" if made else "") + (f"；{ledgers} 家企业的演示隐患台账" if ledgers else "")
+               + ("；演示专项整治：市级警示月及乌审旗转发落实" if campaigns else ""))
 
 
 @main.command("serve")

@@ -18,6 +18,7 @@ ENV_VARS = {
     "FILES_DIR": (None, str),             # default: <instance>/files
     "MAX_UPLOAD_MB": (20, int),
     "LEDGER_INLINE_KB": (4096, int),      # a larger ledger upload is imported as a job with progress
+    "CAMPAIGN_INLINE_TASKS": (3000, int),  # a campaign with more tasks is published as a job with progress
     "LOGIN_MAX_FAILURES": (5, int),
     "LOGIN_LOCK_MINUTES": (15, int),
     "JOB_STALE_MINUTES": (30, int),

@@ -56,6 +56,9 @@ FACTS = {
     "91150627MA0R2F6NX4": ("刘长青", "017200", "0477-8661123", "medium", False),
     "91150627MA0K9U3M55": ("孙立新", "017200", None, "small", False),
 }
+# 从业人员数 per USCC (what a campaign counts per-employee materials against).
+HEADCOUNTS = {"91150626MA0N1H2K6K": 48, "91150626MA0N3B7Q1R": 35, "91150626MA0Q8L4C5M": 126, "91150626MA13T6W93T": 28,
+              "91150626MA0P5D2R6E": 16, "91150627MA0R2F6NX4": 64, "91150627MA0K9U3M55": 12}
 # (username, display name, role, tenant key: region code or uscc, section name or None)
 USERS = [
     ("city_admin", "市局管理员", "admin", "150600", None),
@@ -126,7 +129,8 @@ def load_demo(ctx: ServiceContext, enable_builtins: bool = True) -> dict[str, in
                 "parent_id": counties[region].id, "name": name, "uscc": uscc, "industry": industry,
                 "region_code": region, "address": address, "principal": principal, "phone": phone,
                 "section_id": supervising.id, "legal_representative": legal, "postal_code": postal,
-                **({"fax": fax} if fax else {}), "size_class": size, "hazchem_quantity": quantity})
+                **({"fax": fax} if fax else {}), "size_class": size, "hazchem_quantity": quantity,
+                "headcount": HEADCOUNTS[uscc]})
         by_key[uscc] = ent
     for username, display, role, key, section in USERS:
         if ctx.session.scalar(select(User.id).where(User.username == username)):

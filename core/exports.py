@@ -36,12 +36,24 @@ def display_width(text: str) -> int:
 
 
 def render_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
+    return render_workbook([(title, headers, rows)])
+
+
+def render_workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """One workbook of several lists, one sheet each (title, headers, rows): frozen header
+    row, CJK-aware widths, autofilter, dates as dates, formulas escaped."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet(title[:31] or "Sheet1")
     head = wb.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1, "text_wrap": True, "valign": "top"})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     moment = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for n, (title, headers, rows) in enumerate(sheets, 1):
+        _sheet(wb.add_worksheet(title[:31] or f"Sheet{n}"), headers, rows, head, day, moment)
+    wb.close()
+    return buf.getvalue()
+
+
+def _sheet(ws, headers: list[str], rows: list[list], head, day, moment) -> None:  # noqa: ANN001
     widths = [display_width(h) for h in headers]
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, head)
@@ -68,8 +80,6 @@ def render_xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-    wb.close()
-    return buf.getvalue()
 
 
 XLSX = ExportFormat(id="xlsx", title=lazy_gettext("Excel（xlsx）"), extension="xlsx",

@@ -94,7 +94,8 @@ class Event:
       - ``deadline.passed``: payload {"deadline", "what", "state"} (a deadline declared on a
         workflow state passed: from the periodic sweep, or a read after the limit)
       - ``template.instantiated``: payload {"template_id", "version", "sha256", "plugin"}
-    ``campaign.launched`` comes with campaigns.
+      - ``campaign.launched``: payload {"template_id", "version", "parent_id", "tasks"} (a
+        bureau published a campaign)
     """
 
     id: int

@@ -2,6 +2,7 @@
 from core.audit.models import AuditEvent, AuditHead  # noqa: F401
 from core.auth.models import ApiToken, User  # noqa: F401
 from core.calendar.models import CalendarDay, CalendarYear  # noqa: F401
+from core.campaigns.models import Campaign, CampaignTask, Inspection  # noqa: F401
 from core.checklists.models import ChecklistRun  # noqa: F401
 from core.files.models import StoredFile  # noqa: F401
 from core.filings.models import (  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from functools import lru_cache
 
 from core.errors import Unavailable
 
@@ -132,3 +133,22 @@ def stamp(pdf, text: str, style: str, end_y: float) -> None:  # noqa: ANN001
             x, y = pdf.w / 2, (pdf.t_margin + end_y) / 2 if last == 1 else pdf.h / 2
             with pdf.rotation(35, x=x, y=y):
                 pdf.text(x - pdf.get_string_width(text) / 2, y + 54 * 0.35 / 2, text)
+
+
+@lru_cache(maxsize=64)
+def demo_pdf(title: str, font: str | None = None) -> bytes:
+    """A one-page PDF named after the document (in Chinese when a CJK font is installed)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    faces = font_faces(font)
+    if faces:
+        (path, index), _bold = faces
+        pdf.add_font("cjk", "", path, collection_font_number=index)
+        pdf.set_font("cjk", size=18)
+        pdf.multi_cell(0, 12, f"{title}\n（演示文件）")
+    else:
+        pdf.set_font("Helvetica", size=18)
+        pdf.multi_cell(0, 12, "Demo document")
+    return bytes(pdf.output())

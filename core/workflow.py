@@ -354,6 +354,17 @@ class Workflow:
                       **({"comment": data["comment"]} if data.get("comment") else {})})
 
 
+def step_comment(comment: Any, limit: int = 2000) -> str | None:
+    """A step's optional comment as a client sent it: text, trimmed, at most `limit`
+    characters; None when blank (a transition that requires one says so itself)."""
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed({"comment": ["意见应为文字"]})
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > limit:
+        raise ValidationFailed({"comment": [f"意见不能超过{limit}字"]})
+    return comment
+
+
 def check_version(version: Any) -> int:
     """The version a client sent for optimistic locking: present and an integer."""
     if version is None or version == "":

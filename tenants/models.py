@@ -72,6 +72,8 @@ class Tenant(Base):
     fax: Mapped[str | None] = mapped_column(String(30))
     postal_code: Mapped[str | None] = mapped_column(String(6))
     size_class: Mapped[str | None] = mapped_column(String(8))
+    # 从业人员数: what a campaign's per-employee materials (剖析材料) are counted against.
+    headcount: Mapped[int | None]
     # 使用危险化学品达到国家规定数量 (第二十一、三十五条), for hazardous-chemical users.
     hazchem_quantity: Mapped[bool] = mapped_column(default=False)
     # 第十五条: the bureau found the unit's risk single and low, so it may file only its

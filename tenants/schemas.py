@@ -57,6 +57,8 @@ class EnterpriseIn(_TenantFields):
     fax = fields.String(load_default=None, metadata={"label": "传真"}, validate=_check(fax_problem))
     size_class = fields.String(load_default=None, metadata={"label": "企业规模", "description": "large、medium、small、micro"},
                                validate=validate.OneOf(list(SIZE_CLASSES), error="企业规模应为大型、中型、小型或微型"))
+    headcount = fields.Integer(load_default=None, metadata={"label": "从业人员数"},
+                               validate=validate.Range(min=1, max=1_000_000, error="从业人员数应为1至1000000之间的整数"))
     hazchem_quantity = fields.Boolean(load_default=False, metadata={
         "label": "使用危险化学品达到国家规定数量", "description": "危险化学品使用单位：是否达到《危险化学品使用量的数量标准》"})
     status = fields.String(load_default="active", metadata={"label": "状态"},
@@ -104,6 +106,7 @@ class TenantOut(ma.Schema):
     postal_code = fields.String(allow_none=True)
     fax = fields.String(allow_none=True)
     size_class = fields.String(allow_none=True)
+    headcount = fields.Integer(allow_none=True)
     hazchem_quantity = fields.Boolean()
     single_low_risk = fields.Boolean(metadata={"description": "应急管理局认定事故风险单一、危险性小（第十五条），可以只备案现场处置方案"})
     single_low_risk_reason = fields.String(allow_none=True)

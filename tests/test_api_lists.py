@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from core.campaigns import service as campaigns
 from core.filings.review import service as filings
 from core.schema import MAX_LIMIT
 
@@ -28,6 +29,8 @@ NOT_LISTS = {
     "/api/v1/hazards/export": "the visible ledger as a file",
     "/api/v1/ledger-types/{type_id}/export": "a ledger type's visible rows as a file",
     "/api/v1/stats/hazards": "the jurisdiction's hazard figures: one summary with its breakdowns",
+    "/api/v1/campaigns/{campaign_id}/export": "a campaign's matrix and problem ledgers as a file",
+    "/api/v1/campaigns/{campaign_id}/matrix": "a campaign's progress: one matrix with its tallies",
 }
 ENVELOPE = {"items", "total", "limit", "offset"}
 
@@ -61,7 +64,11 @@ def path_values(ctx_for) -> dict[str, int | str]:  # noqa: ANN001
     filing = filings.create_filing(ctx, {"title": "宏达甲醇生产安全事故应急预案", "published_on": "2026-11-02"})
     ctx.session.commit()
     admin = ctx_for("wsq_admin")
-    return {"tenant_id": admin.actor.tenant_id, "filing_id": filing.id, "type_id": "risk_points"}
+    campaign = campaigns.launch_campaign(admin, {"template_id": "hazchem_warning_month.warning_month",
+                                                 "starts_on": "2024-09-01", "doc_no": "乌应急发〔2024〕56号"})
+    admin.session.commit()
+    return {"tenant_id": admin.actor.tenant_id, "filing_id": filing.id, "type_id": "risk_points",
+            "campaign_id": campaign.id}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -13,6 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select, update
 
+from core.campaigns import service as campaigns
 from core.exports import FORMULA_START, formats_for
 from core.filings.models import Filing
 from core.filings.overview import service as overview
@@ -33,17 +34,28 @@ def app(make_app):  # noqa: ANN001, ANN201
 ARGUMENTS = {"name": list(overview.LISTS), "type_id": ["risk_points", "emergency_system_check.supplies"]}
 
 
-def export_urls(app) -> list[str]:  # noqa: ANN001
+@pytest.fixture
+def arguments(ctx_for) -> dict[str, list[str]]:  # noqa: ANN001
+    """ARGUMENTS, and ids of objects made for the test: the city's campaign."""
+    city = ctx_for("city_admin")
+    campaign = campaigns.launch_campaign(city, {"template_id": "hazchem_warning_month.warning_month",
+                                                "starts_on": "2024-09-01", "doc_no": "鄂安办发〔2024〕67号"})
+    cid = str(campaign.id)
+    city.session.commit()
+    return {**ARGUMENTS, "campaign_id": [cid]}
+
+
+def export_urls(app, arguments: dict[str, list[str]]) -> list[str]:  # noqa: ANN001
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.endswith("/export"):
             continue
-        unknown = set(rule.arguments) - set(ARGUMENTS)
-        assert not unknown, f"{rule.rule}: add values for {unknown} to ARGUMENTS"
+        unknown = set(rule.arguments) - set(arguments)
+        assert not unknown, f"{rule.rule}: add values for {unknown} to ARGUMENTS or the arguments fixture"
         if not rule.arguments:
             urls.append(rule.rule)
         for arg in rule.arguments:
-            urls += [rule.rule.replace(f"<{arg}>", value) for value in ARGUMENTS[arg]]
+            urls += [re.sub(rf"<(?:int:)?{arg}>", value, rule.rule) for value in arguments[arg]]
     return urls
 
 
@@ -55,7 +67,7 @@ def cells(content: bytes, extension: str) -> list[str]:
     return [c for row in rows for c in row if isinstance(c, str)]
 
 
-def test_every_export_escapes_formulas(app, db, as_user, ctx_for):  # noqa: ANN001
+def test_every_export_escapes_formulas(app, db, as_user, ctx_for, arguments):  # noqa: ANN001
     # Stored as an editor or an old import might have left them: no validation in between.
     for i, tenant_id in enumerate(db.scalars(select(Tenant.id).where(Tenant.kind == TenantKind.enterprise.value))):
         text = HOSTILE[i % len(HOSTILE)]
@@ -66,7 +78,7 @@ def test_every_export_escapes_formulas(app, db, as_user, ctx_for):  # noqa: ANN0
     admin = ctx_for("city_admin")
     plugins.set_enabled(admin, "extras", True)
     admin.session.commit()
-    urls = export_urls(app)
+    urls = export_urls(app, arguments)
     assert {"/enterprises/export", "/filings/overview/filings/export"} <= set(urls)
     city = as_user("city_admin")
     formats = formats_for(ctx_for("city_admin"))
@@ -110,14 +122,16 @@ def test_every_exportable_list_offers_every_format(app, as_user, ctx_for):  # no
         assert offered == formats, f"{page} offers {sorted(offered)}, not every format {sorted(formats)}"
 
 
-def test_every_export_names_one_charset_and_an_ascii_fallback(app, as_user, ctx_for):  # noqa: ANN001
+def test_every_export_names_one_charset_and_an_ascii_fallback(app, as_user, ctx_for, arguments):  # noqa: ANN001
     admin = ctx_for("city_admin")
     plugins.set_enabled(admin, "extras", True)
     admin.session.commit()
     city = as_user("city_admin")
-    for url in export_urls(app):
-        for fmt in formats_for(ctx_for("city_admin")):
+    formats = formats_for(ctx_for("city_admin"))
+    for url in export_urls(app, arguments):
+        for fmt in formats:
             resp = city.get(f"{url}?format={fmt.id}")
+            assert resp.status_code == 200, (url, fmt.id, resp.status_code, resp.get_data(as_text=True)[:200])
             ctype = resp.headers["Content-Type"]
             assert ctype.lower().count("charset") <= 1, (url, ctype)
             if fmt.id == "csv":

@@ -7,10 +7,14 @@ import io
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from core.auth import service as auth
 from core.auth.models import User
+from core.campaigns import inspections
+from core.campaigns import service as campaigns
+from core.campaigns.models import CampaignTask
 from core.checklists.models import ChecklistRun
 from core.filings.models import FilingReturn, RevisionTrigger
 from core.filings.review import service as filings
@@ -67,12 +71,27 @@ def ent1_objects(app, ctx_for):
                                 requested_due=date(2026, 12, 30), reason="设备未到货")
     system.session.add(extension)
     system.session.commit()
+    # A campaign of 乌审旗 given to ent1 alone (ent2 has no task in it), and its inspection.
+    bureau = ctx_for("wsq_admin")
+    campaign = campaigns.launch_campaign(bureau, {"template_id": "hazchem_warning_month.warning_month",
+                                                  "starts_on": "2024-09-01", "doc_no": "乌应急发〔2024〕56号",
+                                                  "targets": {"enterprises": [me.tenant_id]}})
+    campaigns.publish_campaign(bureau, campaign.id, campaign.version)
+    bureau.session.commit()
+    section_task = bureau.session.scalar(select(CampaignTask).where(CampaignTask.campaign_id == campaign.id,
+                                                                     CampaignTask.party == "section"))
+    task = bureau.session.scalar(select(CampaignTask).where(CampaignTask.campaign_id == campaign.id,
+                                                             CampaignTask.party == "enterprise"))
+    reviewer = ctx_for("wsq_reviewer")
+    inspection = inspections.start_inspection(reviewer, section_task.id)
+    reviewer.session.commit()
     note = notifications.inbox(ctx_for("ent1_officer"))[0]
     return {"tenant_id": me.tenant_id, "user_id": me.id, "token_id": token.id, "file_id": stored.id,
             "job_id": job.id, "notification_id": note.id, "run_id": run.id,
             "filing_id": filing.id, "material_id": material.id, "trigger_id": trigger.id,
             "round": 1, "import_id": refused.id, "hazard_id": hazard.id,
-            "extension_id": extension.id}
+            "extension_id": extension.id, "campaign_id": campaign.id, "task_id": task.id,
+            "inspection_id": inspection.id}
 
 
 def id_routes(app):

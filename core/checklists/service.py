@@ -29,7 +29,13 @@ from core.errors import (
 from core.plugins import service as plugins
 from core.plugins.events import emit
 from core.plugins.models import TemplateSnapshot
-from core.workflow import STALE_MESSAGE, Transition, Workflow, check_version
+from core.workflow import (
+    STALE_MESSAGE,
+    Transition,
+    Workflow,
+    check_version,
+    step_comment,
+)
 from tenants.models import Tenant
 
 ENTERPRISE_ROLES = ("admin", "officer")
@@ -295,11 +301,7 @@ def transition(ctx: ServiceContext, run_id: int, action: str, version: int,
     run = get_checklist(ctx, run_id)
     ctx.require()
     version = check_version(version)
-    if comment is not None and not isinstance(comment, str):
-        raise ValidationFailed({"comment": ["意见应为文字"]})
-    comment = (comment or "").strip() or None
-    if comment and len(comment) > TEXT_MAX:
-        raise ValidationFailed({"comment": [f"意见不能超过{TEXT_MAX}字"]})
+    comment = step_comment(comment, TEXT_MAX)
     if not isinstance(action, str) or not action:
         raise ValidationFailed({"action": ["操作为必填项"]})
     # The stamps (who reviewed, when) ride on the transition's one conditional UPDATE.

@@ -223,9 +223,27 @@ _INTACT = {"pdf": _pdf_intact, "png": _png_intact, "jpg": _jpeg_intact}
 def _office_kind(f: BinaryIO, filename: str, limits: ZipLimits) -> str | None:
     """docx/xlsx from the archive's central directory, None for any other ZIP."""
     bad = f"文件“{filename}”"
+    names = {info.filename for info in zip_entries(f, filename, limits, what="DOCX 或 XLSX")}
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise file_error(f"{bad}含有宏代码（启用宏的文档），请另存为不含宏的 DOCX 或 XLSX 后重新上传")
+    if "[Content_Types].xml" not in names:
+        return None
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return None
+
+
+def zip_entries(f: BinaryIO, filename: str, limits: ZipLimits = DEFAULT_ZIP_LIMITS, *,
+                what: str = "ZIP 压缩包") -> list[zipfile.ZipInfo]:
+    """The entries of a ZIP read from its central directory alone (nothing is inflated):
+    refused with a Chinese message when damaged, encrypted, with too many entries, unsafe
+    or repeated paths, an implausible compression ratio or too large a declared total."""
+    bad = f"文件“{filename}”"
     directory = _directory_size(f)
     if directory is None:
-        raise file_error(f"{bad}已损坏或不是完整的压缩文档，无法识别为 DOCX 或 XLSX")
+        raise file_error(f"{bad}已损坏或不是完整的压缩文档，无法识别为 {what}")
     count, cd_bytes = directory
     if count > limits.max_entries:
         raise file_error(f"{bad}包含的部件过多（{count} 个，上限 {limits.max_entries} 个），已拒绝")
@@ -234,11 +252,11 @@ def _office_kind(f: BinaryIO, filename: str, limits: ZipLimits) -> str | None:
         raise file_error(f"{bad}的压缩目录异常庞大（{cd_bytes} 字节），疑似恶意构造的压缩文件，已拒绝")
     f.seek(0)
     try:
-        # ZipFile reads the central directory only; no entry is opened below.
+        # ZipFile reads the central directory only; no entry is opened here.
         with zipfile.ZipFile(f) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):
-        raise file_error(f"{bad}已损坏或不是完整的压缩文档，无法识别为 DOCX 或 XLSX") from None
+        raise file_error(f"{bad}已损坏或不是完整的压缩文档，无法识别为 {what}") from None
     if len(infos) > limits.max_entries:
         raise file_error(f"{bad}包含的部件过多（{len(infos)} 个，上限 {limits.max_entries} 个），已拒绝")
     total = 0
@@ -259,15 +277,7 @@ def _office_kind(f: BinaryIO, filename: str, limits: ZipLimits) -> str | None:
         total += info.file_size
         if total > limits.max_total:
             raise file_error(f"{bad}解压后总大小超过 {limits.max_total // (1024 * 1024)} MB，已拒绝")
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise file_error(f"{bad}含有宏代码（启用宏的文档），请另存为不含宏的 DOCX 或 XLSX 后重新上传")
-    if "[Content_Types].xml" not in names:
-        return None
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    return None
+    return infos
 
 
 def _unsafe_name(name: str) -> bool:

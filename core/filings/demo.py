@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -20,31 +19,12 @@ from core.filings import rules
 from core.filings.aftercare import service as aftercare
 from core.filings.models import Filing
 from core.filings.review import service
-from core.filings.review.certificate import font_faces
+from core.pdf import demo_pdf
 from tenants.models import Tenant
 from tenants.scoping import Scope
 
 PLAN = "生产安全事故应急预案"
 ONSITE = ("储罐泄漏现场处置方案", "装卸区火灾现场处置方案")
-
-
-@lru_cache(maxsize=64)
-def demo_pdf(title: str, font: str | None = None) -> bytes:
-    """A one-page PDF named after the document (in Chinese when a CJK font is installed)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    faces = font_faces(font)
-    if faces:
-        (path, index), _bold = faces
-        pdf.add_font("cjk", "", path, collection_font_number=index)
-        pdf.set_font("cjk", size=18)
-        pdf.multi_cell(0, 12, f"{title}\n（演示文件）")
-    else:
-        pdf.set_font("Helvetica", size=18)
-        pdf.multi_cell(0, 12, "Demo document")
-    return bytes(pdf.output())
 
 
 class _Demo:

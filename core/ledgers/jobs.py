@@ -17,7 +17,7 @@ def import_job(ctx: ServiceContext, job: Job, progress: Callable[[int, int, str 
     params = job.params
     _stored, path = ctx.house.files.open_blob(ctx, params["file_id"])
     result = import_ledger(ctx, params["type"], path.read_bytes(), params["filename"], dry_run=params["dry_run"],
-                           progress=progress)
+                           progress=progress, campaign_id=params.get("campaign_id"))
     r = result.record
     if r.status == "rejected":
         summary = r.message or f"未通过校验：共 {r.error_count} 处错误，未保存任何数据"

@@ -85,6 +85,9 @@ class Hazard(TenantOwned, Base):
     # The upload that last wrote the row. Not a foreign key on purpose: the bulk path would
     # check it for each of 100,000 rows, though the import itself wrote the record it names.
     import_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The campaign (专项整治) whose self-check or inspection found it: its problem ledger. No
+    # foreign key: on SQLite adding one rebuilds the table, which would drop the tally triggers.
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -98,6 +98,9 @@ class FilterQuery(Schema):
     enterprise = fields.Integer(data_key="enterprise", attribute="enterprise_id",
                                 validate=ma.validate.Range(min=1, max=2**31 - 1), metadata={"description": "企业 id"})
     risk_point = fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "风险点编号"})
+    campaign = fields.Integer(data_key="campaign", attribute="campaign_id",
+                              validate=ma.validate.Range(min=1, max=2**31 - 1),
+                              metadata={"description": "专项整治 id：该专项整治发现的问题（问题台账）"})
     q = fields.String(validate=ma.validate.Length(max=100), metadata={"description": "编号、部位或描述中的文字"})
 
 

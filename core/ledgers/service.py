@@ -16,6 +16,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -120,11 +121,12 @@ def _quiet(_done: int, _total: int, _message: str | None = None) -> None:
 
 
 def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str, *,
-                  dry_run: bool = False, progress: Progress = _quiet) -> ImportResult:
+                  dry_run: bool = False, progress: Progress = _quiet, campaign_id: int | None = None) -> ImportResult:
     """Import an uploaded ledger file into the caller's enterprise. Returns the result:
     "stored" (every row upserted), "preview" (a dry run: what storing would do), or
     "rejected" (nothing stored; its record and annotated copy are kept all the same).
-    `progress(done, total, message)` hears of each stage (a job's progress bar)."""
+    `progress(done, total, message)` hears of each stage (a job's progress bar). With
+    `campaign_id` (a campaign's problem-ledger task) new hazards are that campaign's."""
     refuse(import_refusal(ctx))
     lt = ledger_type(ctx, type_id)
     digest = hashlib.sha256(data).hexdigest()
@@ -143,6 +145,7 @@ def import_ledger(ctx: ServiceContext, type_id: str, data: bytes, filename: str,
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=errors,
                          annotated=xlsx.annotated(upload, errors, lt))
     plan = _plan(ctx, lt, records)
+    plan.campaign_id = campaign_id
     if plan.errors:
         return _rejected(ctx, lt, name, digest, rows=len(upload.rows), errors=plan.errors,
                          annotated=xlsx.annotated(upload, plan.errors, lt))
@@ -176,14 +179,15 @@ def runs_as_job(ctx: ServiceContext, size: int) -> bool:
     return size > ctx.house.config["LEDGER_INLINE_KB"] * 1024
 
 
-def start_import(ctx: ServiceContext, type_id: str, data: bytes, filename: str, *, dry_run: bool = False) -> Job:
+def start_import(ctx: ServiceContext, type_id: str, data: bytes, filename: str, *, dry_run: bool = False,
+                 campaign_id: int | None = None) -> Job:
     """A large upload: kept through the files area and imported by the "ledgers.import"
     job (core/ledgers/jobs.py), whose page shows rows read, checked and stored."""
     refuse(import_refusal(ctx))
     lt = ledger_type(ctx, type_id)
     stored = ctx.house.files.store_upload(ctx, io.BytesIO(data), filename, {"xlsx"})
     return jobs.enqueue(ctx, "ledgers.import", {"type": lt.id, "file_id": stored.id, "filename": stored.original_name,
-                                                "dry_run": dry_run},
+                                                "dry_run": dry_run, "campaign_id": campaign_id},
                         f"导入{lt.title}“{stored.original_name}”" + ("（预检）" if dry_run else ""))
 
 
@@ -195,6 +199,7 @@ class _Plan:
     changed: list[dict[str, Any]]
     unchanged: int
     errors: list[RowError] = field(default_factory=list)
+    campaign_id: int | None = None
 
 
 # What only the loop changes on a hazard already registered: an upload that would change it
@@ -325,7 +330,7 @@ def _store_hazards(ctx: ServiceContext, plan: _Plan, record: LedgerImport) -> No
     def new_row(v: dict[str, Any]) -> dict[str, Any]:
         state = state_of(v)
         return {**v, "tenant_id": tenant_id, "status": state, "import_id": record.id, "created_at": now,
-                "updated_at": now, "version": 1, "reopened": 0,
+                "updated_at": now, "version": 1, "reopened": 0, "campaign_id": plan.campaign_id,
                 "closed_on": v.get("verified_on") if state == "closed" else None}
 
     insert_rows(ctx.session, Hazard, [new_row(v) for v in plan.new])
@@ -395,12 +400,45 @@ def register_hazard(ctx: ServiceContext, data: dict) -> Hazard:
     return hazard
 
 
-def next_code(ctx: ServiceContext) -> str:
-    """A 隐患编号 to suggest on the page: YH + today + the day's next number."""
+def next_code(ctx: ServiceContext, tenant_id: int | None = None, *, after: int = 0) -> str:
+    """A 隐患编号 to suggest on the page: YH + today + the day's next number (`after` more
+    for a batch registered together)."""
     prefix = f"YH{beijing_today():%Y%m%d}-"
-    taken = ctx.session.scalar(select(func.count(Hazard.id)).where(Hazard.tenant_id == ctx.actor.tenant_id,
+    taken = ctx.session.scalar(select(func.count(Hazard.id)).where(Hazard.tenant_id == (tenant_id or ctx.actor.tenant_id),
                                                                    Hazard.code.startswith(prefix, autoescape=True)))
-    return f"{prefix}{(taken or 0) + 1:03d}"
+    return f"{prefix}{(taken or 0) + 1 + after:03d}"
+
+
+def register_findings(ctx: ServiceContext, tenant_id: int, campaign_id: int, findings: list[dict], *,
+                      source: str, found_by: str, department: str, found_on: date) -> list[Hazard]:
+    """Problems a campaign found at an enterprise (its own self-check, or a section's
+    inspection) as 一般 hazards of the enterprise's ledger, tagged with the campaign: they
+    are rectified and closed through the ledger's loop like any other. Each finding holds
+    description, location, measures, owner, due_on (ISO). All or nothing."""
+    rows = [(i, {"code": next_code(ctx, tenant_id, after=i), "source": source, "found_on": found_on,
+                 "found_by": found_by, "department": department, "location": f.get("location") or department,
+                 "description": f["description"], "category": f.get("category") or "现场管理类", "level": "一般",
+                 "measures": f["measures"], "owner": f["owner"], "due_on": f["due_on"]})
+            for i, f in enumerate(findings)]
+    records, errors = HAZARDS.validate(rows)
+    if errors:
+        raise ValidationFailed({f"findings.{e.row}": [f"第{e.row + 1}条问题：" + (e.message if e.message.startswith(e.column)
+                                                                             else f"{e.column}{e.message}")]
+                                for e in errors})
+    out = []
+    for values in records:
+        del values["_row"]
+        hazard = Hazard(**values, tenant_id=tenant_id, status=state_of(values), campaign_id=campaign_id,
+                        digest=_digest(values, [c.id for c in HAZARDS.columns]))
+        ctx.session.add(hazard)
+        out.append(hazard)
+    ctx.session.flush()
+    for hazard in out:
+        audit.record(ctx, "hazard.register", "hazard", hazard.id,
+                     f"专项整治发现问题，登记一般隐患{hazard.code}：{hazard.location}，{hazard.description[:60]}",
+                     payload={"level": hazard.level, "status": hazard.status, "campaign_id": campaign_id,
+                              "source": source}, tenant_id=tenant_id)
+    return out
 
 
 def _rejected(ctx: ServiceContext, lt: LedgerType, name: str, digest: str, *, message: str | None = None,
@@ -483,6 +521,7 @@ class HazardFilter:
     reopened: bool | None = None
     enterprise_id: int | None = None
     risk_point: str | None = None
+    campaign_id: int | None = None
     q: str | None = None
 
     def apply(self, stmt: Any, today: Any) -> Any:
@@ -493,6 +532,8 @@ class HazardFilter:
             stmt = stmt.where(Hazard.tenant_id == self.enterprise_id)
         if self.risk_point:
             stmt = stmt.where(Hazard.risk_point == self.risk_point)
+        if self.campaign_id:
+            stmt = stmt.where(Hazard.campaign_id == self.campaign_id)
         if self.overdue is not None:
             late = and_(Hazard.status.in_(OPEN_STATES), Hazard.due_on < today)
             stmt = stmt.where(late if self.overdue else not_(late))
@@ -513,7 +554,8 @@ class HazardFilter:
                if getattr(self, k)}
         out |= {k: "1" if getattr(self, k) else "0" for k in ("overdue", "supervised", "reopened")
                 if getattr(self, k) is not None}
-        return out | ({"enterprise": str(self.enterprise_id)} if self.enterprise_id else {})
+        return (out | ({"enterprise": str(self.enterprise_id)} if self.enterprise_id else {})
+                | ({"campaign": str(self.campaign_id)} if self.campaign_id else {}))
 
 
 # The enum columns a ledger view filters by, with their declared values.

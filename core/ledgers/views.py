@@ -49,7 +49,8 @@ def _filter() -> HazardFilter:
                         source=choice("source", FILTER_CHOICES["source"]),
                         category=choice("category", FILTER_CHOICES["category"]), overdue=flag("overdue"),
                         supervised=flag("supervised"), reopened=flag("reopened"),
-                        enterprise_id=id_of(args, "enterprise"), risk_point=query_of(args, "risk_point"), q=query_of(args))
+                        enterprise_id=id_of(args, "enterprise"), risk_point=query_of(args, "risk_point"),
+                        campaign_id=id_of(args, "campaign"), q=query_of(args))
 
 
 def _index(status: int = 200, error: DomainError | None = None):

@@ -150,11 +150,26 @@ def offered_templates(ctx: ServiceContext, kind: str | None = None) -> list[dict
     return sorted(newest.values(), key=lambda t: t["title"])
 
 
-def offered_template(ctx: ServiceContext, template_id: str) -> dict:
+def offered_template(ctx: ServiceContext, template_id: str, version: str | None = None) -> dict:
+    """The newest version of an offered template, or the named `version` of it when the
+    plugin still ships that version."""
     for t in offered_templates(ctx):
-        if t["id"] == template_id:
+        if t["id"] != template_id:
+            continue
+        if version is None or version == t["version"]:
             return t
+        for other in ctx.house.plugins.get(t["plugin"]).templates:
+            if other["id"] == template_id and other["version"] == version:
+                return {**other, "plugin": t["plugin"]}
+        raise NotFound(f"模板“{template_id}”没有版本 {version}")
     raise NotFound("模板不存在，或所属插件未对本单位启用")
+
+
+def template_versions(ctx: ServiceContext, template_id: str) -> list[str]:
+    """Every version of an offered template its plugin ships, newest first."""
+    t = offered_template(ctx, template_id)
+    return sorted({o["version"] for o in ctx.house.plugins.get(t["plugin"]).templates if o["id"] == template_id},
+                  key=version_key, reverse=True)
 
 
 def snapshot(ctx: ServiceContext, template: dict) -> TemplateSnapshot:

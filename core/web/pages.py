@@ -43,6 +43,7 @@ def _nav() -> list[dict]:
     if a.is_bureau:
         items.append(link("filing_overview.index", _("备案统计")))
     items.append(link("ledgers.index", _("隐患台账")))
+    items.append(link("campaigns.index", _("专项整治")))
     items += [link("checklists.index", _("检查表自查")), link("files.index", _("文件")), link("jobs.list_jobs", _("任务"))]
     items += [link(m.endpoint, m.label) for m in menu_items(ctx)]
     if admin:

@@ -3,6 +3,7 @@ import ast
 from pathlib import Path
 
 from core.audit import labels
+from core.campaigns.tasks import FLOW as TASK_FLOW
 from core.checklists.service import FLOW as CHECKLIST_FLOW
 from core.filings.review.service import FLOW as FILING_FLOW
 from core.ledgers.loop import FLOW as HAZARD_FLOW
@@ -33,7 +34,8 @@ def recorded() -> tuple[set[str], set[str]]:
                     actions.add(n.value)
             if isinstance(obj_type, ast.Constant):
                 types.add(obj_type.value)
-    for flow, obj_type in ((FILING_FLOW, "filing"), (CHECKLIST_FLOW, "checklist"), (HAZARD_FLOW, "hazard")):
+    for flow, obj_type in ((FILING_FLOW, "filing"), (CHECKLIST_FLOW, "checklist"), (HAZARD_FLOW, "hazard"),
+                           (TASK_FLOW, "campaign_task")):
         actions |= {f"{flow.name}.{t.name}" for t in flow.transitions}
         types.add(obj_type)
     return actions, types

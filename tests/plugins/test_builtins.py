@@ -18,11 +18,13 @@ def test_each_builtin_says_what_it_provides():
     criteria = reg.get("major_hazard_criteria")
     assert criteria.loaded and criteria.contributions() == {"template:criteria": 1}
     assert len(criteria.templates[0]["items"]) == 20
-    for name in ("hazchem_warning_month", "leadership_reporting"):
-        record = reg.get(name)
-        # Nothing yet, and the description says so rather than promising campaigns or scoring.
-        assert record.loaded and record.contributions() == {}
-        assert record.description.startswith("本版本暂未提供模板")
+    warning_month = reg.get("hazchem_warning_month")
+    assert warning_month.loaded and warning_month.contributions() == {"template:campaign": 1}
+    assert "危险化学品生产安全事故警示月安全专项整治" in warning_month.description
+    record = reg.get("leadership_reporting")
+    # Nothing yet, and the description says so rather than promising campaigns or scoring.
+    assert record.loaded and record.contributions() == {}
+    assert record.description.startswith("本版本暂未提供模板")
 
 
 def test_the_checklist_has_the_seven_areas_of_seed_000():

@@ -140,5 +140,5 @@ def test_starting_a_checklist_emits_template_instantiated(make_app, ctx_for):
 
 
 def test_an_undeclared_event_name_is_refused(ctx_for):
-    with pytest.raises(ValueError, match="campaign.launched"):
-        emit(ctx_for(), "campaign.launched", tenant_id=None)
+    with pytest.raises(ValueError, match="scoring.finished"):
+        emit(ctx_for(), "scoring.finished", tenant_id=None)

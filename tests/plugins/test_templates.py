@@ -155,7 +155,7 @@ def test_campaign_tasks():
     t = copy.deepcopy(CAMPAIGN)
     t["phases"][0]["tasks"][0]["assignee"] = "city"
     t["phases"][1]["tasks"][0]["due_days"] = 731
-    assert errors_of(t) == {"phases.0.tasks.0.assignee": ["承办方只能是 enterprise 或 bureau"],
+    assert errors_of(t) == {"phases.0.tasks.0.assignee": ["承办方只能是 enterprise（企业）、section（股室队）或 bureau（应急管理局）"],
                             "phases.1.tasks.0.due_days": ["完成期限应在0至730天之间"]}
     t = copy.deepcopy(CAMPAIGN)
     t["phases"][1]["tasks"][0]["id"] = "issue_plan"

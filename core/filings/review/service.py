@@ -45,7 +45,15 @@ from core.filings.schemas import FilingCreateIn
 from core.i18n import mark
 from core.notifications import service as notifications
 from core.schema import load_or_fail
-from core.workflow import REMIND, UNCONFIRMED, Deadline, Transition, Workflow, check_version
+from core.workflow import (
+    REMIND,
+    UNCONFIRMED,
+    Deadline,
+    Transition,
+    Workflow,
+    check_version,
+    step_comment,
+)
 from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
 from tenants.scoping import ANCESTORS, UNSCOPED
 from tenants.service import parent_name
@@ -476,11 +484,7 @@ def transition(ctx: ServiceContext, filing_id: int, action: Any, version: Any, c
     filing = get_filing(ctx, filing_id)
     ctx.require()
     version = check_version(version)
-    if comment is not None and not isinstance(comment, str):
-        raise ValidationFailed({"comment": ["意见应为文字"]})
-    comment = (comment or "").strip() or None
-    if comment and len(comment) > TEXT_MAX:
-        raise ValidationFailed({"comment": [f"意见不能超过{TEXT_MAX}字"]})
+    comment = step_comment(comment, TEXT_MAX)
     if not isinstance(action, str) or not action or action in SYSTEM_ACTIONS:
         raise ValidationFailed({"action": ["操作为必填项，且应为 submit、resubmit、return、accept 或 withdraw"]})
     t = FLOW.transition(action)
