@@ -25,6 +25,7 @@ from core.files.models import StoredFile
 from core.ledgers import service as ledgers
 from core.ledgers.declaration import parse_date
 from core.notifications import service as notifications
+from core.plugins import service as plugins
 from core.workflow import STALE_MESSAGE, check_version
 from tenants.models import Section, Tenant
 
@@ -33,10 +34,19 @@ FINDINGS_MAX = 200
 
 
 def checklist_of(ctx: ServiceContext, campaign: Campaign, task: CampaignTask) -> list[str]:
-    """What the section checks: the inspection item's own checklist fields, else every
-    checklist whose findings go to the problem ledger (the enterprises' 专项检查)."""
+    """What the section checks, kept with the inspection when it starts: the checklist
+    template the inspection item names (its items as the plugin offers them now), else the
+    item's own checklist fields, else every checklist whose findings go to the problem
+    ledger (the enterprises' 专项检查)."""
     its = campaigns.items(ctx, campaign)
     own = next(it for it in its if it.id == task.item_id)
+    if own.body.get("checklist"):
+        try:
+            named = plugins.offered_template(ctx, own.body["checklist"])
+        except NotFound:
+            named = None  # its plugin was switched off since: the campaign's own lists serve
+        if named and named["kind"] == "checklist":
+            return [i["text"] for section in named["sections"] for i in section["items"]]
     fields = [f for f in own.fields if f["type"] == "checklist"] or \
         [f for it in its if it.party == "enterprise" for f in it.fields if f["type"] == "checklist" and f["findings"]]
     return [text for f in fields for text in f["items"]]

@@ -156,6 +156,7 @@ class TaskFilter:
     section_id: int | None = None
     overdue: bool | None = None
     party: str | None = None
+    open_only: bool = False     # still with its party: not started, in progress or returned
 
     def apply(self, stmt, today: date):  # noqa: ANN001, ANN201
         if self.status is not None and self.status not in TASK_STATUSES:
@@ -165,6 +166,8 @@ class TaskFilter:
                           ("section_id", CampaignTask.section_id), ("party", CampaignTask.party)):
             if getattr(self, name) is not None:
                 stmt = stmt.where(col == getattr(self, name))
+        if self.open_only:
+            stmt = stmt.where(CampaignTask.status.in_(OPEN))
         if self.overdue is not None:
             late = and_(CampaignTask.status.not_in(DONE), CampaignTask.due_on < today)
             stmt = stmt.where(late if self.overdue else not_(late))
@@ -223,6 +226,25 @@ def view(ctx: ServiceContext, task_id: int) -> TaskView:
     headcount = ctx.session.scalar(select(Tenant.headcount).where(Tenant.id == task.tenant_id))
     return TaskView(task, campaign, it, files, hazards, FLOW.available(ctx, task), edit_refusal(ctx, task) is None,
                     headcount, task.overdue_on(beijing_today()))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the 工作台 shows of campaigns: an enterprise's open tasks, soonest first, or a
+    bureau's tasks awaiting review; and how many are overdue."""
+
+    tasks: list[CampaignTask]
+    titles: dict[tuple[int, str], str]
+    waiting: int
+    overdue: int
+
+
+def dashboard(ctx: ServiceContext, limit: int = 5) -> Dashboard:
+    where = TaskFilter(status="submitted") if ctx.actor.is_bureau else TaskFilter(party="enterprise", open_only=True)
+    found = list_tasks(ctx, where, limit=limit)
+    titles = {(c.id, it.id): it.title for c in {t.campaign for t in found} for it in campaigns.items(ctx, c)}
+    late = TaskFilter(overdue=True, party=None if ctx.actor.is_bureau else "enterprise")
+    return Dashboard(found, titles, count_tasks(ctx, where), count_tasks(ctx, late))
 
 
 # ---------------------------------------------------------------------------- filling in

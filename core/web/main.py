@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from core.auth import service as auth
 from core.calendar import service as calendar
+from core.campaigns import tasks as campaign_tasks
 from core.filings.overview import service as overview
 from core.jobs import service as jobs
 from core.notifications import service as notifications
@@ -33,7 +34,8 @@ def dashboard():  # noqa: ANN201
                                filings=overview.summary(ctx),
                                industries=INDUSTRIES, statuses=STATUSES,
                                users=len(auth.list_users(ctx)) if ctx.actor.role in ("admin", "reviewer") else None,
-                               **common)
+                               campaigns=campaign_tasks.dashboard(ctx), today=today, **common)
     return render_template("dashboard_enterprise.html", parent_name=tenants.parent_name(ctx, me),
                            filing=overview.enterprise_view(ctx), today=today,
-                           section=tenants.supervising_section(ctx, me.id), **common)
+                           section=tenants.supervising_section(ctx, me.id),
+                           campaigns=campaign_tasks.dashboard(ctx), **common)

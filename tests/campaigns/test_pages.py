@@ -122,3 +122,11 @@ def test_the_phone_inspection_page(as_user, db, ctx_for, published):
     assert [h.description for h in rows] == ["罐区围堰破损"]
     listed = as_user("ent1_officer").get(f"/ledgers/hazards?campaign={published}")
     assert "罐区围堰破损" in listed.text
+
+
+def test_the_dashboards_show_campaign_work(as_user, ctx_for, published):
+    ent = as_user("ent1_officer").get("/dashboard")
+    assert 'data-testid="campaign-summary"' in ent.text and "待办 7 项" in ent.text
+    assert 'data-testid="campaign-overdue"' in ent.text   # the 2024 deadlines have passed
+    bureau = as_user("wsq_reviewer").get("/dashboard")
+    assert "待审核 0 项" in bureau.text
