@@ -146,6 +146,23 @@ def update(campaign_id: int):  # noqa: ANN201
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
 
 
+@bp.post("/<int:campaign_id>/items")
+def add_item(campaign_id: int):  # noqa: ANN201
+    ctx = req.ctx()
+    service.get_campaign(ctx, campaign_id)
+    form = request.form
+    try:
+        service.add_own_item(ctx, campaign_id, {k: form.get(k) for k in ("title", "phase", "assignee", "due_on",
+                                                                         "description")}
+                             | {"review": form.get("review") == "1", "confirm": form.get("confirm") == "1"},
+                             form.get("version", type=int))
+    except DomainError as e:
+        req.doom()
+        return _detail(campaign_id, e.status, e)
+    flash(_("已增加本级工作内容"))
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+
+
 @bp.post("/<int:campaign_id>/notice")
 def notice(campaign_id: int):  # noqa: ANN201
     ctx = req.ctx()

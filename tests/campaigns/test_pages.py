@@ -130,3 +130,20 @@ def test_the_dashboards_show_campaign_work(as_user, ctx_for, published):
     assert 'data-testid="campaign-overdue"' in ent.text   # the 2024 deadlines have passed
     bureau = as_user("wsq_reviewer").get("/dashboard")
     assert "待审核 0 项" in bureau.text
+
+
+def test_a_county_adds_an_item_of_its_own_on_the_page(as_user, db, ctx_for):
+    from tests.campaigns.conftest import launch
+    cid = launch(ctx_for)
+    admin = as_user("wsq_admin")
+    bad = _post(admin, f"/campaigns/{cid}/items", {"version": db.get(Campaign, cid).version, "title": "开展应急演练",
+                                                   "phase": "rectify", "assignee": "enterprise", "due_on": ""})
+    assert bad.status_code == 422 and "完成期限应为日期" in bad.text
+    ok = _post(admin, f"/campaigns/{cid}/items", {"version": db.get(Campaign, cid).version, "title": "开展应急演练",
+                                                  "phase": "rectify", "assignee": "enterprise", "due_on": "2024-09-25",
+                                                  "review": "1"})
+    assert ok.status_code == 303
+    db.expire_all()
+    c = db.get(Campaign, cid)
+    assert c.extra_items[0]["title"] == "开展应急演练" and c.schedule["items"]["own_1"] == "2024-09-25"
+    assert "开展应急演练" in admin.get(f"/campaigns/{cid}").text
