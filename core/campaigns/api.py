@@ -14,6 +14,8 @@ from core.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
     CampaignQuery,
+    InspectionIn,
+    InspectionOut,
     MatrixOut,
     MatrixQuery,
     PublishedOut,
@@ -25,6 +27,7 @@ from core.campaigns.schemas import (
     TaskSaveIn,
     TaskTransitionIn,
     TemplateOut,
+    VersionIn,
     matrix_out,
 )
 from core.context import ServiceContext
@@ -179,9 +182,50 @@ def transition(task_id: int):  # noqa: ANN201
 
 
 @blp.route("/tasks/<int:task_id>/inspections", methods=["POST"])
-@blp.response(201, TaskDetailOut)
+@blp.response(201, InspectionOut)
 def start_inspection(task_id: int):  # noqa: ANN201
-    """开始督查检查（股室队的检查任务）；检查记录的填写与完成见页面 /campaigns/inspections/<id>"""
+    """开始督查检查（股室队的检查任务；已有检查中的记录则返回它），检查内容取自专项整治的检查表"""
+    return inspections.start_inspection(api_ctx(), task_id)
+
+
+@blp.route("/inspections/<int:inspection_id>", methods=["GET"])
+@blp.response(200, InspectionOut)
+def get_inspection(inspection_id: int):  # noqa: ANN201
+    """督查检查记录（企业可看已完成的）"""
+    return inspections.get_inspection(api_ctx(), inspection_id)
+
+
+@blp.route("/inspections/<int:inspection_id>", methods=["PUT"])
+@blp.doc(**body(InspectionIn))
+@blp.response(200, InspectionOut)
+def save_inspection(inspection_id: int):  # noqa: ANN201
+    """保存检查日期、检查人员、逐项检查结果和发现的问题（检查中时）；不合要求返回 422 并指明哪一条"""
     ctx = api_ctx()
-    inspections.start_inspection(ctx, task_id)
-    return _task(ctx, tasks.get_task(ctx, task_id))
+    inspections.get_inspection(ctx, inspection_id)
+    data = json_body()
+    return inspections.save_inspection(ctx, inspection_id, {k: v for k, v in data.items() if k != "version"},
+                                       data.get("version"))
+
+
+@blp.route("/inspections/<int:inspection_id>/photos", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {"file": {"type": "string", "format": "binary"},
+                                     "finding": {"type": "integer", "description": "问题序号（从0起）"}},
+    "required": ["file"]}}}})
+@blp.response(201, InspectionOut)
+def add_photo(inspection_id: int):  # noqa: ANN201
+    """上传现场照片（multipart：file，可选 finding），附于该条问题"""
+    ctx = api_ctx()
+    inspections.get_inspection(ctx, inspection_id)
+    inspections.add_photo(ctx, inspection_id, *uploaded_file(), finding=request.form.get("finding", type=int))
+    return inspections.get_inspection(ctx, inspection_id)
+
+
+@blp.route("/inspections/<int:inspection_id>/complete", methods=["POST"])
+@blp.doc(**body(VersionIn))
+@blp.response(200, InspectionOut)
+def complete_inspection(inspection_id: int):  # noqa: ANN201
+    """完成检查：发现的问题记入企业的问题台账（只记一次），检查任务办结并通知企业"""
+    ctx = api_ctx()
+    inspections.get_inspection(ctx, inspection_id)
+    return inspections.complete_inspection(ctx, inspection_id, json_body().get("version"))

@@ -174,3 +174,31 @@ def matrix_out(m) -> dict:  # noqa: ANN001
             "columns": m.columns, "overall": m.overall,
             "counties": [{"tenant_id": b.id, "name": b.name, "campaign_id": k.id if k else None,
                           "doc_no": k.doc_no if k else None, **TallyOut().dump(t)} for k, b, t in m.counties]}
+
+
+class InspectionOut(Schema):
+    id = fields.Integer()
+    campaign_id = fields.Integer()
+    task_id = fields.Integer(allow_none=True)
+    tenant_id = fields.Integer(metadata={"description": "被检查的企业"})
+    section_id = fields.Integer(allow_none=True)
+    inspected_on = fields.Date()
+    inspectors = fields.String()
+    answers = fields.List(fields.Dict(), metadata={"description": "检查内容：[{item, ok: yes|no|na|null, note}]"})
+    findings = fields.List(fields.Dict(), metadata={"description": "发现问题：[{description, location, measures, owner, "
+                                                                  "due_on, photos}]"})
+    hazard_ids = fields.List(fields.Integer(), metadata={"description": "完成检查后记入问题台账的隐患 id"})
+    status = fields.String(metadata={"description": "draft（检查中）、done（已完成）"})
+    version = fields.Integer()
+
+
+class InspectionIn(Schema):
+    version = fields.Integer(required=True)
+    inspected_on = fields.String()
+    inspectors = fields.String()
+    answers = fields.Dict(metadata={"description": "{序号: {answer: yes|no|na, note}}"})
+    findings = fields.List(fields.Dict())
+
+
+class VersionIn(Schema):
+    version = fields.Integer(required=True)

@@ -58,3 +58,32 @@ def test_launch_publish_work_and_review_over_json(api):
     assert reviewer.get(f"/api/v1/campaigns/{c['id']}/matrix").json["columns"]["summary_report"]["done"] == 1
     book = CalamineWorkbook.from_filelike(io.BytesIO(reviewer.get(f"/api/v1/campaigns/{c['id']}/export").data))
     assert "问题台账" in book.sheet_names
+
+
+def test_a_phone_inspection_over_json(api, ctx_for, published):
+    from tests.campaigns.conftest import task_of
+    from tests.files.samples import png
+    reviewer, officer, other = api("wsq_reviewer"), api("ent1_officer"), api("yjhl_admin")
+    t = task_of(ctx_for, published, "inspection")
+    started = reviewer.post(f"/api/v1/tasks/{t.id}/inspections")
+    assert started.status_code == 201 and started.json["status"] == "draft"
+    i = started.json
+    assert officer.get(f"/api/v1/inspections/{i['id']}").status_code == 404     # not until it is done
+    assert other.get(f"/api/v1/inspections/{i['id']}").status_code == 404
+    bad = reviewer.put(f"/api/v1/inspections/{i['id']}", json={"version": i["version"], "findings": [{"description": "x"}]})
+    assert bad.status_code == 422 and "findings.0.measures" in bad.json["errors"]
+    saved = reviewer.put(f"/api/v1/inspections/{i['id']}", json={
+        "version": i["version"], "answers": {str(n): {"answer": "yes"} for n in range(len(i["answers"]))},
+        "findings": [{"description": "泄压阀铅封缺失", "location": "合成塔", "measures": "补加铅封", "owner": "王五",
+                      "due_on": "2099-01-01"}]})
+    assert saved.status_code == 200
+    photo = reviewer.post(f"/api/v1/inspections/{i['id']}/photos", data={"finding": "0", "file": (io.BytesIO(png()), "阀.png")},
+                          content_type="multipart/form-data")
+    assert photo.status_code == 201 and len(photo.json["findings"][0]["photos"]) == 1
+    done = reviewer.post(f"/api/v1/inspections/{i['id']}/complete", json={"version": photo.json["version"]})
+    assert done.status_code == 200 and len(done.json["hazard_ids"]) == 1
+    assert reviewer.post(f"/api/v1/inspections/{i['id']}/complete", json={"version": done.json["version"]}
+                         ).status_code == 409
+    assert officer.get(f"/api/v1/inspections/{i['id']}").status_code == 200
+    listed = officer.get("/api/v1/hazards", query_string={"campaign": published}).json
+    assert [h["description"] for h in listed["items"]] == ["泄压阀铅封缺失"]
