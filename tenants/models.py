@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from core.db import Base, utcnow
@@ -74,6 +74,8 @@ class Tenant(Base):
     size_class: Mapped[str | None] = mapped_column(String(8))
     # 从业人员数: what a campaign's per-employee materials (剖析材料) are counted against.
     headcount: Mapped[int | None]
+    # The bureau's own labels for an enterprise (重大危险源, 重点监管 …): campaigns target them.
+    tags: Mapped[list | None] = mapped_column(JSON)
     # 使用危险化学品达到国家规定数量 (第二十一、三十五条), for hazardous-chemical users.
     hazchem_quantity: Mapped[bool] = mapped_column(default=False)
     # 第十五条: the bureau found the unit's risk single and low, so it may file only its

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -59,6 +61,9 @@ class EnterpriseIn(_TenantFields):
                                validate=validate.OneOf(list(SIZE_CLASSES), error="企业规模应为大型、中型、小型或微型"))
     headcount = fields.Integer(load_default=None, metadata={"label": "从业人员数"},
                                validate=validate.Range(min=1, max=1_000_000, error="从业人员数应为1至1000000之间的整数"))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=20, error="每个标签1至20个字")),
+                       load_default=None, validate=validate.Length(max=20, error="标签不超过20个"),
+                       metadata={"label": "标签", "description": "应急管理局对企业的分类标记，如 重大危险源、重点监管；专项整治可按标签确定对象"})
     hazchem_quantity = fields.Boolean(load_default=False, metadata={
         "label": "使用危险化学品达到国家规定数量", "description": "危险化学品使用单位：是否达到《危险化学品使用量的数量标准》"})
     status = fields.String(load_default="active", metadata={"label": "状态"},
@@ -69,6 +74,8 @@ class EnterpriseIn(_TenantFields):
     def upper_uscc(self, data, **_):  # noqa: ANN001, ANN201
         if isinstance(data, dict) and isinstance(data.get("uscc"), str):
             data = {**data, "uscc": data["uscc"].strip().upper()}
+        if isinstance(data, dict) and isinstance(data.get("tags"), str):  # the form's "重大危险源、重点监管"
+            data = {**data, "tags": [t for t in re.split(r"[、,，;；\s]+", data["tags"]) if t]}
         return data
 
 
@@ -107,6 +114,7 @@ class TenantOut(ma.Schema):
     fax = fields.String(allow_none=True)
     size_class = fields.String(allow_none=True)
     headcount = fields.Integer(allow_none=True)
+    tags = fields.List(fields.String(), allow_none=True)
     hazchem_quantity = fields.Boolean()
     single_low_risk = fields.Boolean(metadata={"description": "应急管理局认定事故风险单一、危险性小（第十五条），可以只备案现场处置方案"})
     single_low_risk_reason = fields.String(allow_none=True)

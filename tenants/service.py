@@ -16,11 +16,11 @@ from tenants.schemas import BureauIn, EnterpriseIn, EnterpriseUpdate, SectionIn
 from tenants.scoping import ANCESTORS
 
 TENANT_FIELDS = ("name", "region_code", "uscc", "industry", "address", "principal", "phone", "status",
-                 "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity", "headcount")
+                 "legal_representative", "postal_code", "fax", "size_class", "hazchem_quantity", "headcount", "tags")
 REASON_MAX = 500
 # What decides which statutory duties apply (第二十一、三十三、三十五条) is for the bureau to
 # record: an enterprise keeps its own contact details, not the facts that relax its duties.
-BUREAU_ONLY = ("status", "industry", "size_class", "hazchem_quantity")
+BUREAU_ONLY = ("status", "industry", "size_class", "hazchem_quantity", "tags")
 
 
 def get_tenant(ctx: ServiceContext, tenant_id: int) -> Tenant:

@@ -140,6 +140,7 @@ def edit(tenant_id: int):  # noqa: ANN201
         tenants.require_can_edit(ctx, tenant)
         section = tenants.supervising_section(ctx, tenant.id)
         form = {f: getattr(tenant, f) or "" for f in tenants.TENANT_FIELDS}
+        form["tags"] = "、".join(tenant.tags or [])
         form.update(version=tenant.version, section_id=section.id if section else "", parent_id=tenant.parent_id)
         return render_template("tenants/enterprise_form.html", tenant=tenant, form=form, errors={}, **context)
     try:

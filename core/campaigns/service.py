@@ -350,8 +350,9 @@ def _extra_items(body: dict, raw: Any) -> tuple[list[dict], dict[str, list[str]]
 
 
 def _targets(ctx: ServiceContext, raw: Any) -> tuple[dict, dict[str, list[str]]]:
-    """Which enterprises get tasks: by industry, by region (行政区划代码), or hand-picked; none
-    given means every enterprise the template's industries cover."""
+    """Which enterprises get tasks: by industry, by region (行政区划代码), by the bureau's tags
+    (any of them), or hand-picked; none given means every enterprise the template's
+    industries cover."""
     if not isinstance(raw, dict):
         return {}, {"targets": ["对象应为 {industries, regions, enterprises}"]}
     errors: dict[str, list[str]] = {}
@@ -361,6 +362,10 @@ def _targets(ctx: ServiceContext, raw: Any) -> tuple[dict, dict[str, list[str]]]
     regions = [r for r in raw.get("regions") or [] if isinstance(r, str)]
     if any(not re.fullmatch(r"\d{6}", r) or region_name(r) is None for r in regions):
         errors["targets.regions"] = ["行政区划代码应为6位且在代码表中"]
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list) or any(not isinstance(t, str) or not 0 < len(t.strip()) <= 20 for t in tags):
+        errors["targets.tags"] = ["标签应为1至20个字的文字列表"]
+        tags = []
     picked = raw.get("enterprises") or []
     if not isinstance(picked, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in picked):
         errors["targets.enterprises"] = ["企业应为编号列表"]
@@ -369,7 +374,8 @@ def _targets(ctx: ServiceContext, raw: Any) -> tuple[dict, dict[str, list[str]]]
         found = set(ctx.session.scalars(select(Tenant.id).where(Tenant.id.in_(picked), Tenant.kind == "enterprise")))
         if set(picked) - found:
             errors["targets.enterprises"] = ["所选企业不存在或不在本辖区"]
-    return {"industries": industries, "regions": regions, "enterprises": sorted(set(picked))}, errors
+    return {"industries": industries, "regions": regions, "tags": sorted({t.strip() for t in tags}),
+            "enterprises": sorted(set(picked))}, errors
 
 
 def _sections(ctx: ServiceContext, body: dict, extra: list[dict], raw: Any) -> tuple[dict, dict[str, list[str]]]:
@@ -415,13 +421,13 @@ def flush(ctx: ServiceContext) -> None:
 
 # ---------------------------------------------------------------------------- publishing
 
-def target_enterprises(ctx: ServiceContext, campaign: Campaign) -> list[tuple[int, str | None]]:
-    """(id, industry) of the active enterprises below the campaign's bureau that its
+def target_enterprises(ctx: ServiceContext, campaign: Campaign) -> list[tuple[int, str | None, set[str]]]:
+    """(id, industry, tags) of the active enterprises below the campaign's bureau that its
     targets name: plain rows, as publishing to 500 enterprises needs no more."""
     owner = ctx.session.get(Tenant, campaign.tenant_id)
     targets = campaign.targets or {}
-    stmt = select(Tenant.id, Tenant.industry).where(Tenant.kind == "enterprise", Tenant.status == "active",
-                                                    Tenant.path.like(owner.path + "%"))
+    stmt = select(Tenant.id, Tenant.industry, Tenant.tags).where(
+        Tenant.kind == "enterprise", Tenant.status == "active", Tenant.path.like(owner.path + "%"))
     industries = targets.get("industries") or body_of(ctx, campaign).get("industries") or []
     if targets.get("enterprises"):
         stmt = stmt.where(Tenant.id.in_(targets["enterprises"]))
@@ -429,7 +435,10 @@ def target_enterprises(ctx: ServiceContext, campaign: Campaign) -> list[tuple[in
         stmt = stmt.where(Tenant.industry.in_(industries))
     if targets.get("regions"):
         stmt = stmt.where(Tenant.region_code.in_(targets["regions"]))
-    return [(tid, industry) for tid, industry in ctx.session.execute(stmt.order_by(Tenant.id))]
+    wanted = set(targets.get("tags") or [])
+    rows = [(tid, industry, set(tags or [])) for tid, industry, tags in ctx.session.execute(stmt.order_by(Tenant.id))]
+    # Tags are a JSON list: matched here, the same on SQLite and PostgreSQL.
+    return [r for r in rows if not wanted or wanted & r[2]]
 
 
 def _task_rows(ctx: ServiceContext, campaign: Campaign) -> list[dict]:
@@ -437,7 +446,7 @@ def _task_rows(ctx: ServiceContext, campaign: Campaign) -> list[dict]:
     item's own industries narrow it), once for the bureau's own items."""
     enterprises = target_enterprises(ctx, campaign)
     supervising = dict(ctx.session.execute(select(SectionAssignment.tenant_id, SectionAssignment.section_id)
-                                           .where(SectionAssignment.tenant_id.in_([e for e, _ in enterprises]))).all())
+                                           .where(SectionAssignment.tenant_id.in_([e[0] for e in enterprises]))).all())
     due = campaign.schedule["items"]
     now = utcnow()
     rows = []
@@ -447,8 +456,10 @@ def _task_rows(ctx: ServiceContext, campaign: Campaign) -> list[dict]:
         if it.party == "bureau":
             rows.append({**base, "tenant_id": campaign.tenant_id, "section_id": campaign.sections.get(it.id)})
             continue
-        for ent, industry in enterprises:
+        for ent, industry, tags in enterprises:
             if it.body.get("industries") and industry not in it.body["industries"]:
+                continue
+            if it.body.get("tags") and not tags & set(it.body["tags"]):
                 continue
             rows.append({**base, "tenant_id": ent, "section_id": campaign.sections.get(it.id) or supervising.get(ent)})
     return rows

@@ -71,6 +71,8 @@ class PhaseTask(Schema):
     checklist = fields.String(load_default=None, metadata={"label": "使用的检查表"})
     industries = fields.List(fields.String(validate=validate.OneOf(list(INDUSTRIES), error="行业类别不在可选范围内")),
                              load_default=list, metadata={"label": "适用行业"})
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=20)), load_default=list,
+                       metadata={"label": "适用企业标签"})
     description = fields.String(load_default="", metadata={"label": "工作要求"})
     fields_ = fields.List(fields.Nested(ItemField), data_key="fields", attribute="fields", load_default=list,
                           metadata={"label": "报送内容"})

@@ -4,6 +4,8 @@ tasks (enterprise); a task with its form, files, problem ledger and review; the 
 phone inspection; the printable summary and the xlsx export."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -59,7 +61,9 @@ def new():  # noqa: ANN201
 
 def _targets(form) -> dict:  # noqa: ANN001
     regions = [r.strip() for r in form.get("regions", "").replace("，", ",").split(",") if r.strip()]
+    tags = [t for t in re.split(r"[、,，;；\s]+", form.get("tags", "")) if t] or form.getlist("tag")
     return {"industries": form.getlist("industry"), "regions": regions or [r for r in form.getlist("region") if r],
+            "tags": tags,
             "enterprises": [int(i) for i in form.getlist("enterprise") if i.isdigit()]}
 
 

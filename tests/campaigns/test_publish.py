@@ -111,3 +111,25 @@ def test_another_county_cannot_adopt_or_publish(ctx_for):
         service.publish_campaign(ctx_for("yjhl_admin"), cid, 1)
     with pytest.raises(NotFound):
         service.launch_campaign(ctx_for("yjhl_admin"), {"adopt_from": cid, "doc_no": "伊应急发〔2024〕1号"})
+
+
+def test_targets_by_the_bureaus_tags(ctx_for, as_user, db):
+    ents = db.scalars(select(Tenant).where(Tenant.region_code == "150626", Tenant.kind == "enterprise")
+                      .order_by(Tenant.id)).all()
+    # The bureau tags two enterprises on the enterprise form.
+    admin = as_user("wsq_admin")
+    for e in ents[:2]:
+        page = admin.get(f"/tenants/{e.id}/edit")
+        assert 'name="tags"' in page.text
+        form = {"csrf_token": admin.csrf, "version": str(e.version), "name": e.name, "uscc": e.uscc,
+                "region_code": e.region_code, "industry": e.industry, "address": e.address, "principal": e.principal,
+                "phone": e.phone, "tags": "重大危险源、重点监管"}
+        assert admin.post(f"/tenants/{e.id}/edit", data=form).status_code in (302, 303)
+    db.expire_all()
+    assert db.get(Tenant, ents[0].id).tags == ["重大危险源", "重点监管"]
+    cid = launch(ctx_for, targets={"tags": ["重大危险源"]})
+    publish(ctx_for, cid)
+    ctx = ctx_for()
+    got = set(ctx.session.scalars(select(CampaignTask.tenant_id).where(CampaignTask.campaign_id == cid,
+                                                                       CampaignTask.party == "enterprise")))
+    assert got == {ents[0].id, ents[1].id}
