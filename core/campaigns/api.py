@@ -42,7 +42,10 @@ blp = Blueprint("api_campaigns", __name__, url_prefix="",
 
 def _detail(ctx: ServiceContext, campaign) -> dict:  # noqa: ANN001
     out = {f: getattr(campaign, f) for f in CampaignOut._declared_fields}
-    return {**out, "schedule": campaign.schedule, "targets": campaign.targets, "sections": campaign.sections,
+    # Whom else the campaign targets and which sections answer for it are the bureaus' business.
+    inner = ctx.actor.is_bureau
+    return {**out, "schedule": campaign.schedule, "targets": campaign.targets if inner else {},
+            "sections": campaign.sections if inner else {},
             "extra_items": campaign.extra_items, "body": service.body_of(ctx, campaign),
             "tasks": tasks.count_tasks(ctx, tasks.TaskFilter(campaign_id=campaign.id))}
 

@@ -61,7 +61,11 @@ def get_inspection(ctx: ServiceContext, inspection_id: int) -> Inspection:
 
 
 def inspections_of(ctx: ServiceContext, task: CampaignTask) -> list[Inspection]:
-    return list(ctx.session.scalars(select(Inspection).where(Inspection.task_id == task.id).order_by(Inspection.id)))
+    """The task's inspections: an enterprise sees them once done."""
+    stmt = select(Inspection).where(Inspection.task_id == task.id)
+    if not ctx.actor.is_bureau and not ctx.actor.is_system:
+        stmt = stmt.where(Inspection.status == "done")
+    return list(ctx.session.scalars(stmt.order_by(Inspection.id)))
 
 
 def start_inspection(ctx: ServiceContext, task_id: int) -> Inspection:
@@ -104,7 +108,9 @@ def _editable(ctx: ServiceContext, inspection: Inspection, version: Any) -> Camp
     return task
 
 
-def _findings(raw: Any) -> tuple[list[dict], dict[str, list[str]]]:
+def _findings(raw: Any, stored: list[dict]) -> tuple[list[dict], dict[str, list[str]]]:
+    """The findings as sent, each keeping the photos already uploaded for it (photos are
+    added only through add_photo, never named by the client)."""
     if not isinstance(raw, list) or len(raw) > FINDINGS_MAX:
         return [], {"findings": [f"发现问题应为列表，最多{FINDINGS_MAX}条"]}
     out, errors = [], {}
@@ -115,15 +121,17 @@ def _findings(raw: Any) -> tuple[list[dict], dict[str, list[str]]]:
         row = {}
         for key, label, limit in (("description", "问题描述", 1000), ("location", "部位", 200),
                                   ("measures", "整改措施", 1000), ("owner", "整改责任人", 50)):
-            text = str(entry.get(key) or "").strip()
+            value = entry.get(key) or ""
+            text = value.strip() if isinstance(value, str) else ""
             if (not text and key != "location") or len(text) > limit:
                 errors[f"findings.{n}.{key}"] = [f"第{n + 1}条问题应填写{label}（不超过{limit}字）"]
             row[key] = text
-        due = parse_date(entry.get("due_on"))
-        if due is None:
+        due = parse_date(entry.get("due_on")) if isinstance(entry.get("due_on"), str) else None
+        if due is None or not 2000 <= due.year <= 2099:
+            due = None
             errors[f"findings.{n}.due_on"] = [f"第{n + 1}条问题应填写整改期限（日期）"]
         row["due_on"] = due.isoformat() if due else None
-        row["photos"] = [i for i in entry.get("photos") or [] if isinstance(i, int) and not isinstance(i, bool)]
+        row["photos"] = list(stored[n].get("photos", [])) if n < len(stored) else []
         out.append(row)
     return out, errors
 
@@ -137,13 +145,13 @@ def save_inspection(ctx: ServiceContext, inspection_id: int, data: dict, version
         raise ValidationFailed({"data": ["检查内容应为对象"]})
     errors: dict[str, list[str]] = {}
     if "inspected_on" in data:
-        day = parse_date(data["inspected_on"])
-        if day is None:
+        day = parse_date(data["inspected_on"]) if isinstance(data["inspected_on"], str) else None
+        if day is None or not 2000 <= day.year <= 2099:
             errors["inspected_on"] = ["检查日期应为日期"]
         else:
             inspection.inspected_on = day
     if "inspectors" in data:
-        text = str(data["inspectors"] or "").strip()
+        text = data["inspectors"].strip() if isinstance(data["inspectors"], str) else ""
         if not text or len(text) > 200:
             errors["inspectors"] = ["检查人员不能为空，不超过200字"]
         inspection.inspectors = text
@@ -151,18 +159,22 @@ def save_inspection(ctx: ServiceContext, inspection_id: int, data: dict, version
         answers = [dict(a) for a in inspection.answers]
         raw = data["answers"] if isinstance(data["answers"], dict) else {}
         for key, entry in raw.items():
-            i = int(key) if str(key).isdigit() else -1
+            i = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
             if not 0 <= i < len(answers) or not isinstance(entry, dict):
                 errors[f"answers.{key}"] = ["检查项不存在"]
                 continue
             ok = entry.get("answer")
-            if ok not in (*rules.ANSWERS, None, ""):
+            if ok is not None and not isinstance(ok, str) or ok not in (*rules.ANSWERS, None, ""):
                 errors[f"answers.{key}"] = [f"第{i + 1}项只能答“是”“否”或“不适用”"]
                 continue
-            answers[i] = {**answers[i], "ok": ok or None, "note": str(entry.get("note") or "").strip()[:500]}
+            note = entry.get("note") or ""
+            if not isinstance(note, str) or len(note.strip()) > 500:
+                errors[f"answers.{key}"] = [f"第{i + 1}项说明应为不超过500字的文字"]
+                continue
+            answers[i] = {**answers[i], "ok": ok or None, "note": note.strip()}
         inspection.answers = answers
     if "findings" in data:
-        findings, problems = _findings(data["findings"])
+        findings, problems = _findings(data["findings"], inspection.findings or [])
         errors.update(problems)
         inspection.findings = findings
     if errors:
@@ -214,7 +226,9 @@ def complete_inspection(ctx: ServiceContext, inspection_id: int, version: Any) -
                  f"完成督查检查：发现问题{len(hazards)}条，已记入问题台账",
                  payload={"hazards": inspection.hazard_ids}, tenant_id=inspection.tenant_id)
     if task.status in task_service.OPEN:
-        task_service.FLOW.apply(ctx, task, "complete", version=task.version,
+        # The inspection is the section's record: a reviewed item goes to review with it.
+        reviewed = campaigns.item(ctx, ctx.session.get(Campaign, task.campaign_id), task.item_id).review
+        task_service.FLOW.apply(ctx, task, "submit" if reviewed else "complete", version=task.version,
                                 summary=f"督查检查完成：发现问题{len(hazards)}条")
     if hazards:
         campaign = ctx.session.get(Campaign, inspection.campaign_id)

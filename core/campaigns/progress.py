@@ -84,7 +84,7 @@ def matrix(ctx: ServiceContext, campaign_id: int, *, section_id: int | None = No
     and column; filtered by the supervising section and by industry. A city's campaign
     rolls up its counties' adopted campaigns instead."""
     campaign = campaigns.get_campaign(ctx, campaign_id)
-    ctx.require()
+    ctx.require(bureau=True, message="进度矩阵由应急管理局查看；企业请在专项整治页面查看本企业的工作")
     today = beijing_today()
     its = campaigns.items(ctx, campaign)
     columns = [it for it in its if it.party != "bureau"]

@@ -14,7 +14,6 @@ from core.ledgers.declaration import parse_date
 TEXT_MAX = 2000
 YES, NO, NA = "yes", "no", "na"
 ANSWERS = {YES: "是", NO: "否", NA: "不适用"}
-LEVELS = ("一般", "重大")
 
 
 @dataclass(frozen=True)
@@ -113,6 +112,42 @@ def schedule_problems(body: dict, schedule: dict, extra: list[dict] = (),  # noq
     return errors, questions
 
 
+def schedule_edits(body: dict, extra: list[dict], raw: Any) -> tuple[dict, dict[str, list[str]]]:
+    """The dates an edit sends, as {"phases": {id: [start, end]}, "items": {id: due}} of the
+    campaign's own phases and items, each a date; anything else is refused by its key."""
+    out: dict = {"phases": {}, "items": {}}
+    if raw in (None, ""):
+        return out, {}
+    shape = ["日程应为 {phases: {阶段编号: [开始, 结束]}, items: {工作编号: 期限}}"]
+    if not isinstance(raw, dict) or not isinstance(raw.get("phases") or {}, dict) or \
+            not isinstance(raw.get("items") or {}, dict):
+        return out, {"schedule": shape}
+    phases = {ph["id"] for ph in body["phases"]}
+    items = {it.id for it in items_of(body, extra)}
+    errors: dict[str, list[str]] = {}
+    for pid, span in (raw.get("phases") or {}).items():
+        if pid not in phases:
+            errors[f"phases.{pid}"] = ["阶段不存在"]
+        elif not (isinstance(span, list) and len(span) == 2 and all(_a_day(d) for d in span)):
+            errors[f"phases.{pid}"] = ["阶段的起止日期应为两个日期，如 [\"2024-09-06\", \"2024-09-30\"]"]
+        else:
+            out["phases"][pid] = span
+    for iid, due in (raw.get("items") or {}).items():
+        if iid not in items:
+            errors[f"items.{iid}"] = ["工作内容不存在"]
+        elif not _a_day(due):
+            errors[f"items.{iid}"] = ["完成期限应为日期，如 2024-09-20"]
+        else:
+            out["items"][iid] = due
+    return out, errors
+
+
+def _a_day(value: Any) -> bool:
+    """A date as typed (text, not a spreadsheet's serial number), in a year a campaign runs."""
+    day = parse_date(value) if isinstance(value, str) else None
+    return day is not None and 2000 <= day.year <= 2099
+
+
 def normalised_schedule(schedule: dict) -> dict:
     """The schedule with every date in ISO form (as stored)."""
     return {"phases": {k: [_iso(parse_date(a)), _iso(parse_date(b))] for k, (a, b) in schedule["phases"].items()},
@@ -147,15 +182,15 @@ def _number(value: Any, f: dict) -> tuple[Any, str | None]:
 
 
 def _a_date(value: Any) -> tuple[Any, str | None]:
-    day = parse_date(value)
-    return (day.isoformat(), None) if day else (None, "应为日期，如 2024-09-20")
+    day = parse_date(value) if isinstance(value, str) else None
+    return (day.isoformat(), None) if day and 1900 < day.year < 2200 else (None, "应为日期，如 2024-09-20")
 
 
 def _period(value: Any, f: dict) -> tuple[Any, str | None]:
     """起止日期: the study period of seed 004 (四) lasts 不少于1周, so min_days counts both ends."""
     if not isinstance(value, dict):
         return None, "应填写开始和结束日期"
-    start, end = parse_date(value.get("start")), parse_date(value.get("end"))
+    start, end = (parse_date(v) if isinstance(v, str) else None for v in (value.get("start"), value.get("end")))
     if not start and not end and not value.get("start") and not value.get("end"):
         return None, None
     if start is None or end is None:
@@ -169,20 +204,18 @@ def _period(value: Any, f: dict) -> tuple[Any, str | None]:
 
 def _finding(entry: dict, label: str) -> tuple[Any, str | None]:
     """A checklist item found wanting, as the problem-ledger row it becomes: the problem,
-    the measure, who answers for it and by when."""
+    the measure, who answers for it and by when. It is registered as a 一般 hazard: a 重大
+    one is registered on the hazard ledger's own form, with its 判定标准 item."""
     out = {}
     for key, name in (("note", "存在问题"), ("measures", "整改措施"), ("owner", "整改责任人")):
-        text, problem = _text(entry.get(key) or "", 500)
+        text, problem = _text(entry.get(key) or "", 500 if key != "owner" else 50)
         if problem or not text:
-            return None, f"{label}答“否”时应填写{name}"
+            return None, f"{label}答“否”时应填写{name}" + (f"（{problem}）" if problem else "")
         out[key] = text
-    due = parse_date(entry.get("due_on"))
-    if due is None:
+    due, problem = _a_date(entry.get("due_on"))
+    if problem:
         return None, f"{label}答“否”时应填写整改期限（日期）"
-    level = (entry.get("level") or "一般").strip()
-    if level not in LEVELS:
-        return None, f"{label}的隐患级别只能是一般或重大"
-    return {**out, "due_on": due.isoformat(), "level": level}, None
+    return {**out, "due_on": due}, None
 
 
 def _checklist(value: Any, f: dict) -> tuple[Any, str | None]:
@@ -194,7 +227,7 @@ def _checklist(value: Any, f: dict) -> tuple[Any, str | None]:
         if not isinstance(entry, dict) or entry.get("answer") in (None, ""):
             continue
         answer = entry["answer"]
-        if answer not in ANSWERS:
+        if not isinstance(answer, str) or answer not in ANSWERS:
             return None, f"第{i + 1}项只能答“是”“否”或“不适用”"
         row = {"answer": answer}
         if answer == NO and f.get("findings"):
@@ -226,10 +259,10 @@ def _problems(value: Any) -> tuple[Any, str | None]:
             if problem or not text:
                 return None, f"第{n}条应填写{name}" if not problem else f"第{n}条{name}{problem}"
             row[key] = text
-        due = parse_date(entry.get("due_on"))
-        if due is None:
+        due, problem = _a_date(entry.get("due_on"))
+        if problem:
             return None, f"第{n}条应填写整改期限（日期）"
-        row["due_on"] = due.isoformat()
+        row["due_on"] = due
         row["done"] = bool(entry.get("done"))
         rows.append(row)
     return rows or None, None
@@ -248,7 +281,7 @@ def clean_field(f: dict, value: Any) -> tuple[Any, str | None]:
     if kind == "date":
         return _a_date(value)
     if kind == "choice":
-        return (value, None) if value in f["options"] else (None, "只能从可选项中选择")
+        return (value, None) if isinstance(value, str) and value in f["options"] else (None, "只能从可选项中选择")
     if kind == "period":
         return _period(value, f)
     if kind == "checklist":

@@ -15,7 +15,7 @@ from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
@@ -92,9 +92,13 @@ def parent_of(ctx: ServiceContext, campaign: Campaign) -> Campaign | None:
 
 
 def _may_read(ctx: ServiceContext, campaign: Campaign) -> bool:
-    """An enterprise sees only the campaigns that gave it tasks (its county's version, never
-    the city's it was adopted from), and no draft."""
-    if ctx.actor.is_system or ctx.actor.is_bureau:
+    """A draft is seen by its own bureau only; an enterprise sees only the campaigns that
+    gave it tasks (its county's version, never the city's it was adopted from)."""
+    if ctx.actor.is_system:
+        return True
+    if campaign.status == "draft":   # a draft is its own bureau's business
+        return campaign.tenant_id == ctx.actor.tenant_id
+    if ctx.actor.is_bureau:
         return True
     return ctx.session.scalar(select(CampaignTask.id).where(CampaignTask.campaign_id == campaign.id,
                                                             CampaignTask.tenant_id == ctx.actor.tenant_id)
@@ -107,7 +111,7 @@ def list_campaigns(ctx: ServiceContext, *, status: str | None = None, limit: int
     those below it; an enterprise's those that gave it tasks."""
     ctx.require()
     # The launching bureau is named in the list, also when it is above the caller.
-    stmt = (_listed(ctx, select(Campaign), status, q).options(joinedload(Campaign.tenant))
+    stmt = (_listed(ctx, select(Campaign), status, q).options(joinedload(Campaign.tenant), selectinload(Campaign.snapshot))
             .execution_options(**{ANCESTORS: True}))
     return list(ctx.session.scalars(stmt.order_by(Campaign.starts_on.desc(), Campaign.id.desc())
                                     .limit(limit).offset(offset)))
@@ -179,17 +183,24 @@ def launch_campaign(ctx: ServiceContext, data: dict) -> Campaign:
         template_id = data.get("template_id")
         if not isinstance(template_id, str) or not template_id:
             raise ValidationFailed({"template_id": ["请选择专项整治模板"]})
-        template = plugins.offered_template(ctx, template_id, data.get("version") or None)
+        version = data.get("version") or None
+        if version is not None and not isinstance(version, str):
+            raise ValidationFailed({"version": ["模板版本应为文字，如 2024.1.0"]})
+        template = plugins.offered_template(ctx, template_id, version)
         if template["kind"] != "campaign":
             raise NotFound("专项整治模板不存在，或所属插件未对本单位启用")
         snap = plugins.snapshot(ctx, template)
-    starts_on = parse_date(data.get("starts_on")) or (parent.starts_on if parent else None)
+    problems: dict[str, list[str]] = {}
+    given = data.get("starts_on")
+    starts_on = _start(given, problems) if given not in (None, "") or parent is None else parent.starts_on
     if starts_on is None:
-        raise ValidationFailed({"starts_on": ["开始日期应为日期，如 2024-09-01"]})
+        raise ValidationFailed(problems)
     campaign = Campaign(tenant_id=bureau.id, parent_id=parent.id if parent else None, snapshot_id=snap.id,
                         template_id=snap.template_id, template_version=snap.version, title=snap.title, doc_no="",
                         starts_on=starts_on, ends_on=starts_on, status="draft", created_by=ctx.actor.user_id,
-                        schedule={}, targets={}, sections={}, extra_items=[])
+                        schedule={}, targets={}, sections={},
+                        # The city's own items come with its campaign into the county's.
+                        extra_items=list(parent.extra_items or []) if parent else [])
     _apply(ctx, campaign, snap.body, {**data, "starts_on": starts_on}, parent, fresh=True)
     ctx.session.add(campaign)
     ctx.session.flush()
@@ -231,10 +242,14 @@ def add_own_item(ctx: ServiceContext, campaign_id: int, data: dict, version: Any
     due = parse_date(data.get("due_on"))
     if due is None:
         raise ValidationFailed({"due_on": ["完成期限应为日期"]})
-    item_id = f"own_{len(campaign.extra_items or []) + 1}"
-    entry = {"id": item_id, "title": data.get("title") or "", "assignee": data.get("assignee") or "enterprise",
-             "phase": data.get("phase"), "due_days": max((due - campaign.starts_on).days, 0),
-             "review": bool(data.get("review")), "description": data.get("description") or "", "fields": OWN_FIELDS}
+    taken = {t["id"] for t in campaign.extra_items or []}
+    item_id = next(f"own_{n}" for n in range(1, len(taken) + 2) if f"own_{n}" not in taken)
+    party = data.get("assignee") or "enterprise"
+    # A section's own item is an inspection: its record is the inspection, not a form.
+    entry = {"id": item_id, "title": data.get("title") or "", "assignee": party,
+             "phase": data.get("phase"), "due_days": min(max((due - campaign.starts_on).days, 0), 730),
+             "review": bool(data.get("review")) and party != "section", "description": data.get("description") or "",
+             "fields": [] if party == "section" else OWN_FIELDS}
     return update_campaign(ctx, campaign_id, {"extra_items": [*(campaign.extra_items or []), entry],
                                               "schedule": {"items": {item_id: due.isoformat()}},
                                               "confirm": bool(data.get("confirm"))}, version)
@@ -254,7 +269,7 @@ def _own_draft(ctx: ServiceContext, campaign_id: int, version: Any) -> Campaign:
 
 def _adoptable(ctx: ServiceContext, bureau: Tenant, parent_id: Any) -> Campaign:
     """Only the campaign of the bureau directly above, once published, and once."""
-    if isinstance(parent_id, bool) or not isinstance(parent_id, int):
+    if isinstance(parent_id, bool) or not isinstance(parent_id, int) or not 0 < parent_id < 2**31:
         raise ValidationFailed({"adopt_from": ["上级专项整治应为编号"]})
     parent = ctx.session.scalar(select(Campaign).where(Campaign.id == parent_id))
     if parent is None or parent.tenant_id != bureau.parent_id or parent.status == "draft":
@@ -271,7 +286,7 @@ def _apply(ctx: ServiceContext, campaign: Campaign, body: dict, data: dict, pare
     if "doc_no" in data or fresh:
         doc_no = data.get("doc_no")
         doc_no = doc_no.strip() if isinstance(doc_no, str) else ""
-        if not doc_no or len(doc_no) > DOC_NO_MAX:
+        if not doc_no or len(doc_no) > DOC_NO_MAX or any(c in doc_no for c in "\r\n\t"):
             errors["doc_no"] = [f"文号不能为空，不超过{DOC_NO_MAX}字，如 乌应急发〔2024〕56号"]
         campaign.doc_no = doc_no
     if data.get("title") is not None:
@@ -285,28 +300,35 @@ def _apply(ctx: ServiceContext, campaign: Campaign, body: dict, data: dict, pare
         errors.update(problems)
         campaign.extra_items = extra
     if fresh or "schedule" in data or "starts_on" in data or "extra_items" in data:
-        starts_on = parse_date(data.get("starts_on")) or campaign.starts_on
-        schedule = rules.default_schedule(body, starts_on, extra) if fresh or "starts_on" in data else \
-            {"phases": dict(campaign.schedule["phases"]), "items": {**rules.default_schedule(body, starts_on, extra)["items"],
-                                                                    **campaign.schedule["items"]}}
-        edits = data.get("schedule") or {}
-        if not isinstance(edits, dict):
-            errors["schedule"] = ["日程应为 {phases: {阶段: [开始, 结束]}, items: {工作: 期限}}"]
-            edits = {}
-        schedule["phases"].update(edits.get("phases") or {})
-        schedule["items"].update(edits.get("items") or {})
+        starts_on = campaign.starts_on
+        if "starts_on" in data and not fresh:
+            starts_on = _start(data["starts_on"], errors) or campaign.starts_on
+        elif fresh:
+            starts_on = data["starts_on"]
+        if fresh and parent is not None and starts_on == parent.starts_on:
+            # Adopted as the city set it: the city's own dates, not the template's.
+            schedule = {"phases": dict(parent.schedule["phases"]),
+                        "items": {**rules.default_schedule(body, starts_on, extra)["items"], **parent.schedule["items"]}}
+        elif fresh or "starts_on" in data:
+            schedule = rules.default_schedule(body, starts_on, extra)
+        else:
+            schedule = {"phases": dict(campaign.schedule["phases"]),
+                        "items": {**rules.default_schedule(body, starts_on, extra)["items"], **campaign.schedule["items"]}}
+        edits, problems = rules.schedule_edits(body, extra, data.get("schedule"))
+        errors.update(problems)
+        schedule["phases"].update(edits["phases"])
+        schedule["items"].update(edits["items"])
         within = (parent.starts_on, parent.ends_on) if parent else None
         problems, questions = rules.schedule_problems(body, schedule, extra, within)
         errors.update(problems)
         if not fresh and "starts_on" not in data:
             # Only what this edit moved is asked about: a date confirmed before stays confirmed.
-            moved = set(edits.get("items") or {}) | {it.id for it in items_of(body, extra)
-                                                     if it.phase in (edits.get("phases") or {})}
+            moved = set(edits["items"]) | {it.id for it in items_of(body, extra) if it.phase in edits["phases"]}
             questions = {k: v for k, v in questions.items() if k.removeprefix("items.") in moved}
         if questions and not data.get("confirm") and not problems:
             errors.update({k: [v] for k, v in questions.items()})
             errors["confirm"] = ["以上日期在所属阶段之外：确认无误请勾选“确认日期”后再保存"]
-        if not problems:
+        if not problems and not errors:
             campaign.schedule = rules.normalised_schedule(schedule)
             campaign.starts_on, campaign.ends_on = rules.window(campaign.schedule)
     if "targets" in data or fresh:
@@ -319,6 +341,15 @@ def _apply(ctx: ServiceContext, campaign: Campaign, body: dict, data: dict, pare
         campaign.sections = sections
     if errors:
         raise ValidationFailed(errors)
+
+
+def _start(value: Any, errors: dict[str, list[str]]) -> date | None:
+    """A start date as typed, within the years a campaign can run (2000–2099)."""
+    day = parse_date(value) if isinstance(value, (str, date)) else None
+    if day is None or not 2000 <= day.year <= 2099:
+        errors["starts_on"] = ["开始日期应为2000至2099年间的日期，如 2024-09-01"]
+        return None
+    return day
 
 
 def _extra_items(body: dict, raw: Any) -> tuple[list[dict], dict[str, list[str]]]:
@@ -334,12 +365,13 @@ def _extra_items(body: dict, raw: Any) -> tuple[list[dict], dict[str, list[str]]
             errors[key] = ["工作内容应为对象"]
             continue
         try:
-            loaded = PhaseTask().load({k: v for k, v in entry.items() if k != "phase"})
+            loaded = PhaseTask().load({k: v for k, v in entry.items() if k not in ("phase", "own")})
         except ma.ValidationError as e:
             errors.update({f"{key}.{k}": v for k, v in flatten(e.messages).items()})
             continue
         if entry.get("phase") not in phases:
             errors[f"{key}.phase"] = ["所属阶段不存在"]
+            continue
         if loaded["id"] in taken:
             errors[f"{key}.id"] = [f"工作编号“{loaded['id']}”已被使用"]
         for path, message in item_rules(key, loaded):
@@ -356,18 +388,21 @@ def _targets(ctx: ServiceContext, raw: Any) -> tuple[dict, dict[str, list[str]]]
     if not isinstance(raw, dict):
         return {}, {"targets": ["对象应为 {industries, regions, enterprises}"]}
     errors: dict[str, list[str]] = {}
-    industries = [i for i in raw.get("industries") or [] if isinstance(i, str)]
-    if set(industries) - set(INDUSTRIES):
+    industries, regions = raw.get("industries") or [], raw.get("regions") or []
+    if not isinstance(industries, list) or any(not isinstance(i, str) or i not in INDUSTRIES for i in industries):
         errors["targets.industries"] = ["行业类别不在可选范围内"]
-    regions = [r for r in raw.get("regions") or [] if isinstance(r, str)]
-    if any(not re.fullmatch(r"\d{6}", r) or region_name(r) is None for r in regions):
+        industries = []
+    if not isinstance(regions, list) or any(not isinstance(r, str) or not re.fullmatch(r"\d{6}", r)
+                                            or region_name(r) is None for r in regions):
         errors["targets.regions"] = ["行政区划代码应为6位且在代码表中"]
+        regions = []
     tags = raw.get("tags") or []
     if not isinstance(tags, list) or any(not isinstance(t, str) or not 0 < len(t.strip()) <= 20 for t in tags):
         errors["targets.tags"] = ["标签应为1至20个字的文字列表"]
         tags = []
     picked = raw.get("enterprises") or []
-    if not isinstance(picked, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in picked):
+    if not isinstance(picked, list) or any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**31
+                                           for i in picked):
         errors["targets.enterprises"] = ["企业应为编号列表"]
         picked = []
     elif picked:
@@ -389,7 +424,7 @@ def _sections(ctx: ServiceContext, body: dict, extra: list[dict], raw: Any) -> t
             continue
         if item_id not in known:
             errors[f"sections.{item_id}"] = ["工作内容不存在"]
-        elif isinstance(section_id, bool) or not isinstance(section_id, int) or section_id not in own:
+        elif isinstance(section_id, bool) or not isinstance(section_id, int) or section_id not in own:  # ids only
             errors[f"sections.{item_id}"] = ["股室不存在或不属于本单位"]
         else:
             out[item_id] = section_id
@@ -494,7 +529,11 @@ def publish_campaign(ctx: ServiceContext, campaign_id: int, version: Any) -> Cam
 
 
 def publish_now(ctx: ServiceContext, campaign: Campaign, progress: Progress = _quiet) -> int:
-    """Create the campaign's tasks (bulk, through the tenant guard), notify, announce."""
+    """Create the campaign's tasks (bulk, through the tenant guard), notify, announce. The
+    status goes first, in its versioned UPDATE: of two publishing at once one gets 409
+    before any task is written."""
+    campaign.status, campaign.published_at = "published", utcnow()
+    flush(ctx)
     if cascades(ctx, campaign):
         counties = list(ctx.session.scalars(select(Tenant.id).where(Tenant.parent_id == campaign.tenant_id,
                                                                     Tenant.kind == "bureau")))
@@ -513,8 +552,6 @@ def publish_now(ctx: ServiceContext, campaign: Campaign, progress: Progress = _q
                                   body=f"{campaign.doc_no}，请于期限内完成各项工作", link=f"/campaigns/{campaign.id}",
                                   dedupe_key=f"campaign:{campaign.id}:launched")
         told = len(enterprises)
-    campaign.status, campaign.published_at = "published", utcnow()
-    flush(ctx)
     progress(1, 1, "已完成")
     audit.record(ctx, "campaign.publish", "campaign", campaign.id,
                  f"发布专项整治“{campaign.title}”（{campaign.doc_no}）：下达任务{created}项，通知{told}个单位",

@@ -20,7 +20,7 @@ from core.auth.service import display_names
 from core.calendar.service import beijing_today
 from core.campaigns import rules
 from core.campaigns import service as campaigns
-from core.campaigns.models import DONE, TASK_STATUSES, Campaign, CampaignTask
+from core.campaigns.models import DONE, TASK_STATUSES, Campaign, CampaignTask, Inspection
 from core.campaigns.rules import FILE_TYPES, Item
 from core.context import ServiceContext
 from core.db import utcnow
@@ -51,6 +51,7 @@ ACTING_ROLES = ("admin", "officer", "reviewer")
 EVIDENCE_KINDS = {"pdf", "docx", "xlsx", "jpg", "png"}
 COMMENT_MAX = 2000
 REMIND_DAYS = 3
+TELL_LATE_DAYS = 7
 
 
 # ---------------------------------------------------------------------------- who acts
@@ -66,6 +67,8 @@ def party_problem(ctx: ServiceContext, task: CampaignTask) -> str | None:
     campaign = ctx.session.get(Campaign, task.campaign_id)
     if not ctx.actor.is_bureau or ctx.actor.tenant_id != campaign.tenant_id:
         return "该工作由发布专项整治的应急管理局办理"
+    if ctx.actor.role not in campaigns.REVIEW_ROLES:
+        return "只有应急管理局的管理员或审查人员可以办理"
     return named_section("section_id")(ctx, task)
 
 
@@ -90,6 +93,9 @@ def _unreviewed(ctx: ServiceContext, task: CampaignTask, _data: dict) -> str | N
 
 
 def _complete(ctx: ServiceContext, task: CampaignTask, _data: dict) -> None:
+    if task.party == "section" and ctx.session.scalar(select(Inspection.id).where(
+            Inspection.task_id == task.id, Inspection.status == "done").limit(1)):
+        return  # the inspection done on site is the section's record
     headcount = ctx.session.scalar(select(Tenant.headcount).where(Tenant.id == task.tenant_id))
     problems = rules.submission_problems(_item(ctx, task).fields, task.data or {}, headcount)
     if problems:
@@ -367,8 +373,11 @@ def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
     """Reminders REMIND_DAYS before a deadline, and word when it passed — each once (dedupe
     keys), so running the sweep again tells nobody twice."""
     today = today or beijing_today()
+    # A deadline is told about within a week of passing: older ones were told already, and
+    # are not scanned again on every run.
     due = ctx.session.scalars(_visible_tasks(ctx, select(CampaignTask)).where(
-        CampaignTask.status.not_in(DONE), CampaignTask.due_on <= today + timedelta(days=REMIND_DAYS))
+        CampaignTask.status.not_in(DONE), CampaignTask.due_on <= today + timedelta(days=REMIND_DAYS),
+        CampaignTask.due_on >= today - timedelta(days=TELL_LATE_DAYS))
         .options(joinedload(CampaignTask.campaign))).all()
     reminded = passed = 0
     titles: dict[int, dict[str, str]] = {}

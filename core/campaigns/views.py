@@ -56,6 +56,7 @@ def _launch_page(status: int = 200, error: DomainError | None = None):  # noqa: 
 
 @bp.get("/new")
 def new():  # noqa: ANN201
+    refuse(service.launch_refusal(req.ctx()))
     return _launch_page()
 
 
@@ -64,7 +65,13 @@ def _targets(form) -> dict:  # noqa: ANN001
     tags = [t for t in re.split(r"[、,，;；\s]+", form.get("tags", "")) if t] or form.getlist("tag")
     return {"industries": form.getlist("industry"), "regions": regions or [r for r in form.getlist("region") if r],
             "tags": tags,
-            "enterprises": [int(i) for i in form.getlist("enterprise") if i.isdigit()]}
+            "enterprises": [n for i in form.getlist("enterprise") if (n := _number(i)) is not None]}
+
+
+def _number(text: str) -> int | None:
+    """A form's id or row number: ASCII digits within the database's integers, else None
+    (the service then names what is missing)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @bp.post("/new")
@@ -138,7 +145,7 @@ def update(campaign_id: int):  # noqa: ANN201
     ctx = req.ctx()
     service.get_campaign(ctx, campaign_id)
     form = request.form
-    sections = {k.partition(":")[2]: int(v) if v.isdigit() else None for k, v in form.items() if k.startswith("section:")}
+    sections = {k.partition(":")[2]: _number(v) for k, v in form.items() if k.startswith("section:")}
     data = {"doc_no": form.get("doc_no"), "title": form.get("title"), "schedule": _schedule(form),
             "sections": sections, "targets": _targets(form), "confirm": form.get("confirm") == "1"}
     try:
@@ -215,7 +222,7 @@ def _task_page(task_id: int, status: int = 200, error: DomainError | None = None
     return render_template("campaigns/task.html", v=v, task=v.task, item=v.item, data=v.task.data or {},
                            form=request.form if error else None, error=error, errors=error.errors if error else {},
                            inspections=inspections.inspections_of(ctx, v.task) if v.task.party == "section" else [],
-                           answers=rules.ANSWERS, levels=rules.LEVELS,
+                           answers=rules.ANSWERS,
                            names=display_names(ctx, [v.task.submitted_by, v.task.reviewed_by])), status
 
 
@@ -241,7 +248,8 @@ def _values(fields: list[dict], form) -> dict:  # noqa: ANN001
                 if len(parts) == 4 and parts[1] == fid:
                     rows.setdefault(parts[2], {})[parts[3]] = value
             if rows or f"f:{fid}" in form:
-                out[fid] = rows if kind == "checklist" else [rows[k] for k in sorted(rows, key=int)]
+                numbered = sorted((n, k) for k in rows if (n := _number(k)) is not None)
+                out[fid] = rows if kind == "checklist" else [rows[k] for _n, k in numbered]
         elif f"f:{fid}" in form:
             out[fid] = form.get(f"f:{fid}")
     return out
@@ -364,10 +372,9 @@ def _inspection_data(form) -> dict:  # noqa: ANN001
             answers.setdefault(parts[1], {})[parts[2]] = value
         elif len(parts) == 3 and parts[0] == "finding":
             findings.setdefault(parts[1], {})[parts[2]] = value
-    kept = {int(k): v for k, v in findings.items() if k.isdigit()}
+    kept = {n: v for k, v in findings.items() if (n := _number(k)) is not None}
     return {"inspected_on": form.get("inspected_on"), "inspectors": form.get("inspectors"), "answers": answers,
-            "findings": [{**kept[k], "photos": [int(p) for p in form.getlist(f"photos:{k}") if p.isdigit()]}
-                         for k in sorted(kept)]}
+            "findings": [kept[k] for k in sorted(kept)]}
 
 
 @bp.post("/inspections/<int:inspection_id>")

@@ -266,6 +266,8 @@ class FileStore:
                         out.append(self.store_upload(ctx, io.BytesIO(data), inner, allowed_kinds, tenant_id=tenant_id))
         except (zipfile.BadZipFile, EOFError, zlib.error):
             raise file_error(f"压缩包“{name}”已损坏，无法解压") from None
+        except NotImplementedError:  # Deflate64, LZMA … : not what an office archiver writes by default
+            raise file_error(f"压缩包“{name}”使用了不支持的压缩方式，请用常规 ZIP 压缩后重新上传") from None
         finally:
             got.path.unlink(missing_ok=True)
         return out

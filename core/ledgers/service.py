@@ -404,9 +404,12 @@ def next_code(ctx: ServiceContext, tenant_id: int | None = None, *, after: int =
     """A 隐患编号 to suggest on the page: YH + today + the day's next number (`after` more
     for a batch registered together)."""
     prefix = f"YH{beijing_today():%Y%m%d}-"
-    taken = ctx.session.scalar(select(func.count(Hazard.id)).where(Hazard.tenant_id == (tenant_id or ctx.actor.tenant_id),
-                                                                   Hazard.code.startswith(prefix, autoescape=True)))
-    return f"{prefix}{(taken or 0) + 1 + after:03d}"
+    codes = ctx.session.scalars(select(Hazard.code).where(Hazard.tenant_id == (tenant_id or ctx.actor.tenant_id),
+                                                          Hazard.code.startswith(prefix, autoescape=True)))
+    # After the highest number of the day, not the count: an imported code may have skipped one.
+    top = max((int(c[len(prefix):]) for c in codes if c[len(prefix):].isascii() and c[len(prefix):].isdigit()),
+              default=0)
+    return f"{prefix}{top + 1 + after:03d}"
 
 
 def register_findings(ctx: ServiceContext, tenant_id: int, campaign_id: int, findings: list[dict], *,
