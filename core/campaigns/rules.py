@@ -296,17 +296,19 @@ FILE_TYPES = ("files", "employee_files")
 COMPUTED_TYPES = ("ledger",)
 
 
-def submission_problems(fields: list[dict], data: dict, headcount: int | None) -> dict[str, str]:
+def submission_problems(fields: list[dict], data: dict, headcount: int | None,
+                        distinct: dict[str, int] | None = None) -> dict[str, str]:
     """What a submission still lacks, by field id: a required field empty, a checklist not
     answered item by item, fewer files than asked, fewer 剖析材料 than employees (seed 004:
-    全体员工（包括所有班子成员）每人要撰写一篇)."""
+    全体员工（包括所有班子成员）每人要撰写一篇). `distinct`: field id → how many different
+    files (by content) it holds, so one statement uploaded twice counts once."""
     out: dict[str, str] = {}
     for f in fields:
         value = data.get(f["id"])
         if f["type"] in COMPUTED_TYPES:
             continue
         if f["type"] in FILE_TYPES:
-            n = len(value or [])
+            n = (distinct or {}).get(f["id"], len(value or []))
             if f["type"] == "employee_files":
                 if headcount is None:
                     out[f["id"]] = f"“{f['label']}”按从业人员数核对，请先在企业信息中填写从业人员数"
@@ -325,9 +327,9 @@ def submission_problems(fields: list[dict], data: dict, headcount: int | None) -
     return out
 
 
-def findings_of(fields: list[dict], data: dict) -> list[tuple[str, str, dict]]:
-    """(field id, checklist item text, finding) for every item answered 否 in a checklist
-    whose findings go to the problem ledger."""
-    return [(f["id"], text, entry) for f in fields if f["type"] == "checklist" and f.get("findings")
+def findings_of(fields: list[dict], data: dict) -> list[tuple[str, int, str, dict]]:
+    """(field id, item position, checklist item text, finding) for every item answered 否 in
+    a checklist whose findings go to the problem ledger."""
+    return [(f["id"], i, text, entry) for f in fields if f["type"] == "checklist" and f.get("findings")
             for i, text in enumerate(f["items"]) if (entry := (data.get(f["id"]) or {}).get(str(i)))
             and entry.get("answer") == NO]

@@ -97,7 +97,12 @@ def _complete(ctx: ServiceContext, task: CampaignTask, _data: dict) -> None:
             Inspection.task_id == task.id, Inspection.status == "done").limit(1)):
         return  # the inspection done on site is the section's record
     headcount = ctx.session.scalar(select(Tenant.headcount).where(Tenant.id == task.tenant_id))
-    problems = rules.submission_problems(_item(ctx, task).fields, task.data or {}, headcount)
+    fields = _item(ctx, task).fields
+    data = task.data or {}
+    distinct = {f["id"]: len(set(ctx.session.scalars(select(StoredFile.sha256).where(
+        StoredFile.id.in_(data.get(f["id"]) or [])))))
+        for f in fields if f["type"] == "employee_files"}
+    problems = rules.submission_problems(fields, data, headcount, distinct)
     if problems:
         raise ValidationFailed({f"data.{k}": [v] for k, v in problems.items()}, message=next(iter(problems.values())))
 
@@ -108,17 +113,23 @@ def _hand_in(ctx: ServiceContext, task: CampaignTask, _data: dict) -> dict:
     it = _item(ctx, task)
     data = dict(task.data or {})
     registered = dict(data.get("_findings") or {})
-    fresh = [(f"{fid}:{text}", text, entry) for fid, text, entry in rules.findings_of(it.fields, data)
-             if f"{fid}:{text}" not in registered]
+    fresh = [(f"{fid}:{i}", fid, text, entry) for fid, i, text, entry in rules.findings_of(it.fields, data)
+             if f"{fid}:{i}" not in registered]
     if fresh:
         names = display_names(ctx, [ctx.actor.user_id]) if ctx.actor.user_id else {}
-        hazards = ledgers.register_findings(
-            ctx, task.tenant_id, task.campaign_id,
-            [{"description": f"{e['note']}（{text}）"[:1000], "location": it.title[:200], "measures": e["measures"],
-              "owner": e["owner"], "due_on": e["due_on"]} for _, text, e in fresh],
-            source="专项检查", found_by=names.get(ctx.actor.user_id, ctx.actor.username)[:50],
-            department=it.title[:100], found_on=beijing_today())
-        registered.update({key: h.id for (key, _, _), h in zip(fresh, hazards)})
+        try:
+            hazards = ledgers.register_findings(
+                ctx, task.tenant_id, task.campaign_id,
+                [{"description": f"{e['note']}（{text}）"[:1000], "location": it.title[:200], "measures": e["measures"],
+                  "owner": e["owner"], "due_on": e["due_on"]} for _, _, text, e in fresh],
+                source="专项检查", found_by=names.get(ctx.actor.user_id, ctx.actor.username)[:50],
+                department=it.title[:100], found_on=beijing_today())
+        except ValidationFailed as e:
+            # Named by the checklist item the page shows, not by the ledger's row.
+            n = int(next(iter(e.errors)).rsplit(".", 1)[-1])
+            fid, text = fresh[n][1], fresh[n][2]
+            raise ValidationFailed({f"data.{fid}": [f"“{text}”：{e.message.split('：', 1)[-1]}"]}) from None
+        registered.update({key: h.id for (key, _, _, _), h in zip(fresh, hazards)})
         data["_findings"] = registered
     return {"submitted_at": utcnow(), "submitted_by": ctx.actor.user_id, "data": data}
 

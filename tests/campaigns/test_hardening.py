@@ -117,3 +117,18 @@ def test_a_reviewed_section_item_goes_to_review_with_its_inspection(ctx_for):
     inspections.complete_inspection(reviewer, i.id, i.version)
     reviewer.session.commit()
     assert tasks.get_task(ctx_for("wsq_admin"), t.id).status == "accepted"   # the section's own items are not reviewed
+
+
+def test_a_finding_due_before_today_is_named_by_its_checklist_item(ctx_for, published):
+    from core.errors import ValidationFailed
+    t = task_of(ctx_for, published, "special_check")
+    ctx = ctx_for("ent1_officer")
+    checks = [f for f in tasks.view(ctx, t.id).item.fields if f["type"] == "checklist"]
+    values = {f["id"]: {str(i): {"answer": "yes"} for i in range(len(f["items"]))} for f in checks}
+    values[checks[1]["id"]]["0"] = {"answer": "no", "note": "处置措施缺失", "measures": "补充", "owner": "张三",
+                                    "due_on": "2024-10-01"}
+    tasks.save_task(ctx, t.id, values, t.version)
+    with pytest.raises(ValidationFailed) as e:
+        tasks.transition(ctx, t.id, "submit", tasks.get_task(ctx, t.id).version)
+    [(key, [message])] = e.value.errors.items()
+    assert key == f"data.{checks[1]['id']}" and checks[1]["items"][0] in message and "整改期限" in message

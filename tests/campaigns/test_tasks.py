@@ -2,6 +2,7 @@
 剖析材料 per employee), review with return and a concurrent 409, findings registered in the
 problem ledger exactly once, reminders once each, and the section's inspection."""
 import io
+import uuid
 import zipfile
 from datetime import date
 
@@ -27,7 +28,7 @@ def save(ctx_for, task_id, values, username="ent1_officer"):  # noqa: ANN001, AN
 def upload(ctx_for, task_id, field, n=1, username="ent1_officer", content=None):  # noqa: ANN001, ANN201
     ctx = ctx_for(username)
     for i in range(n):
-        tasks.add_file(ctx, task_id, field, io.BytesIO(content or pdf(f"statement {i}")), f"材料{i + 1}.pdf")
+        tasks.add_file(ctx, task_id, field, io.BytesIO(content or pdf(f"statement {uuid.uuid4()}")), f"材料{i + 1}.pdf")
     ctx.session.commit()
 
 
@@ -60,7 +61,11 @@ def test_per_employee_statements_are_counted_against_the_headcount(ctx_for, publ
         step(ctx_for, "ent1_officer", t.id, "submit")
     assert "从业人员数" in e.value.errors[f"data.{statements}"][0]
     headcount(ctx_for, 3)
-    upload(ctx_for, t.id, statements, 2)
+    upload(ctx_for, t.id, statements, 2, content=pdf("王建国的剖析材料"))   # one statement twice counts once
+    with pytest.raises(ValidationFailed) as e:
+        step(ctx_for, "ent1_officer", t.id, "submit")
+    assert e.value.errors[f"data.{statements}"][0].endswith("已上传1份，从业人员数为3人")
+    upload(ctx_for, t.id, statements, 1)
     with pytest.raises(ValidationFailed) as e:
         step(ctx_for, "ent1_officer", t.id, "submit")
     assert e.value.errors[f"data.{statements}"][0].endswith("已上传2份，从业人员数为3人")
