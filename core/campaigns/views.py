@@ -140,51 +140,57 @@ def _schedule(form) -> dict:  # noqa: ANN001
     return {"phases": phases, "items": items}
 
 
-@bp.post("/<int:campaign_id>")
-def update(campaign_id: int):  # noqa: ANN201
+def _on_campaign(campaign_id: int, work, done: str):  # noqa: ANN001, ANN202
+    """Run `work(ctx)` on a visible campaign (another jurisdiction's is 404 before the form
+    is read): refused, the campaign's page again with the error and its status; done, back
+    to it with `done`."""
     ctx = req.ctx()
     service.get_campaign(ctx, campaign_id)
+    try:
+        work(ctx)
+    except DomainError as e:
+        req.doom()
+        return _detail(campaign_id, e.status, e)
+    flash(done)
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+
+
+def _on_task(task_id: int, work, done):  # noqa: ANN001, ANN202
+    """The same for a task: `work(ctx)`'s result goes to `done` when it is a function."""
+    ctx = req.ctx()
+    tasks.get_task(ctx, task_id)
+    try:
+        result = work(ctx)
+    except DomainError as e:
+        req.doom()
+        return _task_page(task_id, e.status, e)
+    flash(done(result) if callable(done) else done)
+    return redirect(url_for("campaigns.task", task_id=task_id), 303)
+
+
+@bp.post("/<int:campaign_id>")
+def update(campaign_id: int):  # noqa: ANN201
     form = request.form
     sections = {k.partition(":")[2]: _number(v) for k, v in form.items() if k.startswith("section:")}
     data = {"doc_no": form.get("doc_no"), "title": form.get("title"), "schedule": _schedule(form),
             "sections": sections, "targets": _targets(form), "confirm": form.get("confirm") == "1"}
-    try:
-        service.update_campaign(ctx, campaign_id, data, form.get("version", type=int))
-    except DomainError as e:
-        req.doom()
-        return _detail(campaign_id, e.status, e)
-    flash(_("已保存"))
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+    return _on_campaign(campaign_id, lambda ctx: service.update_campaign(ctx, campaign_id, data, form.get(
+        "version", type=int)), _("已保存"))
 
 
 @bp.post("/<int:campaign_id>/items")
 def add_item(campaign_id: int):  # noqa: ANN201
-    ctx = req.ctx()
-    service.get_campaign(ctx, campaign_id)
     form = request.form
-    try:
-        service.add_own_item(ctx, campaign_id, {k: form.get(k) for k in ("title", "phase", "assignee", "due_on",
-                                                                         "description")}
-                             | {"review": form.get("review") == "1", "confirm": form.get("confirm") == "1"},
-                             form.get("version", type=int))
-    except DomainError as e:
-        req.doom()
-        return _detail(campaign_id, e.status, e)
-    flash(_("已增加本级工作内容"))
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+    data = ({k: form.get(k) for k in ("title", "phase", "assignee", "due_on", "description")}
+            | {"review": form.get("review") == "1", "confirm": form.get("confirm") == "1"})
+    return _on_campaign(campaign_id, lambda ctx: service.add_own_item(ctx, campaign_id, data, form.get(
+        "version", type=int)), _("已增加本级工作内容"))
 
 
 @bp.post("/<int:campaign_id>/notice")
 def notice(campaign_id: int):  # noqa: ANN201
-    ctx = req.ctx()
-    service.get_campaign(ctx, campaign_id)
-    try:
-        service.set_notice(ctx, campaign_id, *uploaded_file())
-    except DomainError as e:
-        req.doom()
-        return _detail(campaign_id, e.status, e)
-    flash(_("通知文件已上传"))
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+    return _on_campaign(campaign_id, lambda ctx: service.set_notice(ctx, campaign_id, *uploaded_file()),
+                        _("通知文件已上传"))
 
 
 @bp.post("/<int:campaign_id>/publish")
@@ -257,48 +263,31 @@ def _values(fields: list[dict], form) -> dict:  # noqa: ANN001
 
 @bp.post("/tasks/<int:task_id>")
 def save(task_id: int):  # noqa: ANN201
-    ctx = req.ctx()
-    v = tasks.view(ctx, task_id)
-    try:
-        tasks.save_task(ctx, task_id, _values(v.item.fields, request.form), request.form.get("version", type=int))
-        if request.form.get("then"):
-            tasks.transition(ctx, task_id, request.form["then"], tasks.get_task(ctx, task_id).version)
-    except DomainError as e:
-        req.doom()
-        return _task_page(task_id, e.status, e)
-    flash(_("已提交") if request.form.get("then") else _("已保存"))
-    return redirect(url_for("campaigns.task", task_id=task_id), 303)
+    form = request.form
+
+    def work(ctx):  # noqa: ANN001, ANN202
+        fields = tasks.view(ctx, task_id).item.fields
+        tasks.save_task(ctx, task_id, _values(fields, form), form.get("version", type=int))
+        if form.get("then"):
+            tasks.transition(ctx, task_id, form["then"], tasks.get_task(ctx, task_id).version)
+    return _on_task(task_id, work, _("已提交") if form.get("then") else _("已保存"))
 
 
 @bp.post("/tasks/<int:task_id>/files")
 def add_files(task_id: int):  # noqa: ANN201
     """Several files at once, or a .zip of them (剖析材料 one per employee): all kept, or none."""
-    ctx = req.ctx()
-    tasks.get_task(ctx, task_id)
     sent = [f for f in request.files.getlist("file") if f.filename] or [None]
-    kept = 0
-    try:
-        for f in sent:
-            stream, name = (f.stream, f.filename) if f else uploaded_file()
-            kept += len(tasks.add_file(ctx, task_id, request.form.get("field", ""), stream, name))
-    except DomainError as e:
-        req.doom()
-        return _task_page(task_id, e.status, e)
-    flash(_("已上传 %(n)s 个文件", n=kept))
-    return redirect(url_for("campaigns.task", task_id=task_id), 303)
+
+    def work(ctx):  # noqa: ANN001, ANN202
+        return sum(len(tasks.add_file(ctx, task_id, request.form.get("field", ""),
+                                      *((f.stream, f.filename) if f else uploaded_file()))) for f in sent)
+    return _on_task(task_id, work, lambda kept: _("已上传 %(n)s 个文件", n=kept))
 
 
 @bp.post("/tasks/<int:task_id>/files/<int:file_id>/remove")
 def remove_file(task_id: int, file_id: int):  # noqa: ANN201
-    ctx = req.ctx()
-    tasks.get_task(ctx, task_id)
-    try:
-        tasks.remove_file(ctx, task_id, request.form.get("field", ""), file_id)
-    except DomainError as e:
-        req.doom()
-        return _task_page(task_id, e.status, e)
-    flash(_("已移除"))
-    return redirect(url_for("campaigns.task", task_id=task_id), 303)
+    return _on_task(task_id, lambda ctx: tasks.remove_file(ctx, task_id, request.form.get("field", ""), file_id),
+                    _("已移除"))
 
 
 @bp.post("/tasks/<int:task_id>/ledger")
@@ -320,18 +309,11 @@ def import_ledger(task_id: int):  # noqa: ANN201
 
 @bp.post("/tasks/<int:task_id>/transitions")
 def transition(task_id: int):  # noqa: ANN201
-    ctx = req.ctx()
-    tasks.get_task(ctx, task_id)
-    action = request.form.get("action", "")
-    try:
-        tasks.transition(ctx, task_id, action, request.form.get("version", type=int), request.form.get("comment"))
-    except DomainError as e:
-        req.doom()
-        return _task_page(task_id, e.status, e)
+    form = request.form
     done = {"submit": _("已提交，等待应急管理局审核"), "complete": _("已办结"), "accept": _("已审核通过"),
             "return": _("已退回企业修改")}
-    flash(done.get(action, _("已完成")))
-    return redirect(url_for("campaigns.task", task_id=task_id), 303)
+    return _on_task(task_id, lambda ctx: tasks.transition(ctx, task_id, form.get("action", ""), form.get(
+        "version", type=int), form.get("comment")), done.get(form.get("action", ""), _("已完成")))
 
 
 # ---------------------------------------------------------------------------- inspections
