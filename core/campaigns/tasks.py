@@ -400,7 +400,9 @@ def sweep_deadlines(ctx: ServiceContext, today: date | None = None) -> str:
                  else f"专项整治工作“{names.get(task.item_id, task.item_id)}”将于{task.due_on:%m月%d日}到期")
         who, roles = (task.tenant_id, campaigns.ENTERPRISE_ROLES) if task.party == "enterprise" else \
             (task.campaign.tenant_id, campaigns.REVIEW_ROLES)
-        n = notifications.notify_role(ctx, who, roles, title, link=f"/campaigns/tasks/{task.id}", dedupe_key=key)
+        # A section's inspection is its members' (and the admins') to hear of, not every reviewer's.
+        n = notifications.notify_role(ctx, who, roles, title, link=f"/campaigns/tasks/{task.id}", dedupe_key=key,
+                                      section_id=task.section_id if task.party != "enterprise" else None)
         if n:
             passed, reminded = passed + late, reminded + (not late)
     return f"专项整治：提醒 {reminded} 项即将到期，{passed} 项已逾期"

@@ -31,11 +31,14 @@ def notify(ctx: ServiceContext, user_id: int, title: str, *, body: str | None = 
     return ctx.session.execute(stmt).scalar() is not None
 
 
-def notify_role(ctx: ServiceContext, tenant_id: int, roles: tuple[str, ...], title: str, **kw) -> int:
-    """Notify every active user of a tenant holding one of `roles`; returns how many were new."""
-    users = ctx.session.scalars(select(User.id).where(User.tenant_id == tenant_id, User.active.is_(True),
-                                                      User.role.in_(roles))
-                               .execution_options(**{ANCESTORS: True}))
+def notify_role(ctx: ServiceContext, tenant_id: int, roles: tuple[str, ...], title: str, *,
+                section_id: int | None = None, **kw) -> int:
+    """Notify every active user of a tenant holding one of `roles` — with `section_id`, only
+    that section's members and the tenant's admins; returns how many were new."""
+    stmt = select(User.id).where(User.tenant_id == tenant_id, User.active.is_(True), User.role.in_(roles))
+    if section_id is not None:
+        stmt = stmt.where((User.section_id == section_id) | (User.role == "admin"))
+    users = ctx.session.scalars(stmt.execution_options(**{ANCESTORS: True}))
     return sum(notify(ctx, uid, title, **kw) for uid in users)
 
 
