@@ -14,7 +14,9 @@ from core.campaigns import service as campaigns
 from core.campaigns.models import DONE, TASK_STATUSES, Campaign, CampaignTask
 from core.campaigns.rules import Item
 from core.context import ServiceContext
+from core.errors import NotFound
 from core.exports import XLSX, export, render_workbook
+from core.ledgers import service as ledgers
 from core.ledgers.models import Hazard
 from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
 
@@ -161,6 +163,24 @@ def summary(ctx: ServiceContext, campaign_id: int) -> Summary:
     return Summary(m.campaign, m, found or 0, closed or 0, late or 0)
 
 
+def _other_ledgers(ctx: ServiceContext, campaign: Campaign) -> list[tuple[str, list[str], list[list]]]:
+    """A sheet for each problem ledger of a plugin's ledger type the campaign's items name:
+    the rows uploaded for the campaign, by enterprise."""
+    types = {f["ledger"] for it in campaigns.items(ctx, campaign) for f in it.fields
+             if f["type"] == "ledger" and f["ledger"] != ledgers.HAZARDS.id}
+    names = dict(ctx.session.execute(select(Tenant.id, Tenant.name)).all()) if types else {}
+    out = []
+    for type_id in sorted(types):
+        try:
+            lt = ledgers.ledger_type(ctx, type_id)
+        except NotFound:
+            continue
+        rows = ledgers.list_rows(ctx, lt, campaign_id=campaign.id, limit=100_000)
+        out.append((lt.title[:31], ["企业", *(col.header for col in lt.columns)],
+                    [[names.get(r.tenant_id, ""), *ledgers.cells(lt, r.values)] for r in rows]))
+    return out
+
+
 def export_campaign(ctx: ServiceContext, campaign_id: int, format_id: str = "xlsx") -> tuple[bytes, str, str]:
     """(content, file name, content type). In xlsx: the matrix, each county's progress (a
     city's), the problem ledger (hazards found by the campaign, per enterprise) and the
@@ -193,4 +213,5 @@ def export_campaign(ctx: ServiceContext, campaign_id: int, format_id: str = "xls
               ("本局问题台账", ["工作内容", "问题", "整改措施", "责任单位（人）", "整改期限", "整改情况"], own)]
     if county_rows:
         sheets.insert(1, ("各旗县进度", ["单位", "文号", "任务数", "已完成", "逾期", "完成率（%）"], county_rows))
+    sheets += _other_ledgers(ctx, c)
     return render_workbook(sheets), f"{c.title}-{c.doc_no}.xlsx", XLSX.content_type

@@ -227,6 +227,23 @@ class TaskView:
     may_edit: bool
     headcount: int | None
     overdue: bool
+    # A `ledger` field of another ledger type: its type and the cells of the rows uploaded
+    # for the campaign.
+    ledgers: dict[str, tuple[Any, list[Any]]]
+
+
+def _other_ledgers(ctx: ServiceContext, task: CampaignTask, it: Item) -> dict[str, tuple[Any, list[Any]]]:
+    out = {}
+    for f in it.fields:
+        if f["type"] != "ledger" or f["ledger"] == ledgers.HAZARDS.id:
+            continue
+        try:
+            lt = ledgers.ledger_type(ctx, f["ledger"])
+        except NotFound:
+            continue  # its plugin is not enabled for the enterprise: nothing to upload against
+        rows = ledgers.list_rows(ctx, lt, enterprise_id=task.tenant_id, campaign_id=task.campaign_id, limit=500)
+        out[f["id"]] = (lt, [ledgers.cells(lt, r.values) for r in rows])
+    return out
 
 
 def view(ctx: ServiceContext, task_id: int) -> TaskView:
@@ -242,7 +259,7 @@ def view(ctx: ServiceContext, task_id: int) -> TaskView:
                                        .order_by(Hazard.id))) if task.party != "bureau" else []
     headcount = ctx.session.scalar(select(Tenant.headcount).where(Tenant.id == task.tenant_id))
     return TaskView(task, campaign, it, files, hazards, FLOW.available(ctx, task), edit_refusal(ctx, task) is None,
-                    headcount, task.overdue_on(beijing_today()))
+                    headcount, task.overdue_on(beijing_today()), _other_ledgers(ctx, task, it))
 
 
 @dataclass(frozen=True)
@@ -314,6 +331,16 @@ def save_task(ctx: ServiceContext, task_id: int, values: Any, version: Any) -> C
         _changed(ctx, task, data, f"填报“{fields[changed[0]]['label']}”等{len(changed)}项",
                  {"fields": changed})
     return task
+
+
+def ledger_of(ctx: ServiceContext, task: CampaignTask, field_id: Any) -> str:
+    """The ledger type a task's problem ledger is uploaded as: its `ledger` field's (the
+    hazard ledger when none is named)."""
+    fields = [f for f in _item(ctx, task).fields if f["type"] == "ledger"]
+    f = next((f for f in fields if f["id"] == field_id), fields[0] if fields and not field_id else None)
+    if f is None:
+        raise ValidationFailed({"field": ["该工作没有这个问题台账栏目"]})
+    return f["ledger"]
 
 
 def _file_field(ctx: ServiceContext, task: CampaignTask, field_id: Any) -> dict:

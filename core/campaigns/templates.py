@@ -17,6 +17,7 @@ from core.plugins.templates import (
     id_field,
     title_field,
 )
+from core.ledgers.standard import HAZARD_LEDGER, RISK_LEDGER
 from core.schema import Schema
 from tenants.models import INDUSTRIES
 
@@ -134,11 +135,18 @@ def _campaign_rules(t: dict) -> list[tuple[str, str]]:
 
 
 def _references(t: dict, ids: dict[str, set[str]]) -> list[tuple[str, str]]:
-    """A campaign is launched with the checklists its tasks name: they come and go with the
-    same plugin, so each must be one of that plugin's checklist templates."""
-    return [(f"phases.{i}.tasks.{j}.checklist", f"检查表“{task['checklist']}”不存在（应为本插件提供的检查表模板编号）")
+    """A campaign is launched with the checklists and ledger types its tasks name: they come
+    and go with the same plugin, so each must be one of that plugin's templates (or, for a
+    problem ledger, one of the core's ledger types)."""
+    out = [(f"phases.{i}.tasks.{j}.checklist", f"检查表“{task['checklist']}”不存在（应为本插件提供的检查表模板编号）")
+           for i, ph in enumerate(t["phases"]) for j, task in enumerate(ph["tasks"])
+           if task["checklist"] and task["checklist"] not in ids.get("checklist", set())]
+    ledgers = {HAZARD_LEDGER["id"], RISK_LEDGER["id"]} | ids.get("ledger", set())
+    out += [(f"phases.{i}.tasks.{j}.fields.{k}.ledger",
+             f"台账类型“{f['ledger']}”不存在（应为 hazards、risk_points 或本插件提供的台账模板编号）")
             for i, ph in enumerate(t["phases"]) for j, task in enumerate(ph["tasks"])
-            if task["checklist"] and task["checklist"] not in ids.get("checklist", set())]
+            for k, f in enumerate(task["fields"]) if f["type"] == "ledger" and f["ledger"] not in ledgers]
+    return out
 
 
 CAMPAIGN = TemplateKind("campaign", "专项整治", CampaignTemplate, _campaign_rules, _references)

@@ -292,14 +292,16 @@ def remove_file(task_id: int, file_id: int):  # noqa: ANN201
 
 @bp.post("/tasks/<int:task_id>/ledger")
 def import_ledger(task_id: int):  # noqa: ANN201
-    """The problem ledger of a task uploaded with the ledger's own import, its new hazards
-    the campaign's; the import's page tells the result."""
+    """The problem ledger of a task uploaded with the ledger's own import (the hazard ledger,
+    or the ledger type its field names), its new rows the campaign's; the import's page
+    tells the result."""
     ctx = req.ctx()
     task = tasks.get_task(ctx, task_id)
     try:
         refuse(tasks.edit_refusal(ctx, task))
+        type_id = tasks.ledger_of(ctx, task, request.form.get("field"))
         stream, name = uploaded_file()
-        result = ledgers.import_ledger(ctx, ledgers.HAZARDS.id, stream.read(ctx.house.files.max_bytes + 1), name,
+        result = ledgers.import_ledger(ctx, type_id, stream.read(ctx.house.files.max_bytes + 1), name,
                                        campaign_id=task.campaign_id)
     except DomainError as e:
         req.doom()

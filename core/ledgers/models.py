@@ -213,6 +213,8 @@ class LedgerRow(TenantOwned, Base):
     values: Mapped[dict] = mapped_column(JSON)
     digest: Mapped[str] = mapped_column(String(64))
     import_id: Mapped[int | None] = mapped_column(Integer)   # not a foreign key: see Hazard.import_id
+    # The campaign whose problem-ledger task the row was uploaded for, as Hazard.campaign_id.
+    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

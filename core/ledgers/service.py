@@ -314,7 +314,8 @@ def _store_rows(ctx: ServiceContext, lt: LedgerType, plan: _Plan, record: Ledger
     tenant_id, now = ctx.actor.tenant_id, utcnow()
     insert_rows(ctx.session, LedgerRow, [
         {"tenant_id": tenant_id, "ledger_type": lt.id, "key": str(v[lt.key.id]), "values": _jsonable(lt, v),
-         "digest": v["digest"], "import_id": record.id, "created_at": now, "updated_at": now, "version": 1}
+         "digest": v["digest"], "import_id": record.id, "created_at": now, "updated_at": now, "version": 1,
+         "campaign_id": plan.campaign_id}
         for v in plan.new])
     if plan.changed:
         table = LedgerRow.__table__
@@ -581,20 +582,24 @@ def count_hazards(ctx: ServiceContext, where: HazardFilter = ANY) -> int:
 
 # --------------------------------------------------------------------------- other ledger types
 
-def _rows_query(lt: LedgerType, enterprise_id: int | None, q: str | None):  # noqa: ANN202
+def _rows_query(lt: LedgerType, enterprise_id: int | None, q: str | None,  # noqa: ANN202
+                campaign_id: int | None = None):
     stmt = select(LedgerRow).where(LedgerRow.ledger_type == lt.id)
     if enterprise_id:
         stmt = stmt.where(LedgerRow.tenant_id == enterprise_id)
+    if campaign_id:
+        stmt = stmt.where(LedgerRow.campaign_id == campaign_id)
     for word in (q or "").split():
         stmt = stmt.where(LedgerRow.key.contains(word, autoescape=True))
     return stmt
 
 
 def list_rows(ctx: ServiceContext, lt: LedgerType, *, enterprise_id: int | None = None, q: str | None = None,
-              limit: int = 50, offset: int = 0) -> list[LedgerRow]:
+              limit: int = 50, offset: int = 0, campaign_id: int | None = None) -> list[LedgerRow]:
     """The visible rows of a ledger type other than the hazard ledger (as `ledger_type`
-    gave it the caller), by enterprise and key."""
-    return list(ctx.session.scalars(_rows_query(lt, enterprise_id, q).order_by(LedgerRow.tenant_id, LedgerRow.key)
+    gave it the caller), by enterprise and key; `campaign_id`: those uploaded for it."""
+    return list(ctx.session.scalars(_rows_query(lt, enterprise_id, q, campaign_id)
+                                    .order_by(LedgerRow.tenant_id, LedgerRow.key)
                                     .limit(limit).offset(offset)))
 
 
