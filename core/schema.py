@@ -5,6 +5,7 @@ errors become e.g. "企业名称为必填项". `load_or_fail` turns errors into 
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timezone
 from typing import Any
@@ -15,6 +16,23 @@ from core.errors import ValidationFailed
 from core.text import clean_name, name_problem
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def number_of(value: Any) -> float | None:
+    """A number as a form or JSON sends it (a number, or text of one); None for anything
+    else — a bool, NaN or infinity, text that is no number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        n = float(value)
+    elif isinstance(value, str):
+        try:
+            n = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return n if math.isfinite(n) else None
 
 
 def date_problem(value: Any, label: str) -> tuple[date | None, str | None]:

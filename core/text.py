@@ -40,3 +40,11 @@ def name_problem(value: str) -> str | None:
     if _LINE_BREAK.search(value):
         return "不能包含换行"
     return text_problem(value)
+
+
+_LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+def words_of(text: str) -> list[str]:
+    """A list as people type it in one box: "重大危险源、重点监管", commas or spaces between."""
+    return [w for w in _LIST_SEPARATORS.split(text or "") if w]

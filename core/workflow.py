@@ -315,10 +315,7 @@ class Workflow:
             checked = [(o, d, self.check(ctx, o, action, version=versions.get(o.id), data=d))
                        for o in objs for d in [dict(data or {})]]
             steps = [self._enter(ctx, o, t, d) for o, d, t in checked]
-        try:
-            ctx.session.flush()  # the conditional UPDATEs: a concurrent winner makes one match no row
-        except StaleDataError:
-            raise Conflict(STALE_MESSAGE) from None
+        flush_or_conflict(ctx.session)  # the conditional UPDATEs: a concurrent winner makes one match no row
         for o, step in zip(objs, steps):
             self._record(ctx, o, step, step.data, obj_type, summary)
         return steps
@@ -352,6 +349,15 @@ class Workflow:
              object_type=obj_type or type(obj).__name__, object_id=obj.id,
              payload={"workflow": self.name, "action": t.name, "from": state, "to": t.target,
                       **({"comment": data["comment"]} if data.get("comment") else {})})
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Write what changed; a versioned row someone changed since it was read (its
+    conditional UPDATE matching no row) is a Conflict (409), not a server error."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(STALE_MESSAGE) from None
 
 
 def step_comment(comment: Any, limit: int = 2000) -> str | None:

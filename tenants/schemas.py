@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.schema import Name, Schema
+from core.text import words_of
 from tenants import codes
 from tenants.codes import fax_problem, phone_problem, region_problem, uscc_problem
 from tenants.models import INDUSTRIES, SIZE_CLASSES, STATUSES
@@ -75,7 +74,7 @@ class EnterpriseIn(_TenantFields):
         if isinstance(data, dict) and isinstance(data.get("uscc"), str):
             data = {**data, "uscc": data["uscc"].strip().upper()}
         if isinstance(data, dict) and isinstance(data.get("tags"), str):  # the form's "重大危险源、重点监管"
-            data = {**data, "tags": [t for t in re.split(r"[、,，;；\s]+", data["tags"]) if t]}
+            data = {**data, "tags": words_of(data["tags"])}
         return data
 
 

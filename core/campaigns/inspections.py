@@ -26,7 +26,7 @@ from core.ledgers import service as ledgers
 from core.ledgers.declaration import parse_date
 from core.notifications import service as notifications
 from core.plugins import service as plugins
-from core.workflow import STALE_MESSAGE, check_version
+from core.workflow import STALE_MESSAGE, check_version, flush_or_conflict
 from tenants.models import Section, Tenant
 
 PHOTO_KINDS = {"jpg", "png", "pdf"}
@@ -179,7 +179,7 @@ def save_inspection(ctx: ServiceContext, inspection_id: int, data: dict, version
         inspection.findings = findings
     if errors:
         raise ValidationFailed(errors, message=next(iter(errors.values()))[0])
-    campaigns.flush(ctx)
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "inspection.save", "inspection", inspection.id,
                  f"保存督查检查记录（发现问题{len(inspection.findings)}条）", tenant_id=inspection.tenant_id)
     return inspection
@@ -198,7 +198,7 @@ def add_photo(ctx: ServiceContext, inspection_id: int, stream: BinaryIO, filenam
         findings = [dict(f) for f in inspection.findings]
         findings[finding]["photos"] = [*findings[finding].get("photos", []), stored.id]
         inspection.findings = findings
-    campaigns.flush(ctx)
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "inspection.photo", "inspection", inspection.id, f"上传检查照片“{stored.original_name}”",
                  payload={"file_id": stored.id, "finding": finding}, tenant_id=inspection.tenant_id)
     return stored
@@ -221,7 +221,7 @@ def complete_inspection(ctx: ServiceContext, inspection_id: int, version: Any) -
                                         found_on=inspection.inspected_on) if inspection.findings else []
     inspection.hazard_ids = [h.id for h in hazards]
     inspection.status, inspection.done_at = "done", utcnow()
-    campaigns.flush(ctx)
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "inspection.complete", "inspection", inspection.id,
                  f"完成督查检查：发现问题{len(hazards)}条，已记入问题台账",
                  payload={"hazards": inspection.hazard_ids}, tenant_id=inspection.tenant_id)

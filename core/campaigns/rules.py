@@ -3,13 +3,13 @@ date may fall, and what a work item's submission must hold. Pure functions of pl
 so pages, API, jobs and tests read them the same way."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from core.campaigns.templates import due_day
 from core.ledgers.declaration import parse_date
+from core.schema import number_of
 
 TEXT_MAX = 2000
 YES, NO, NA = "yes", "no", "na"
@@ -166,13 +166,8 @@ def _text(value: Any, limit: int) -> tuple[Any, str | None]:
 
 
 def _number(value: Any, f: dict) -> tuple[Any, str | None]:
-    if isinstance(value, bool):
-        return None, "应为数字"
-    try:
-        n = float(value.strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        return None, "应为数字"
-    if not math.isfinite(n):
+    n = number_of(value)
+    if n is None:
         return None, "应为数字"
     if f.get("min") is not None and n < f["min"]:
         return None, f"不能小于{f['min']:g}"

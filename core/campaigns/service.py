@@ -9,14 +9,13 @@ counties, a county's to its enterprises and sections.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
 from core.campaigns import rules
@@ -34,7 +33,7 @@ from core.plugins import service as plugins
 from core.plugins.events import emit
 from core.plugins.models import TemplateSnapshot
 from core.schema import flatten
-from core.workflow import STALE_MESSAGE, check_version
+from core.workflow import STALE_MESSAGE, check_version, flush_or_conflict
 from tenants.codes import region_name
 from tenants.models import INDUSTRIES, Section, SectionAssignment, Tenant
 from tenants.scoping import ANCESTORS, insert_rows
@@ -70,6 +69,11 @@ def item(ctx: ServiceContext, campaign: Campaign, item_id: str) -> Item:
         if it.id == item_id:
             return it
     raise NotFound("工作内容不存在")
+
+
+def item_titles(ctx: ServiceContext, campaigns: Iterable[Campaign]) -> dict[tuple[int, str], str]:
+    """(campaign id, item id) → the item's title, for lists of tasks across campaigns."""
+    return {(c.id, it.id): it.title for c in campaigns for it in items(ctx, c)}
 
 
 def get_campaign(ctx: ServiceContext, campaign_id: int) -> Campaign:
@@ -221,7 +225,7 @@ def update_campaign(ctx: ServiceContext, campaign_id: int, data: dict, version: 
               "sections": campaign.sections, "title": campaign.title, "extra_items": campaign.extra_items}
     _apply(ctx, campaign, body_of(ctx, campaign), data, parent, fresh=False)
     changed = sorted(k for k, v in before.items() if getattr(campaign, k) != v)
-    flush(ctx)
+    flush_or_conflict(ctx.session)
     if changed:
         audit.record(ctx, "campaign.update", "campaign", campaign.id,
                      f"修改专项整治“{campaign.title}”（{'、'.join(changed)}）",
@@ -439,19 +443,11 @@ def set_notice(ctx: ServiceContext, campaign_id: int, stream, filename: str) -> 
         raise PermissionDenied("只有启动该专项整治的应急管理局可以上传通知文件")
     stored = ctx.house.files.store_upload(ctx, stream, filename, {"pdf", "docx"}, tenant_id=campaign.tenant_id)
     campaign.notice_file_id = stored.id
-    flush(ctx)
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "campaign.notice", "campaign", campaign.id,
                  f"上传专项整治“{campaign.title}”的通知文件“{stored.original_name}”",
                  payload={"file_id": stored.id}, tenant_id=campaign.tenant_id)
     return campaign
-
-
-def flush(ctx: ServiceContext) -> None:
-    """Write what changed; a concurrent change since the caller's version is a 409."""
-    try:
-        ctx.session.flush()
-    except StaleDataError:
-        raise Conflict(STALE_MESSAGE) from None
 
 
 # ---------------------------------------------------------------------------- publishing
@@ -519,7 +515,7 @@ def publish_campaign(ctx: ServiceContext, campaign_id: int, version: Any) -> Cam
         count = len(target_enterprises(ctx, campaign)) * len(items(ctx, campaign))
         if count > ctx.house.config.get("CAMPAIGN_INLINE_TASKS", 3000):
             campaign.status = "publishing"
-            flush(ctx)
+            flush_or_conflict(ctx.session)
             audit.record(ctx, "campaign.publishing", "campaign", campaign.id,
                          f"开始发布专项整治“{campaign.title}”（约{count}项任务，后台进行）", tenant_id=campaign.tenant_id)
             return jobs.enqueue(ctx, "campaigns.publish", {"campaign_id": campaign.id},
@@ -533,7 +529,7 @@ def publish_now(ctx: ServiceContext, campaign: Campaign, progress: Progress = _q
     status goes first, in its versioned UPDATE: of two publishing at once one gets 409
     before any task is written."""
     campaign.status, campaign.published_at = "published", utcnow()
-    flush(ctx)
+    flush_or_conflict(ctx.session)
     if cascades(ctx, campaign):
         counties = list(ctx.session.scalars(select(Tenant.id).where(Tenant.parent_id == campaign.tenant_id,
                                                                     Tenant.kind == "bureau")))

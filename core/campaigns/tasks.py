@@ -20,7 +20,13 @@ from core.auth.service import display_names
 from core.calendar.service import beijing_today
 from core.campaigns import rules
 from core.campaigns import service as campaigns
-from core.campaigns.models import DONE, TASK_STATUSES, Campaign, CampaignTask, Inspection
+from core.campaigns.models import (
+    DONE,
+    TASK_STATUSES,
+    Campaign,
+    CampaignTask,
+    Inspection,
+)
 from core.campaigns.rules import FILE_TYPES, Item
 from core.context import ServiceContext
 from core.db import utcnow
@@ -42,6 +48,7 @@ from core.workflow import (
     Transition,
     Workflow,
     check_version,
+    flush_or_conflict,
     named_section,
     step_comment,
 )
@@ -276,7 +283,7 @@ class Dashboard:
 def dashboard(ctx: ServiceContext, limit: int = 5) -> Dashboard:
     where = TaskFilter(status="submitted") if ctx.actor.is_bureau else TaskFilter(party="enterprise", open_only=True)
     found = list_tasks(ctx, where, limit=limit)
-    titles = {(c.id, it.id): it.title for c in {t.campaign for t in found} for it in campaigns.items(ctx, c)}
+    titles = campaigns.item_titles(ctx, {t.campaign for t in found})
     late = TaskFilter(overdue=True, party=None if ctx.actor.is_bureau else "enterprise")
     return Dashboard(found, titles, count_tasks(ctx, where), count_tasks(ctx, late))
 
@@ -296,7 +303,7 @@ def _changed(ctx: ServiceContext, task: CampaignTask, data: dict, summary: str, 
     task.data = data  # a new dict: JSON columns notice replacement, not mutation
     if task.status == "assigned":
         task.status = "in_progress"
-    campaigns.flush(ctx)
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "campaign_task.save", "campaign_task", task.id, summary, payload=payload, tenant_id=task.tenant_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from core.ledgers.standard import HAZARD_LEDGER, RISK_LEDGER
 from core.plugins.templates import (
     TemplateBase,
     TemplateKind,
@@ -17,7 +18,6 @@ from core.plugins.templates import (
     id_field,
     title_field,
 )
-from core.ledgers.standard import HAZARD_LEDGER, RISK_LEDGER
 from core.schema import Schema
 from tenants.models import INDUSTRIES
 

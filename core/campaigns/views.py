@@ -4,8 +4,6 @@ tasks (enterprise); a task with its form, files, problem ledger and review; the 
 phone inspection; the printable summary and the xlsx export."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -16,8 +14,9 @@ from core.campaigns.models import CAMPAIGN_STATUSES, TASK_STATUSES
 from core.errors import DomainError, refuse
 from core.jobs.models import Job
 from core.ledgers import service as ledgers
+from core.text import words_of
 from core.web import request as req
-from core.web.paging import id_of, page_of, query_of
+from core.web.paging import id_of, page_of, query_of, whole_number
 from core.web.request import send_export, uploaded_file
 from tenants import service as tenants
 from tenants.models import INDUSTRIES
@@ -37,12 +36,7 @@ def index():  # noqa: ANN201
     return render_template("campaigns/index.html", campaigns=found, total=service.count_campaigns(ctx, status=status, q=q),
                            paging=paging, status=status, statuses=CAMPAIGN_STATUSES, q=q, args=args,
                            can_launch=service.launch_refusal(ctx) is None, mine=mine,
-                           titles=_titles(ctx, {t.campaign for t in mine}), today=beijing_today())
-
-
-def _titles(ctx, campaigns) -> dict:  # noqa: ANN001
-    """(campaign id, item id) → the item's title, for lists of tasks."""
-    return {(c.id, it.id): it.title for c in campaigns for it in service.items(ctx, c)}
+                           titles=service.item_titles(ctx, {t.campaign for t in mine}), today=beijing_today())
 
 
 def _launch_page(status: int = 200, error: DomainError | None = None):  # noqa: ANN202
@@ -61,17 +55,11 @@ def new():  # noqa: ANN201
 
 
 def _targets(form) -> dict:  # noqa: ANN001
-    regions = [r.strip() for r in form.get("regions", "").replace("，", ",").split(",") if r.strip()]
-    tags = [t for t in re.split(r"[、,，;；\s]+", form.get("tags", "")) if t] or form.getlist("tag")
+    regions = words_of(form.get("regions", ""))
+    tags = words_of(form.get("tags", "")) or form.getlist("tag")
     return {"industries": form.getlist("industry"), "regions": regions or [r for r in form.getlist("region") if r],
             "tags": tags,
-            "enterprises": [n for i in form.getlist("enterprise") if (n := _number(i)) is not None]}
-
-
-def _number(text: str) -> int | None:
-    """A form's id or row number: ASCII digits within the database's integers, else None
-    (the service then names what is missing)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+            "enterprises": [n for i in form.getlist("enterprise") if (n := whole_number(i)) is not None]}
 
 
 @bp.post("/new")
@@ -171,7 +159,7 @@ def _on_task(task_id: int, work, done):  # noqa: ANN001, ANN202
 @bp.post("/<int:campaign_id>")
 def update(campaign_id: int):  # noqa: ANN201
     form = request.form
-    sections = {k.partition(":")[2]: _number(v) for k, v in form.items() if k.startswith("section:")}
+    sections = {k.partition(":")[2]: whole_number(v) for k, v in form.items() if k.startswith("section:")}
     data = {"doc_no": form.get("doc_no"), "title": form.get("title"), "schedule": _schedule(form),
             "sections": sections, "targets": _targets(form), "confirm": form.get("confirm") == "1"}
     return _on_campaign(campaign_id, lambda ctx: service.update_campaign(ctx, campaign_id, data, form.get(
@@ -254,7 +242,7 @@ def _values(fields: list[dict], form) -> dict:  # noqa: ANN001
                 if len(parts) == 4 and parts[1] == fid:
                     rows.setdefault(parts[2], {})[parts[3]] = value
             if rows or f"f:{fid}" in form:
-                numbered = sorted((n, k) for k in rows if (n := _number(k)) is not None)
+                numbered = sorted((n, k) for k in rows if (n := whole_number(k, lowest=0)) is not None)
                 out[fid] = rows if kind == "checklist" else [rows[k] for _n, k in numbered]
         elif f"f:{fid}" in form:
             out[fid] = form.get(f"f:{fid}")
@@ -356,7 +344,7 @@ def _inspection_data(form) -> dict:  # noqa: ANN001
             answers.setdefault(parts[1], {})[parts[2]] = value
         elif len(parts) == 3 and parts[0] == "finding":
             findings.setdefault(parts[1], {})[parts[2]] = value
-    kept = {n: v for k, v in findings.items() if (n := _number(k)) is not None}
+    kept = {n: v for k, v in findings.items() if (n := whole_number(k, lowest=0)) is not None}
     return {"inspected_on": form.get("inspected_on"), "inspectors": form.get("inspectors"), "answers": answers,
             "findings": [kept[k] for k in sorted(kept)]}
 

@@ -5,13 +5,11 @@ so a plugin upgrade (a new template version) or its removal never changes a run.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import service as audit
 from core.auth.service import display_names
@@ -29,11 +27,13 @@ from core.errors import (
 from core.plugins import service as plugins
 from core.plugins.events import emit
 from core.plugins.models import TemplateSnapshot
+from core.schema import number_of
 from core.workflow import (
     STALE_MESSAGE,
     Transition,
     Workflow,
     check_version,
+    flush_or_conflict,
     step_comment,
 )
 from tenants.models import Tenant
@@ -201,21 +201,6 @@ def start_checklist(ctx: ServiceContext, template_id: str) -> ChecklistRun:
     return run
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        n = float(value)
-    elif isinstance(value, str):
-        try:
-            n = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return n if math.isfinite(n) else None
-
-
 def _clean_value(item: dict, value: Any) -> tuple[Any, str | None]:
     """(stored value, None) or (None, the problem in Chinese)."""
     if value is None or value == "":
@@ -227,7 +212,7 @@ def _clean_value(item: dict, value: Any) -> tuple[Any, str | None]:
         return value, None
     if kind == "score":
         top = item.get("points")
-        n = _number(value)
+        n = number_of(value)
         if n is None or n < 0 or (top is not None and n > top):
             limit = f"0至{top:g}之间" if top is not None else "不小于0"
             return None, f"得分应为{limit}的数字"
@@ -285,10 +270,7 @@ def save_answers(ctx: ServiceContext, run_id: int, answers: dict, version: int) 
     if not changed:
         return run  # nothing to write, nothing to audit
     run.answers = merged  # a new object: JSON columns detect replacement, not mutation
-    try:
-        ctx.session.flush()
-    except StaleDataError:
-        raise Conflict(STALE_MESSAGE) from None
+    flush_or_conflict(ctx.session)
     audit.record(ctx, "checklist.answers", "checklist", run.id,
                  f"保存自查“{run.title}”的作答（{len(changed)} 项有变化）",
                  payload={"items": changed}, tenant_id=run.tenant_id)

@@ -59,8 +59,14 @@ def query_of(args: Mapping, name: str = "q") -> str | None:
 def id_of(args: Mapping, name: str) -> int | None:
     """An id filter from a select (`?tenant_id=`): None when absent, not a number, or beyond
     any id — a tampered value drops the filter rather than reaching the database's binds."""
+    return whole_number(args.get(name))
+
+
+def whole_number(text: object, *, lowest: int = 1) -> int | None:
+    """A whole number typed in a form (an id from 1, or a row's position from 0): None when
+    it is none or beyond any id."""
     try:
-        value = int(str(args.get(name) or "").strip())
+        value = int(str(text or "").strip())
     except ValueError:
         return None
-    return value if 0 < value < 2**31 else None
+    return value if lowest <= value < 2**31 else None
